@@ -1,0 +1,267 @@
+"""The shared machinery of the use cases: access records, loading, the subject view.
+
+Only this package opens transactions: every write and the access record that says
+who made it commit or vanish together.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from socialcredit import sealing
+from socialcredit.core import disputes as disputes_core
+from socialcredit.core import ids
+from socialcredit.core import lists as lists_core
+from socialcredit.core.disputes import DisputeState
+from socialcredit.core.errors import BadInput, Conflict, InvalidId, NotAllowed, NotFound
+from socialcredit.core.ledger import (
+    REVERSAL,
+    SCORE,
+    Event,
+)
+from socialcredit.core.lists import EntryState, ListDef
+from socialcredit.core.rulebook import Rulebook
+from socialcredit.core.sanctions import Memorandum, Registry
+from socialcredit.settings import Settings
+from socialcredit.store.sql import Store
+from socialcredit.transparency import merkle
+
+SUBJECT_KINDS = ("person", "organisation")
+ROLES = ("admin", "registrar", "verifier", "reviewer", "subject", "auditor")
+
+
+def packaged_rulebooks() -> list[tuple[str, str]]:
+    """The example rulebooks shipped inside the package, so ``init`` works anywhere."""
+    folder = resources.files("socialcredit").joinpath("rulebooks")
+    out = []
+    for entry in sorted(folder.iterdir(), key=lambda p: p.name):
+        if entry.name.endswith(".toml"):
+            out.append((entry.name, entry.read_text(encoding="utf-8")))
+    return out
+
+
+def directory_rulebooks(path: Path) -> list[tuple[str, str]]:
+    if not path.is_dir():
+        raise BadInput(f"rulebook directory {str(path)!r} does not exist", field="rulebooks")
+    return [(p.name, p.read_text(encoding="utf-8")) for p in sorted(path.glob("*.toml"))]
+
+
+def normalise_subject(ident: str, kind: str | None = None) -> tuple[str, str]:
+    try:
+        return ids.normalize_subject_id(ident, kind)
+    except ids.IdError as exc:
+        raise InvalidId(str(exc), field="subject") from None
+
+
+@dataclass(frozen=True)
+class SubjectView:
+    subject: str
+    events: list[Event]
+    entries: dict[int, EntryState]
+    disputes: dict[int, DisputeState]
+    disputed: dict[int, int]
+
+
+@dataclass(frozen=True)
+class TickResult:
+    lapsed: int
+    erased: int
+
+
+@dataclass(frozen=True)
+class Recorded:
+    event: int
+    created: bool
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    created: int
+    existing: int
+
+
+@dataclass(frozen=True)
+class InitResult:
+    published: list[str]
+    already: list[str]
+    authorities: int
+
+
+def version_on(versions: Sequence[Rulebook], day: date) -> Rulebook:
+    """The version in force on ``day``; before the first one, the first (for explanation)."""
+    eligible = [v for v in versions if v.effective <= day]
+    return max(eligible, key=lambda v: v.effective) if eligible else versions[0]
+
+
+def leaf_for(event_id: int, chain_hash: str) -> bytes:
+    """The log's leaf for a ledger entry: its id and chain hash (which commits to all of it)."""
+    return merkle.leaf_hash(event_id.to_bytes(8, "big") + bytes.fromhex(chain_hash))
+
+
+class Base:
+    """State and helpers every group of use cases shares."""
+
+    def __init__(self, settings: Settings, store: Store | None = None) -> None:
+        self.settings = settings
+        self.store = store or Store(settings.db_url)
+
+    def _now(self) -> str:
+        return self.settings.clock().isoformat(timespec="seconds")
+
+    def _today(self) -> date:
+        return self.settings.clock().date()
+
+    def _access(
+        self,
+        conn: Connection,
+        action: str,
+        subject: str | None,
+        detail: dict[str, Any] | None = None,
+        purpose: str | None = None,
+    ) -> None:
+        """Record who read or wrote what; a read with no stated purpose is refused.
+
+        Only the subject reading their own record needs no reason.
+        """
+        stated = (purpose if purpose is not None else self.settings.purpose).strip()
+        if not stated and self.settings.role != "subject":
+            raise NotAllowed(
+                "reading or writing a subject's data needs a stated purpose (--purpose)",
+                field="purpose",
+            )
+        self.store.record_access(
+            conn,
+            [
+                {
+                    "at": self._now(),
+                    "actor": self.settings.actor,
+                    "role": self.settings.role,
+                    "action": action,
+                    "subject": subject,
+                    "purpose": stated or "own record",
+                    "detail": json.dumps(detail or {}, sort_keys=True, default=str),
+                }
+            ],
+        )
+
+    def _ready(self, conn: Connection) -> None:
+        if not self.store.is_initialised(conn):
+            raise BadInput(
+                f"store {self.settings.db_url!r} is not initialised: run `socialcredit init` first",
+                field="db",
+            )
+
+    def _versions(self, conn: Connection, scheme: str) -> list[Rulebook]:
+        versions = self.store.rulebook_versions(conn, scheme)
+        if not versions:
+            known = ", ".join(self.store.schemes(conn)) or "none"
+            raise NotFound(f"unknown scheme {scheme!r} (published: {known})", field="scheme")
+        return versions
+
+    def _subject_kind(self, conn: Connection, subject: str) -> str:
+        row = self.store.get_subject(conn, subject)
+        if row is None:
+            raise NotFound(
+                f"subject {subject} is not registered (add it with `socialcredit subject add`)",
+                field="subject",
+            )
+        return str(row.kind)
+
+    def _sealed(self, conn: Connection, event: Event) -> Event:
+        key = self.store.get_key(conn, event.subject)
+        if key is None:
+            raise Conflict(f"subject {event.subject} was erased; nothing more can be recorded")
+        return replace(event, data=sealing.seal_data(key, event.subject, event.data))
+
+    def _events(self, conn: Connection, sid: str) -> list[Event]:
+        """The subject's ledger entries with sealed personal fields opened (if not erased)."""
+        raw = self.store.events_for(conn, sid)
+        if not any(k in e.data for e in raw for k in sealing.SEALED_KEYS):
+            return raw
+        key = self.store.get_key(conn, sid)
+        return [
+            replace(e, data=sealing.open_data(key, sid, e.data))
+            if any(sealing.is_sealed(v) for v in e.data.values())
+            else e
+            for e in raw
+        ]
+
+    def _view(self, conn: Connection, sid: str, as_of: date) -> SubjectView:
+        """Events, list entries and disputes with every dispute consequence applied.
+
+        A dispute that was annulled, amended or left undecided past its deadline voids
+        its item from that day in every view, whether or not ``tick`` has written the
+        consequence down yet.
+        """
+        events = self._events(conn, sid)
+        registry = self._registry(conn)
+        disputes = disputes_core.fold(events)
+        voids = disputes_core.voided_items(disputes.values(), as_of)
+        reversed_ = {e.reverses for e in events if e.type == REVERSAL}
+        by_id = {e.id: e for e in events}
+        virtual = [
+            Event(
+                id=dispute,
+                type=REVERSAL,
+                subject=sid,
+                authority="dispute",
+                occurred=since,
+                recorded="",
+                scheme=by_id[item].scheme,
+                rule=by_id[item].rule,
+                reverses=item,
+                reason=f"annulled by dispute {dispute} (decided for the subject or undecided "
+                "by its deadline)",
+            )
+            for item, (since, dispute) in voids.items()
+            if item in by_id and by_id[item].type == SCORE and item not in reversed_
+        ]
+        entries = lists_core.fold(events, registry.lists)
+        for item, (since, _) in voids.items():
+            st = entries.get(item)
+            if st is not None and st.annulled is None:
+                entries[item] = replace(st, annulled=since)
+        disputed = {d.item: d.dispute for d in disputes.values() if d.is_open(as_of)}
+        return SubjectView(sid, events + virtual, entries, disputes, disputed)
+
+    def _registry(self, conn: Connection) -> Registry:
+        memos = [d for d in self.store.documents(conn, "memorandum") if isinstance(d, Memorandum)]
+        lists = {d.id: d for d in self.store.documents(conn, "list") if isinstance(d, ListDef)}
+        key = tuple(sorted(m.sha256 for m in memos)) + tuple(
+            sorted(d.sha256 for d in lists.values())
+        )
+        cached = self.store.registry_cache
+        if cached is None or cached[0] != key:
+            cached = (key, Registry(tuple(memos), lists))
+            self.store.registry_cache = cached
+        registry: Registry = cached[1]
+        return registry
+
+    def _list_def(self, conn: Connection, list_id: str) -> ListDef:
+        d = self._registry(conn).lists.get(list_id)
+        if d is None:
+            known = ", ".join(sorted(self._registry(conn).lists)) or "none"
+            raise NotFound(f"unknown list {list_id!r} (published: {known})", field="list")
+        return d
+
+    def _entry(self, conn: Connection, entry: int) -> tuple[ListDef, EntryState]:
+        first = self.store.get_event(conn, entry)
+        if first is None or first.type != lists_core.PROPOSED:
+            raise NotFound(f"unknown list entry {entry}", field="entry")
+        state = self._view(conn, first.subject, self._today()).entries[entry]
+        return self._list_def(conn, state.list), state
+
+    def _dispute(self, conn: Connection, dispute: int) -> tuple[DisputeState, SubjectView]:
+        first = self.store.get_event(conn, dispute)
+        if first is None or first.type != disputes_core.OPENED:
+            raise NotFound(f"unknown dispute {dispute}", field="dispute")
+        view = self._view(conn, first.subject, self._today())
+        return view.disputes[dispute], view

@@ -1,0 +1,437 @@
+"""Disputes, time (tick), retention and erasure, subject access."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import date
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from socialcredit import sealing
+from socialcredit.application.base import (
+    Base,
+    SubjectView,
+    TickResult,
+    normalise_subject,
+    version_on,
+)
+from socialcredit.core import disputes as disputes_core
+from socialcredit.core import lists as lists_core
+from socialcredit.core.disputes import DisputeState
+from socialcredit.core.errors import BadInput, NotAllowed, NotFound
+from socialcredit.core.ledger import (
+    REVERSAL,
+    SCORE,
+    Event,
+    Submission,
+    prepare_score_event,
+)
+from socialcredit.core.periods import Duration, add_duration
+from socialcredit.core.rulebook import Rulebook, in_force
+from socialcredit.core.scoring import score
+from socialcredit.wire import dispute_json, entry_json, event_json, report_json
+
+
+class DueProcess(Base):
+    def dispute_open(
+        self,
+        item: int,
+        *,
+        subject: str,
+        statement: str | None,
+        evidence_ref: str | None,
+        occurred: date,
+    ) -> int:
+        """The subject challenges an event or a list entry; the authority is told at once."""
+        sid, _ = normalise_subject(subject)
+        with self.store.transaction() as conn:
+            self._ready(conn)
+            self._subject_kind(conn, sid)
+            target = self.store.get_event(conn, item)
+            if target is None or target.subject != sid:
+                # One message for "no such item" and "someone else's": nothing leaks.
+                raise NotFound(f"unknown item {item} for subject {sid}", field="item")
+            if target.type == SCORE:
+                kind, authority = "event", target.authority
+            elif target.type == lists_core.PROPOSED:
+                kind, authority = "entry", target.authority
+            else:
+                raise BadInput(
+                    f"item {item} is a {target.type} entry; only score events and list entries "
+                    "can be disputed",
+                    field="item",
+                )
+            view = self._view(conn, sid, self._today())
+            opened = disputes_core.open_dispute(
+                subject=sid,
+                item=target,
+                item_kind=kind,
+                item_authority=authority,
+                item_date=target.occurred,
+                existing=list(view.disputes.values()),
+                statement=statement,
+                evidence=evidence_ref,
+                occurred=occurred,
+                today=self._today(),
+                recorded=self._now(),
+            )
+            (done,) = self.store.append(conn, [self._sealed(conn, opened)])
+            self.store.append(
+                conn, [disputes_core.notice(replace(opened, id=done.id), recorded=self._now())]
+            )
+            self._access(conn, "dispute.open", sid, {"dispute": done.id, "item": item})
+        return done.id
+
+    def dispute_add_info(
+        self,
+        dispute: int,
+        *,
+        subject: str,
+        statement: str | None,
+        evidence_ref: str | None,
+        occurred: date,
+    ) -> int:
+        sid, _ = normalise_subject(subject)
+        with self.store.transaction() as conn:
+            self._ready(conn)
+            state, _ = self._dispute(conn, dispute)
+            ev = disputes_core.add_info(
+                state,
+                subject=sid,
+                statement=statement,
+                evidence=evidence_ref,
+                occurred=occurred,
+                today=self._today(),
+                recorded=self._now(),
+            )
+            (done,) = self.store.append(conn, [self._sealed(conn, ev)])
+            self._access(conn, "dispute.add-info", sid, {"dispute": dispute})
+        return done.id
+
+    def _consequence(
+        self,
+        conn: Connection,
+        state: DisputeState,
+        view: SubjectView,
+        *,
+        authority: str,
+        reason: str,
+        occurred: date,
+        amend_rule: str | None = None,
+    ) -> list[Event]:
+        """What voiding an item writes: a reversal (plus a corrected event) or an annulment."""
+        item = next(e for e in view.events if e.id == state.item)
+        if state.item_kind == "entry":
+            entry = view.entries[state.item]
+            if amend_rule is not None:
+                raise BadInput("a list entry is upheld or annulled, not amended", field="outcome")
+            stored = self.store.get_event(conn, state.item)
+            if stored is not None and any(
+                e.type == lists_core.ANNULLED and e.data.get("entry") == state.item
+                for e in view.events
+            ):
+                return []
+            return [
+                lists_core.annul(
+                    replace(entry, annulled=None),
+                    authority=authority,
+                    reason=reason,
+                    occurred=occurred,
+                    today=occurred,
+                    recorded=self._now(),
+                )
+            ]
+        if any(e.type == REVERSAL and e.reverses == item.id and e.recorded for e in view.events):
+            return []
+        out = [
+            Event(
+                id=0,
+                type=REVERSAL,
+                subject=item.subject,
+                authority=authority,
+                occurred=occurred,
+                recorded=self._now(),
+                scheme=item.scheme,
+                version=item.version,
+                rule=item.rule,
+                reverses=item.id,
+                reason=reason,
+            )
+        ]
+        if amend_rule is not None:
+            assert item.scheme is not None
+            out.append(
+                prepare_score_event(
+                    self._versions(conn, item.scheme),
+                    Submission(
+                        item.subject,
+                        self._subject_kind(conn, item.subject),
+                        item.scheme,
+                        amend_rule,
+                        item.authority,
+                        item.evidence_ref,
+                        item.occurred,
+                        None,
+                        item.evidence_sha256,
+                    ),
+                    today=self._today(),
+                    recorded=self._now(),
+                )
+            )
+        return out
+
+    def _reviewer(self, conn: Connection, reviewer: str) -> None:
+        if self.store.authority_kind(conn, reviewer) != "review-board":
+            raise NotAllowed(f"{reviewer!r} is not a registered reviewer", field="reviewer")
+
+    def dispute_decide(
+        self,
+        dispute: int,
+        *,
+        reviewer: str,
+        outcome: str,
+        reason: str | None,
+        occurred: date,
+        excuse: str | None = None,
+        amend_rule: str | None = None,
+    ) -> list[int]:
+        with self.store.transaction() as conn:
+            self._ready(conn)
+            self._reviewer(conn, reviewer)
+            state, view = self._dispute(conn, dispute)
+            item = next(e for e in view.events if e.id == state.item)
+            excuses: tuple[str, ...] = ()
+            if item.type == SCORE and item.scheme:
+                book = in_force(self._versions(conn, item.scheme), item.occurred)
+                rule = book.rule(item.rule or "") if book else None
+                excuses = rule.excusing if rule else ()
+            if outcome == disputes_core.AMENDED and not amend_rule:
+                raise BadInput("an amendment names the corrected rule (--rule)", field="rule")
+            decision = disputes_core.decide(
+                state,
+                reviewer=reviewer,
+                outcome=outcome,
+                reason=reason,
+                occurred=occurred,
+                today=self._today(),
+                recorded=self._now(),
+                excuse=excuse,
+                allowed_excuses=excuses,
+            )
+            new = [decision]
+            if outcome in (disputes_core.ANNULLED, disputes_core.AMENDED):
+                new += self._consequence(
+                    conn,
+                    state,
+                    view,
+                    authority=reviewer,
+                    reason=f"dispute {dispute} {outcome}: {decision.reason}",
+                    occurred=occurred,
+                    amend_rule=amend_rule if outcome == disputes_core.AMENDED else None,
+                )
+            done = self.store.append(conn, new)
+            self._access(
+                conn, "dispute.decide", state.subject, {"dispute": dispute, "outcome": outcome}
+            )
+        return [e.id for e in done]
+
+    def dispute_appeal(
+        self, dispute: int, *, subject: str, statement: str | None, occurred: date
+    ) -> int:
+        sid, _ = normalise_subject(subject)
+        with self.store.transaction() as conn:
+            self._ready(conn)
+            state, _ = self._dispute(conn, dispute)
+            ev = disputes_core.appeal(
+                state,
+                subject=sid,
+                statement=statement,
+                occurred=occurred,
+                today=self._today(),
+                recorded=self._now(),
+            )
+            (done,) = self.store.append(conn, [self._sealed(conn, ev)])
+            self._access(conn, "dispute.appeal", sid, {"dispute": dispute})
+        return done.id
+
+    def dispute_show(self, dispute: int) -> DisputeState:
+        with self.store.transaction() as conn:
+            self._ready(conn)
+            state, _ = self._dispute(conn, dispute)
+            self._access(conn, "dispute.read", state.subject, {"dispute": dispute})
+        return state
+
+    def open_disputes(self) -> list[DisputeState]:
+        """The review queue: undecided disputes, earliest deadline first."""
+        today = self._today()
+        with self.store.transaction() as conn:
+            self._ready(conn)
+            raw = self.store.events_of_types(conn, disputes_core.DISPUTE_EVENTS)
+            events: list[Event] = []
+            for sid in sorted({e.subject for e in raw}):
+                events += [
+                    e for e in self._events(conn, sid) if e.type in disputes_core.DISPUTE_EVENTS
+                ]
+            states = [s for s in disputes_core.fold(events).values() if s.is_open(today)]
+            self._access(conn, "disputes.queue", None, {"count": len(states)})
+        return sorted(states, key=lambda s: (s.deadline() or today, s.dispute))
+
+    def tick(self, as_of: date) -> TickResult:
+        """Write down what time has already decided: lapsed disputes, then erasures.
+
+        Idempotent: a second run on the same date finds nothing left to write.
+        """
+        if as_of > self._today():
+            raise BadInput(
+                f"tick cannot materialise the future ({as_of.isoformat()})", field="as-of"
+            )
+        lapsed = erased = 0
+        with self.store.transaction() as conn:
+            self._ready(conn)
+            events = self.store.events_of_types(conn, disputes_core.DISPUTE_EVENTS)
+            for state in disputes_core.due_lapses(disputes_core.fold(events).values(), as_of):
+                view = self._view(conn, state.subject, as_of)
+                lapse = disputes_core.lapse(state, recorded=self._now())
+                new = [
+                    lapse,
+                    *self._consequence(
+                        conn,
+                        state,
+                        view,
+                        authority="system:deadline",
+                        reason=str(lapse.reason),
+                        occurred=lapse.occurred,
+                    ),
+                ]
+                self.store.append(conn, new)
+                self._access(conn, "dispute.lapse", state.subject, {"dispute": state.dispute})
+                lapsed += 1
+            keyed = self.store.keyed_subjects(conn)
+            for sid in self.store.subjects_with_events(conn):
+                if sid in keyed and self._erasable(conn, sid, as_of):
+                    self.store.delete_key(conn, sid)
+                    self.store.append(
+                        conn,
+                        [
+                            Event(
+                                id=0,
+                                type="subject.erased",
+                                subject=sid,
+                                authority="system:retention",
+                                occurred=as_of,
+                                recorded=self._now(),
+                                reason="retention period over: personal data key deleted",
+                            )
+                        ],
+                    )
+                    self._access(conn, "subject.erase", sid)
+                    erased += 1
+        return TickResult(lapsed, erased)
+
+    def _erasable(self, conn: Connection, sid: str, as_of: date) -> bool:
+        """Every record of the subject has ended and its retention period has passed."""
+        view = self._view(conn, sid, as_of)
+        if any(d.is_open(as_of) for d in view.disputes.values()):
+            return False
+        if any(e.type == lists_core.PROPOSED for e in view.events) and not view.entries:
+            return False
+        reversed_on = {e.reverses: e.occurred for e in view.events if e.type == REVERSAL}
+        books: dict[str, Rulebook] = {}
+        for e in view.events:
+            if e.type != SCORE or not e.scheme:
+                continue
+            if e.scheme not in books:
+                books[e.scheme] = version_on(self._versions(conn, e.scheme), as_of)
+            retention = books[e.scheme].retention
+            end = reversed_on.get(e.id) or e.ends
+            if end is None or retention is None or add_duration(end, retention) > as_of:
+                return False
+        registry = self._registry(conn)
+        for entry in view.entries.values():
+            d = registry.lists.get(entry.list)
+            end = entry.ended()
+            if d is None or end is None or add_duration(end, d.retention) > as_of:
+                return False
+        return True
+
+    def access(self, subject: str, as_of: date | None = None) -> dict[str, Any]:
+        """The complete record of one subject in one response, and the read is recorded.
+
+        Entries past their retention period are no longer shown (they are counted), and
+        an erased subject's personal fields read "[erased]".
+        """
+        sid, _ = normalise_subject(subject)
+        day = as_of or self._today()
+        with self.store.transaction() as conn:
+            self._ready(conn)
+            row = self.store.get_subject(conn, sid)
+            if row is None:
+                raise NotFound(f"subject {sid} is not registered", field="subject")
+            key = self.store.get_key(conn, sid)
+            view = self._view(conn, sid, day)
+            registry = self._registry(conn)
+            reports = []
+            hidden = 0
+            for scheme in self.store.schemes(conn):
+                book = version_on(self.store.rulebook_versions(conn, scheme), day)
+                if book.subjects in ("any", row.kind):
+                    reports.append(score(book, sid, view.events, day, view.disputed))
+            shown = []
+            retired = self._retired(conn, view, day)
+            for e in view.events:
+                if not e.recorded:
+                    continue  # a dispute's effect not yet written down: shown via disputes
+                if e.id in retired:
+                    hidden += 1
+                    continue
+                shown.append(e)
+            records = self.store.access_for(conn, sid)
+            self._access(conn, "access.export", sid, {"as_of": day.isoformat()})
+        name = sealing.open_sealed(key, sid, row.name)
+        return {
+            "subject": sid,
+            "kind": row.kind,
+            "name": name,
+            "as_of": day.isoformat(),
+            "events": [event_json(e) | {"disputed": view.disputed.get(e.id)} for e in shown],
+            "retired_events": hidden,
+            "list_entries": [
+                entry_json(s, day)
+                | {
+                    "disputed": view.disputed.get(s.entry),
+                    "remedy": registry.lists[s.list].remedy if s.list in registry.lists else None,
+                }
+                for s in sorted(view.entries.values(), key=lambda x: x.entry)
+            ],
+            "reports": [report_json(r) for r in reports],
+            "decisions": [
+                {"at": r["at"], "verifier": r["actor"], "purpose": r["purpose"]}
+                | json.loads(r["detail"])
+                for r in records
+                if r["action"] == "decision"
+            ],
+            "disputes": [dispute_json(d, day) for d in view.disputes.values()],
+            "access_records": [
+                {k: r[k] for k in ("id", "at", "actor", "role", "action", "purpose")}
+                | {"detail": json.loads(r["detail"])}
+                for r in records
+            ],
+        }
+
+    def _retired(self, conn: Connection, view: SubjectView, day: date) -> set[int]:
+        """Score events whose effect ended longer ago than their scheme's retention."""
+        out = set()
+        reversed_on = {e.reverses: e.occurred for e in view.events if e.type == REVERSAL}
+        retentions: dict[str, Duration | None] = {}
+        for e in view.events:
+            if e.type != SCORE or not e.scheme:
+                continue
+            if e.scheme not in retentions:
+                retentions[e.scheme] = version_on(self._versions(conn, e.scheme), day).retention
+            retention = retentions[e.scheme]
+            end = reversed_on.get(e.id) or e.ends
+            if end is not None and retention is not None and add_duration(end, retention) <= day:
+                out.add(e.id)
+        return out

@@ -1,0 +1,166 @@
+"""Tables, indexes and append-only triggers, one definition for SQLite and PostgreSQL.
+
+The ledger tables refuse UPDATE and DELETE in the database itself, so not even a bug in
+this program (or an operator with a SQL prompt and no intent to drop triggers) can
+rewrite history; tampering that does drop the triggers is caught by the hash chain.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Connection
+
+SCHEMA_VERSION = "1"
+
+metadata = MetaData()
+
+meta = Table(
+    "meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+rulebooks = Table(
+    "rulebooks",
+    metadata,
+    Column("scheme", String(64), primary_key=True),
+    Column("version", String(64), primary_key=True),
+    Column("effective", Date, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("source", Text, nullable=False),
+    Column("published", String(32), nullable=False),
+)
+
+authorities = Table(
+    "authorities",
+    metadata,
+    Column("id", String(128), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("kind", String(64), nullable=False),
+    Column("jurisdiction", String(128), nullable=False),
+    Column("registered", String(32), nullable=False),
+)
+
+subjects = Table(
+    "subjects",
+    metadata,
+    Column("id", String(18), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("registered", String(32), nullable=False),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("type", String(32), nullable=False),
+    Column("subject", String(18), ForeignKey("subjects.id"), nullable=False),
+    Column("authority", String(128), nullable=False),
+    Column("occurred", Date, nullable=False),
+    Column("recorded", String(32), nullable=False),
+    Column("scheme", String(64)),
+    Column("version", String(64)),
+    Column("rule", String(128)),
+    Column("points", Integer, nullable=False),
+    Column("ends", Date),
+    Column("cap", String(32)),
+    Column("evidence_kind", String(64)),
+    Column("evidence_ref", Text),
+    Column("evidence_sha256", String(64)),
+    Column("reverses", Integer),
+    Column("reason", Text),
+    Column("data", Text, nullable=False),
+    Column("dedup", Text),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    UniqueConstraint("dedup", name="uq_events_dedup"),
+)
+Index("ix_events_subject_scheme", events.c.subject, events.c.scheme)
+Index("ix_events_reverses", events.c.reverses)
+
+# Per-subject data keys. Deliberately NOT append-only: erasure after the retention period
+# deletes the subject's row here, which makes every sealed personal field of theirs
+# unreadable while the hash chain (which covers only ciphertext) still verifies.
+subject_keys = Table(
+    "subject_keys",
+    metadata,
+    Column("subject", String(18), primary_key=True),
+    Column("key", LargeBinary, nullable=False),
+    Column("created", String(32), nullable=False),
+)
+
+# API tokens: only a SHA-256 of each token is kept, bound to a principal and a role.
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("principal", String(128), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("created", String(32), nullable=False),
+)
+
+# Signed tree heads of the transparency log, as published.
+tree_heads = Table(
+    "tree_heads",
+    metadata,
+    Column("size", Integer, primary_key=True, autoincrement=False),
+    Column("root", String(64), nullable=False),
+    Column("timestamp", String(32), nullable=False),
+    Column("signature", String(128), nullable=False),
+)
+
+access_log = Table(
+    "access_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", String(32), nullable=False),
+    Column("actor", String(128), nullable=False),
+    Column("role", String(32), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("subject", String(18)),
+    Column("purpose", Text, nullable=False),
+    Column("detail", Text, nullable=False),
+)
+Index("ix_access_subject", access_log.c.subject)
+
+APPEND_ONLY = ("rulebooks", "subjects", "events", "access_log", "tree_heads")
+
+
+def install_triggers(conn: Connection) -> None:
+    """Make the ledger tables append-only at the database level, on either backend."""
+    dialect = conn.dialect.name
+    if dialect == "sqlite":
+        for table in APPEND_ONLY:
+            for op in ("UPDATE", "DELETE"):
+                conn.exec_driver_sql(
+                    f"CREATE TRIGGER IF NOT EXISTS {table}_no_{op.lower()} BEFORE {op} ON {table} "
+                    f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
+                )
+    elif dialect == "postgresql":
+        conn.exec_driver_sql(
+            "CREATE OR REPLACE FUNCTION socialcredit_append_only() RETURNS trigger AS $$ "
+            "BEGIN RAISE EXCEPTION '%% is append-only', TG_TABLE_NAME; END; $$ LANGUAGE plpgsql"
+        )
+        for table in APPEND_ONLY:
+            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
+            conn.exec_driver_sql(
+                f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+                "FOR EACH ROW EXECUTE FUNCTION socialcredit_append_only()"
+            )
+    else:  # pragma: no cover - guarded by Store
+        raise RuntimeError(f"unsupported database {dialect}")

@@ -1,0 +1,537 @@
+"""The one store implementation, on SQLAlchemy Core, for SQLite files and PostgreSQL.
+
+Appends are serialised (``BEGIN IMMEDIATE`` on SQLite, a transaction-scoped advisory
+lock on PostgreSQL) because each ledger entry's id and hash depend on the entry before
+it; readers are never blocked by that lock. Only ``application/`` opens transactions.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from datetime import date
+from typing import Any
+
+from sqlalchemy import bindparam, create_engine, event, func, insert, select
+from sqlalchemy.engine import Connection, Engine, Row
+from sqlalchemy.exc import ArgumentError, DatabaseError, IntegrityError
+
+from socialcredit.core.documents import Document, doc_id, doc_kind, parse_document
+from socialcredit.core.errors import BadInput, Conflict
+from socialcredit.core.ledger import GENESIS, Event, chain_hash
+from socialcredit.core.rulebook import Rulebook, parse_rulebook
+from socialcredit.store import schema as t
+
+SCORING_KINDS = ("points", "scorecard")
+_PG_LOCK = 0x5C_0C_2E_D1  # advisory-lock key for ledger appends
+
+
+def _engine(url: str) -> Engine:
+    try:
+        engine = create_engine(url, future=True)
+    except (ArgumentError, ImportError, ValueError) as exc:
+        raise BadInput(f"cannot open store {url!r}: {exc}", field="db") from None
+    if engine.dialect.name == "sqlite":
+
+        @event.listens_for(engine, "connect")
+        def _connect(dbapi_conn: Any, _rec: Any) -> None:
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=FULL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA cache_size=-65536")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn: Connection) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    elif engine.dialect.name != "postgresql":
+        raise BadInput(f"unsupported database {engine.dialect.name!r}: use sqlite or postgresql")
+    return engine
+
+
+def _event_from_row(r: Row[Any] | Any) -> Event:
+    return Event(
+        id=r.id,
+        type=r.type,
+        subject=r.subject,
+        authority=r.authority,
+        occurred=r.occurred,
+        recorded=r.recorded,
+        scheme=r.scheme,
+        version=r.version,
+        rule=r.rule,
+        points=r.points,
+        ends=r.ends,
+        cap=r.cap,
+        evidence_kind=r.evidence_kind,
+        evidence_ref=r.evidence_ref,
+        evidence_sha256=r.evidence_sha256,
+        reverses=r.reverses,
+        reason=r.reason,
+        data=json.loads(r.data) if r.data else {},
+    )
+
+
+_EVENT_COLUMNS = (
+    "id",
+    "type",
+    "subject",
+    "authority",
+    "occurred",
+    "recorded",
+    "scheme",
+    "version",
+    "rule",
+    "points",
+    "ends",
+    "cap",
+    "evidence_kind",
+    "evidence_ref",
+    "evidence_sha256",
+    "reverses",
+    "reason",
+    "data",
+    "dedup",
+    "prev_hash",
+    "hash",
+)
+
+
+# Statements on the hot path are built once: constructing a SQL expression costs more
+# than executing its cached compiled form.
+_Q_SUBJECT = select(t.subjects).where(t.subjects.c.id == bindparam("id"))
+_Q_EVENTS = (
+    select(t.events).where(t.events.c.subject == bindparam("subject")).order_by(t.events.c.id)
+)
+_Q_EVENTS_SCHEME = (
+    select(t.events)
+    .where(t.events.c.subject == bindparam("subject"))
+    .where(t.events.c.scheme == bindparam("scheme"))
+    .order_by(t.events.c.id)
+)
+_Q_DOC_SHAS = (
+    select(t.rulebooks.c.sha256)
+    .where(t.rulebooks.c.kind == bindparam("kind"))
+    .order_by(t.rulebooks.c.scheme, t.rulebooks.c.effective)
+)
+
+_INS_ACCESS = insert(t.access_log)
+_Q_TOKEN = select(t.api_tokens).where(t.api_tokens.c.token_hash == bindparam("h"))
+_Q_KEY = select(t.subject_keys.c.key).where(t.subject_keys.c.subject == bindparam("subject"))
+
+
+class Store:
+    """Storage for one database URL; every method but ``transaction`` takes a connection."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = _engine(url)
+        self._books: dict[str, Rulebook] = {}
+        self._lock_in_process: AbstractContextManager[Any] = (
+            threading.Lock() if self.engine.dialect.name == "sqlite" else nullcontext()
+        )
+        self._docs: dict[str, Document] = {}
+        # Shared by every Application on this store (one per HTTP request).
+        self.registry_cache: tuple[tuple[str, ...], Any] | None = None
+        self.token_cache: dict[str, tuple[str, str]] = {}
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """One transaction. On SQLite, threads of this process queue on a lock first.
+
+        SQLite admits one writer; left to its busy handler, waiting threads sleep and
+        retry, which turns a queue into latency spikes of hundreds of milliseconds. A
+        lock hands the database over in order. Other processes still meet the busy
+        handler, as before.
+        """
+        try:
+            with self._lock_in_process, self.engine.begin() as conn:
+                yield conn
+        except IntegrityError as exc:
+            raise Conflict(f"the write conflicts with what is stored (retry): {exc.orig}") from None
+        except DatabaseError as exc:
+            raise BadInput(f"cannot use store {self.url!r}: {exc.orig}", field="db") from None
+
+    def check_durability(self) -> None:
+        """Refuse to serve from a database that may lose an acknowledged write.
+
+        A recorded remedy that vanishes on power loss would leave someone barred from a
+        train; so SQLite must run in WAL mode with synchronous=FULL, and PostgreSQL with
+        fsync and synchronous_commit on.
+        """
+        try:
+            self._check_durability()
+        except DatabaseError as exc:
+            raise BadInput(f"cannot use store {self.url!r}: {exc.orig}", field="db") from None
+
+    def _check_durability(self) -> None:
+        with self.engine.connect() as conn:
+            if self.dialect == "sqlite":
+                mode = str(conn.exec_driver_sql("PRAGMA journal_mode").scalar()).lower()
+                sync = int(conn.exec_driver_sql("PRAGMA synchronous").scalar() or 0)
+                if mode != "wal":
+                    raise BadInput(
+                        f"SQLite store {self.url!r} runs with journal_mode={mode}, not WAL: use "
+                        "a database file on a local filesystem that supports WAL "
+                        "(not :memory:, not a network share)",
+                        field="db",
+                    )
+                if sync < 2:
+                    raise BadInput(
+                        f"SQLite store {self.url!r} runs with synchronous={sync}: it must be "
+                        "FULL (2) or EXTRA (3); remove any PRAGMA synchronous override",
+                        field="db",
+                    )
+            else:
+                for name in ("fsync", "synchronous_commit"):
+                    value = str(conn.exec_driver_sql(f"SHOW {name}").scalar()).lower()
+                    if value in ("off", "false", "0"):
+                        raise BadInput(
+                            f"PostgreSQL runs with {name}={value}: acknowledged writes could be "
+                            f"lost; set {name} = on (postgresql.conf, or ALTER DATABASE ... "
+                            f"SET {name} = on) and restart the service",
+                            field="db",
+                        )
+
+    # -- schema -----------------------------------------------------------------------
+    def create(self, conn: Connection) -> None:
+        t.metadata.create_all(conn)
+        t.install_triggers(conn)
+        if conn.execute(select(t.meta.c.value).where(t.meta.c.key == "schema")).first() is None:
+            conn.execute(insert(t.meta), [{"key": "schema", "value": t.SCHEMA_VERSION}])
+
+    def is_initialised(self, conn: Connection) -> bool:
+        return bool(self.engine.dialect.has_table(conn, "events"))
+
+    # -- rulebooks and authorities --------------------------------------------------
+    def insert_rulebook(self, conn: Connection, book: Document, published: str) -> bool:
+        """Publish a version once; the same version with other content is refused."""
+        ident, kind = doc_id(book), doc_kind(book)
+        row = conn.execute(
+            select(t.rulebooks.c.sha256).where(
+                (t.rulebooks.c.scheme == ident) & (t.rulebooks.c.version == book.version)
+            )
+        ).first()
+        if row is not None:
+            if row.sha256 != book.sha256:
+                raise BadInput(
+                    f"{kind} {ident!r} version {book.version} is already published with "
+                    "different content; publish a new version instead",
+                    field="version",
+                )
+            return False
+        conn.execute(
+            insert(t.rulebooks),
+            [
+                {
+                    "scheme": ident,
+                    "version": book.version,
+                    "effective": book.effective,
+                    "kind": kind,
+                    "sha256": book.sha256,
+                    "source": book.source,
+                    "published": published,
+                }
+            ],
+        )
+        return True
+
+    def _parse(self, sha: str, source: str) -> Rulebook:
+        book = self._books.get(sha)
+        if book is None:
+            book = parse_rulebook(source)
+            self._books[sha] = book
+        return book
+
+    def rulebook_versions(self, conn: Connection, scheme: str) -> list[Rulebook]:
+        rows = conn.execute(
+            select(t.rulebooks.c.sha256, t.rulebooks.c.source)
+            .where(t.rulebooks.c.scheme == scheme)
+            .where(t.rulebooks.c.kind.in_(SCORING_KINDS))
+            .order_by(t.rulebooks.c.effective)
+        ).all()
+        return [self._parse(r.sha256, r.source) for r in rows]
+
+    def documents(self, conn: Connection, kind: str) -> list[Document]:
+        """Published lists or memoranda (every version), parsed once per content hash.
+
+        Only the hashes are read on each call; a source is fetched and parsed the first
+        time its hash is seen, so the hot path of a check costs one small query.
+        """
+        shas = [r.sha256 for r in conn.execute(_Q_DOC_SHAS, {"kind": kind})]
+        missing = [h for h in shas if h not in self._docs]
+        if missing:
+            rows = conn.execute(
+                select(t.rulebooks.c.sha256, t.rulebooks.c.source).where(
+                    t.rulebooks.c.sha256.in_(missing)
+                )
+            )
+            for r in rows:
+                self._docs[r.sha256] = parse_document(r.source)
+        return [self._docs[h] for h in shas]
+
+    def schemes(self, conn: Connection) -> list[str]:
+        rows = conn.execute(
+            select(t.rulebooks.c.scheme)
+            .where(t.rulebooks.c.kind.in_(SCORING_KINDS))
+            .distinct()
+            .order_by(t.rulebooks.c.scheme)
+        )
+        return [r.scheme for r in rows]
+
+    def insert_authority(
+        self, conn: Connection, ident: str, name: str, kind: str, jurisdiction: str, at: str
+    ) -> bool:
+        if conn.execute(select(t.authorities.c.id).where(t.authorities.c.id == ident)).first():
+            return False
+        conn.execute(
+            insert(t.authorities),
+            [
+                {
+                    "id": ident,
+                    "name": name,
+                    "kind": kind,
+                    "jurisdiction": jurisdiction,
+                    "registered": at,
+                }
+            ],
+        )
+        return True
+
+    def authority_kind(self, conn: Connection, ident: str) -> str | None:
+        row = conn.execute(select(t.authorities.c.kind).where(t.authorities.c.id == ident)).first()
+        return str(row.kind) if row else None
+
+    def authority_ids(self, conn: Connection) -> set[str]:
+        return {r.id for r in conn.execute(select(t.authorities.c.id))}
+
+    # -- subjects ---------------------------------------------------------------------
+    def get_subject(self, conn: Connection, ident: str) -> Row[Any] | None:
+        return conn.execute(_Q_SUBJECT, {"id": ident}).first()
+
+    def subject_kinds(self, conn: Connection, idents: Iterable[str]) -> dict[str, str]:
+        out: dict[str, str] = {}
+        ids = list(set(idents))
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            rows = conn.execute(
+                select(t.subjects.c.id, t.subjects.c.kind).where(t.subjects.c.id.in_(chunk))
+            )
+            out.update({r.id: r.kind for r in rows})
+        return out
+
+    def insert_subjects(self, conn: Connection, rows: Sequence[dict[str, str]]) -> None:
+        if rows:
+            conn.execute(insert(t.subjects), list(rows))
+
+    # -- ledger -----------------------------------------------------------------------
+    def _lock(self, conn: Connection) -> None:
+        if self.dialect == "postgresql":
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_LOCK})")
+
+    def tip(self, conn: Connection) -> tuple[int, str]:
+        row = conn.execute(
+            select(t.events.c.id, t.events.c.hash).order_by(t.events.c.id.desc()).limit(1)
+        ).first()
+        return (row.id, row.hash) if row else (0, GENESIS)
+
+    def find_dedup(self, conn: Connection, keys: Iterable[str]) -> dict[str, int]:
+        out: dict[str, int] = {}
+        ks = list(set(keys))
+        for i in range(0, len(ks), 500):
+            chunk = ks[i : i + 500]
+            rows = conn.execute(
+                select(t.events.c.dedup, t.events.c.id).where(t.events.c.dedup.in_(chunk))
+            )
+            out.update({r.dedup: r.id for r in rows})
+        return out
+
+    def append(self, conn: Connection, new: Sequence[Event]) -> list[Event]:
+        """Assign ids, chain hashes and insert; the caller's transaction makes it atomic."""
+        if not new:
+            return []
+        self._lock(conn)
+        last_id, prev = self.tip(conn)
+        iso = self.dialect == "sqlite"  # SQLite stores dates as ISO text, as SQLAlchemy does
+
+        def day(d: date | None) -> date | str | None:
+            return d.isoformat() if (iso and d is not None) else d
+
+        rows: list[tuple[Any, ...]] = []
+        done: list[Event] = []
+        for i, e in enumerate(new, start=1):
+            e = Event(**{**e.__dict__, "id": last_id + i})
+            h = chain_hash(prev, e)
+            rows.append(
+                (
+                    e.id,
+                    e.type,
+                    e.subject,
+                    e.authority,
+                    day(e.occurred),
+                    e.recorded,
+                    e.scheme,
+                    e.version,
+                    e.rule,
+                    e.points,
+                    day(e.ends),
+                    e.cap,
+                    e.evidence_kind,
+                    e.evidence_ref,
+                    e.evidence_sha256,
+                    e.reverses,
+                    e.reason,
+                    json.dumps(dict(e.data), sort_keys=True) if e.data else "{}",
+                    e.dedup_key(),
+                    prev,
+                    h,
+                )
+            )
+            prev = h
+            done.append(e)
+        # The driver's executemany directly: Core's per-row parameter processing would
+        # cost more than the insert itself on the bulk path.
+        marks = ", ".join(["?" if iso else "%s"] * len(_EVENT_COLUMNS))
+        conn.exec_driver_sql(
+            f"INSERT INTO events ({', '.join(_EVENT_COLUMNS)}) VALUES ({marks})",  # noqa: S608 - fixed column names
+            rows,
+        )
+        return done
+
+    def get_event(self, conn: Connection, ident: int) -> Event | None:
+        if not 0 < ident < 2**62:  # beyond any id, and beyond what a driver can bind
+            return None
+        row = conn.execute(select(t.events).where(t.events.c.id == ident)).first()
+        return _event_from_row(row) if row else None
+
+    def events_for(self, conn: Connection, subject: str, scheme: str | None = None) -> list[Event]:
+        if scheme is None:
+            rows = conn.execute(_Q_EVENTS, {"subject": subject})
+        else:
+            rows = conn.execute(_Q_EVENTS_SCHEME, {"subject": subject, "scheme": scheme})
+        return [_event_from_row(r) for r in rows]
+
+    def chain(
+        self, conn: Connection, batch: int = 10_000
+    ) -> Iterator[tuple[Event, str, str, str | None]]:
+        last = 0
+        while True:
+            rows = conn.execute(
+                select(t.events).where(t.events.c.id > last).order_by(t.events.c.id).limit(batch)
+            ).all()
+            if not rows:
+                return
+            for r in rows:
+                yield _event_from_row(r), r.prev_hash, r.hash, r.dedup
+            last = rows[-1].id
+
+    def count(self, conn: Connection, table: str) -> int:
+        tab = t.metadata.tables[table]
+        return int(conn.execute(select(func.count()).select_from(tab)).scalar_one())
+
+    # -- subject keys (erasure) -------------------------------------------------------
+    def insert_keys(self, conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+        if rows:
+            conn.execute(insert(t.subject_keys), list(rows))
+
+    def get_key(self, conn: Connection, subject: str) -> bytes | None:
+        row = conn.execute(_Q_KEY, {"subject": subject}).first()
+        return bytes(row.key) if row else None
+
+    def delete_key(self, conn: Connection, subject: str) -> bool:
+        res = conn.execute(t.subject_keys.delete().where(t.subject_keys.c.subject == subject))
+        return bool(res.rowcount)
+
+    def keyed_subjects(self, conn: Connection) -> set[str]:
+        return {r.subject for r in conn.execute(select(t.subject_keys.c.subject))}
+
+    # -- API tokens -------------------------------------------------------------------
+    def insert_token(self, conn: Connection, row: dict[str, str]) -> None:
+        conn.execute(insert(t.api_tokens), [row])
+
+    def find_token(self, conn: Connection, token_hash: str) -> Row[Any] | None:
+        return conn.execute(_Q_TOKEN, {"h": token_hash}).first()
+
+    # -- transparency log -------------------------------------------------------------
+    def leaf_rows(self, conn: Connection, upto: int | None = None) -> list[tuple[int, str]]:
+        q = select(t.events.c.id, t.events.c.hash).order_by(t.events.c.id)
+        if upto is not None:
+            q = q.where(t.events.c.id <= upto)
+        return [(r.id, r.hash) for r in conn.execute(q)]
+
+    def insert_head(self, conn: Connection, row: dict[str, Any]) -> None:
+        if conn.execute(
+            select(t.tree_heads.c.size).where(t.tree_heads.c.size == row["size"])
+        ).first():
+            return
+        conn.execute(insert(t.tree_heads), [row])
+
+    def heads(self, conn: Connection) -> list[dict[str, Any]]:
+        rows = conn.execute(select(t.tree_heads).order_by(t.tree_heads.c.size))
+        return [dict(r._mapping) for r in rows]
+
+    def meta_get(self, conn: Connection, key: str) -> str | None:
+        row = conn.execute(select(t.meta.c.value).where(t.meta.c.key == key)).first()
+        return str(row.value) if row else None
+
+    def meta_put(self, conn: Connection, key: str, value: str) -> None:
+        if self.meta_get(conn, key) is None:
+            conn.execute(insert(t.meta), [{"key": key, "value": value}])
+
+    def events_by_authority(self, conn: Connection, authority: str, limit: int) -> list[Event]:
+        q = (
+            select(t.events)
+            .where(t.events.c.authority == authority)
+            .order_by(t.events.c.id.desc())
+            .limit(limit)
+        )
+        return [_event_from_row(r) for r in conn.execute(q)]
+
+    def events_of_types(self, conn: Connection, types: Sequence[str]) -> list[Event]:
+        q = select(t.events).where(t.events.c.type.in_(list(types))).order_by(t.events.c.id)
+        return [_event_from_row(r) for r in conn.execute(q)]
+
+    def subjects_with_events(self, conn: Connection) -> list[str]:
+        q = select(t.events.c.subject).distinct().order_by(t.events.c.subject)
+        return [r.subject for r in conn.execute(q)]
+
+    # -- access records ---------------------------------------------------------------
+    def record_access(self, conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+        if rows:
+            conn.execute(_INS_ACCESS, list(rows))
+
+    def access_for(self, conn: Connection, subject: str) -> list[dict[str, Any]]:
+        rows = conn.execute(
+            select(t.access_log)
+            .where(t.access_log.c.subject == subject)
+            .order_by(t.access_log.c.id)
+        )
+        return [dict(r._mapping) for r in rows]
+
+    def subjects_page(self, conn: Connection, kind: str | None = None) -> list[str]:
+        q = select(t.subjects.c.id)
+        if kind:
+            q = q.where(t.subjects.c.kind == kind)
+        return [r.id for r in conn.execute(q.order_by(t.subjects.c.id))]
+
+    def score_events(self, conn: Connection, scheme: str) -> Iterator[Event]:
+        q = select(t.events).where(t.events.c.scheme == scheme).order_by(t.events.c.id)
+        for r in conn.execute(q):
+            yield _event_from_row(r)
+
+
+def as_date(value: date | str) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)

@@ -1,0 +1,266 @@
+"""Subject access, who-looked, erasure and the transparency log on a real store."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, date, datetime
+
+import pytest
+from tests.conftest import raw_sql
+
+from socialcredit.application import leaf_for
+from socialcredit.core.errors import BadInput, Conflict, NotAllowed, NotFound
+from socialcredit.core.ids import synthetic_resident_ids
+from socialcredit.transparency.heads import verify_proof_document
+from socialcredit.transparency.merkle import MerkleLog
+
+P = "11010519491231002X"
+Q = "110105198001010016"
+NOW = datetime(2024, 6, 1, 12, tzinfo=UTC)
+
+
+def rec(
+    app,
+    subject,
+    rule="traffic-violation",
+    day=date(2024, 1, 10),
+    ref="t/1",
+    authority="rongcheng-traffic-police",
+):
+    return app.record(
+        subject, "rongcheng", rule, authority=authority, evidence_ref=ref, occurred=day
+    ).event
+
+
+def test_access_export_misses_nothing_for_random_subjects(db_url, make_app) -> None:
+    app = make_app()
+    rng = random.Random(4)
+    people = synthetic_resident_ids(30, 8)
+    for p in people:
+        app.add_subject(p, "person", "Resident")
+    for i in range(200):
+        p = rng.choice(people)
+        rule, auth = rng.choice(
+            [
+                ("traffic-violation", "rongcheng-traffic-police"),
+                ("city-award", "rongcheng-credit-office"),
+            ]
+        )
+        rec(
+            app,
+            p,
+            rule,
+            date(2023, 6, 1) + (date(2024, 5, 1) - date(2023, 6, 1)) * rng.random(),
+            f"d/{i}",
+            auth,
+        )
+    for p in rng.sample(people, 5):
+        app.check(p, "flight", verifier="airline-demo", purpose="ticket sale")
+    for p in people:
+        with app.store.transaction() as conn:
+            ledger = [e.id for e in app.store.events_for(conn, p)]
+            access_before = len(app.store.access_for(conn, p))
+        export = app.access(p)
+        assert [e["event"] for e in export["events"]] == ledger
+        assert {
+            "events",
+            "list_entries",
+            "reports",
+            "decisions",
+            "disputes",
+            "access_records",
+        } <= set(export)
+        assert len(export["access_records"]) == access_before
+        assert {r["scheme"] for r in export["reports"]} == {"rongcheng", "sesame", "village"}
+        with app.store.transaction() as conn:
+            decisions = [r for r in app.store.access_for(conn, p) if r["action"] == "decision"]
+        assert len(export["decisions"]) == len(decisions)
+
+
+def test_reads_need_a_purpose_except_for_the_subject(db_url, make_app) -> None:
+    app = make_app()
+    app.add_subject(P, "person", "Wang Wei")
+    quiet = make_app(purpose=" ")
+    with pytest.raises(NotAllowed, match="stated purpose"):
+        quiet.score(P, "rongcheng")
+    own = make_app(purpose="", role="subject", actor=f"subject:{P}")
+    own.score(P, "rongcheng")
+    app.score(P, "rongcheng")
+    with app.store.transaction() as conn:
+        rows = [
+            (r["actor"], r["purpose"])
+            for r in app.store.access_for(conn, P)
+            if r["action"] == "score.read"
+        ]
+    assert rows == [(f"subject:{P}", "own record"), ("operator", "operator console")]
+
+
+def test_disputing_someone_elses_item_looks_like_an_unknown_item(db_url, make_app) -> None:
+    app = make_app()
+    app.add_subject(P, "person", "Wang Wei")
+    app.add_subject(Q, "person", "Li Na")
+    theirs = rec(app, Q)
+    with pytest.raises(NotFound) as other:
+        app.dispute_open(theirs, subject=P, statement="x", evidence_ref=None, occurred=NOW.date())
+    with pytest.raises(NotFound) as missing:
+        app.dispute_open(9999, subject=P, statement="x", evidence_ref=None, occurred=NOW.date())
+    assert str(other.value) == str(missing.value).replace("9999", str(theirs))
+
+
+def test_decide_twice_and_after_the_deadline(db_url, make_app) -> None:
+    app = make_app()
+    app.add_subject(P, "person", "Wang Wei")
+    e = rec(app, P, day=date(2024, 5, 20))
+    d = app.dispute_open(e, subject=P, statement="x", evidence_ref=None, occurred=NOW.date())
+    app.dispute_decide(
+        d, reviewer="rongcheng-review-board", outcome="upheld", reason="ok", occurred=NOW.date()
+    )
+    with pytest.raises(Conflict, match="already decided"):
+        app.dispute_decide(
+            d,
+            reviewer="rongcheng-review-board",
+            outcome="annulled",
+            reason="again",
+            occurred=NOW.date(),
+        )
+    with pytest.raises(NotAllowed, match="not a registered reviewer"):
+        app.dispute_decide(
+            d,
+            reviewer="rongcheng-traffic-police",
+            outcome="annulled",
+            reason="x",
+            occurred=NOW.date(),
+        )
+    e2 = rec(app, P, ref="t/2", day=date(2024, 5, 21))
+    d2 = app.dispute_open(e2, subject=P, statement="x", evidence_ref=None, occurred=NOW.date())
+    late = make_app(now=datetime(2024, 7, 2, tzinfo=UTC))
+    before = late.verify()[0]
+    with pytest.raises(Conflict, match="deadline"):
+        late.dispute_decide(
+            d2,
+            reviewer="rongcheng-review-board",
+            outcome="upheld",
+            reason="late",
+            occurred=date(2024, 6, 15),
+        )  # backdating is no help
+    assert late.verify()[0] == before
+    report = late.score(P, "rongcheng", date(2024, 7, 2))
+    assert e2 not in {ln.event for ln in report.lines}  # lapsed: annulled for the subject
+
+
+def test_excusing_circumstance_and_amendment(db_url, make_app) -> None:
+    app = make_app()
+    app.add_subject(P, "person", "Wang Wei")
+    fine = rec(app, P, "fine-unpaid", ref="f/1")
+    d = app.dispute_open(
+        fine, subject=P, statement="in hospital", evidence_ref="discharge/1", occurred=NOW.date()
+    )
+    with pytest.raises(BadInput, match="not an excusing circumstance"):
+        app.dispute_decide(
+            d,
+            reviewer="rongcheng-review-board",
+            outcome="annulled",
+            reason="x",
+            occurred=NOW.date(),
+            excuse="holiday",
+        )
+    app.dispute_decide(
+        d,
+        reviewer="rongcheng-review-board",
+        outcome="annulled",
+        reason="discharge letter checked",
+        occurred=NOW.date(),
+        excuse="hospitalisation",
+    )
+    assert app.score(P, "rongcheng").score == 1000
+    drunk = rec(app, P, "drunk-driving", ref="p/1")
+    d2 = app.dispute_open(
+        drunk, subject=P, statement="only a ticket", evidence_ref=None, occurred=NOW.date()
+    )
+    ids = app.dispute_decide(
+        d2,
+        reviewer="rongcheng-review-board",
+        outcome="amended",
+        reason="speeding, not drunk",
+        occurred=NOW.date(),
+        amend_rule="traffic-violation",
+    )
+    assert len(ids) == 3  # decision, reversal, corrected event
+    report = app.score(P, "rongcheng")
+    assert (report.score, report.grade, report.capped) == (995, "A", False)
+    assert app.verify()[1] is None
+
+
+def test_erasure_makes_personal_data_unreadable_and_all_still_verifies(db_url, make_app) -> None:
+    app = make_app()
+    app.add_subject(P, "person", "Wang Wei")
+    app.add_subject(Q, "person", "Li Na")
+    rec(app, P, day=date(2019, 1, 10))
+    rec(app, Q, day=date(2024, 1, 10), ref="t/q")
+    fields = {"incident": "smoking on a train", "place": "G123", "decision_number": "9"}
+    entry = app.list_propose(
+        P,
+        "transport-misconduct",
+        authority="rail-police",
+        evidence_ref="d/1",
+        occurred=date(2019, 2, 1),
+        fields=fields,
+    ).event
+    app.list_transition(
+        entry, "notify", authority="rail-police", evidence_ref="n/1", occurred=date(2019, 2, 2)
+    )
+    d = app.dispute_open(
+        entry,
+        subject=P,
+        statement="I was not on that train",
+        evidence_ref=None,
+        occurred=date(2019, 2, 3),
+    )
+    # Deadlines run from the recorded date (today), so it is decided today, not in 2019.
+    app.dispute_decide(
+        d,
+        reviewer="rongcheng-review-board",
+        outcome="upheld",
+        reason="inspector's report",
+        occurred=NOW.date(),
+    )
+    assert app.access(P)["list_entries"][0]["fields"] == fields
+    head_before, _ = app.log_head()
+    result = app.tick(NOW.date())
+    assert result.erased == 1  # P's records ended long ago; Q's ticket still counts
+    export = app.access(P)
+    assert export["name"] == "[erased]"
+    assert export["list_entries"][0]["fields"] == {}
+    assert all(x["statement"] == "[erased]" for x in export["disputes"] if x["dispute"] == d)
+    assert app.access(Q)["name"] == "Li Na"
+    assert app.verify()[1] is None
+    head_json, proof = app.log_prove_inclusion(entry)
+    public = app.log_public_key()
+    assert verify_proof_document(public, head_json, proof) == (True, "included")
+    _, consistency = app.log_prove_consistency(head_before.size, head_json["size"])
+    assert verify_proof_document(public, head_json, consistency)[0]
+    with pytest.raises(Conflict, match="erased"):
+        app.list_propose(
+            P,
+            "transport-misconduct",
+            authority="rail-police",
+            evidence_ref="d/2",
+            occurred=date(2024, 2, 1),
+            fields=fields,
+        )
+    keys = raw_sql(db_url, "SELECT count(*) FROM subject_keys WHERE subject = :s", params={"s": P})
+    assert keys[0][0] == 0
+    assert "Wang" not in str(raw_sql(db_url, "SELECT * FROM subjects"))
+
+
+def test_log_matches_the_ledger(db_url, make_app) -> None:
+    app = make_app()
+    app.add_subject(P, "person", "Wang Wei")
+    for i in range(9):
+        rec(app, P, ref=f"t/{i}")
+    head, _ = app.log_head()
+    with app.store.transaction() as conn:
+        leaves = [leaf_for(i, h) for i, h in app.store.leaf_rows(conn)]
+    assert head.size == 9 and MerkleLog(leaves).root() == head.root
+    with pytest.raises(BadInput):
+        app.log_prove_consistency(5, 99)
