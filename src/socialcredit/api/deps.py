@@ -1,0 +1,98 @@
+"""Authentication, roles and the per-request Application.
+
+One Application per request, sharing the store (and its connection pool and caches),
+acting as the authenticated principal: every access record names who asked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from fastapi import Depends, Request
+
+from socialcredit.application import Application, normalise_subject
+from socialcredit.core.errors import NotAllowed, NotFound, Unauthenticated
+from socialcredit.settings import Settings
+from socialcredit.store.sql import Store
+
+
+@dataclass(frozen=True)
+class Principal:
+    id: str
+    role: str
+
+
+def _store(request: Request) -> Store:
+    store: Store = request.app.state.store
+    return store
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+async def current_principal(request: Request) -> Principal | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if not token:
+        token = request.cookies.get("sc_token", "")
+    elif scheme.lower() != "bearer":
+        raise Unauthenticated("use Authorization: Bearer TOKEN")
+    if not token:
+        return None
+    base = Application(_settings(request), _store(request))
+    found = base.authenticate(token.strip())
+    if found is None:
+        raise Unauthenticated("the token is not valid")
+    return Principal(*found)
+
+
+def require(*roles: str) -> Callable[..., Principal]:
+    """A dependency admitting only the given roles (401 without a token, 403 otherwise)."""
+
+    def dependency(principal: Principal | None = Depends(current_principal)) -> Principal:
+        if principal is None:
+            raise Unauthenticated("this operation needs a token (Authorization: Bearer TOKEN)")
+        if principal.role not in roles:
+            raise NotAllowed(f"role {principal.role!r} may not do this", field="role")
+        return principal
+
+    return dependency
+
+
+def app_for(
+    request: Request, principal: Principal | None, purpose: str | None = None
+) -> Application:
+    settings = _settings(request)
+    actor = principal.id if principal else "public"
+    if principal and principal.role == "subject":
+        actor = f"subject:{principal.id}"
+    scoped = Settings(
+        db_url=settings.db_url,
+        actor=actor,
+        role=principal.role if principal else "public",
+        purpose=purpose
+        if purpose is not None
+        else (
+            "own record"
+            if principal and principal.role == "subject"
+            else f"{principal.role if principal else 'public'} service"
+        ),
+        clock=settings.clock,
+    )
+    return Application(scoped, _store(request))
+
+
+def own_subject(request: Request, principal: Principal, subject_id: str) -> str:
+    """The subject a request may read: a subject sees only itself.
+
+    Another subject's record and a record that does not exist give the very same 404,
+    so a principal learns nothing about who is registered.
+    """
+    sid, _ = normalise_subject(subject_id)
+    base = Application(_settings(request), _store(request))
+    if (principal.role == "subject" and sid != principal.id) or not base.subject_exists(sid):
+        raise NotFound(f"unknown subject {sid}", field="subject")
+    return sid

@@ -1,0 +1,188 @@
+"""Registrars record for their own authority; admins publish and register."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Body, Depends, Request
+
+from socialcredit.api import schemas as s
+from socialcredit.api.deps import Principal, app_for, require
+from socialcredit.api.schemas import Id
+from socialcredit.core.documents import doc_id
+from socialcredit.wire import event_json
+
+router = APIRouter(prefix="/v1", tags=["registrar", "admin"])
+registrar = require("registrar")
+registrar_or_admin = require("registrar", "admin")
+admin = require("admin")
+admin_or_auditor = require("admin", "auditor")
+
+
+@router.post(
+    "/subjects",
+    summary="Register a person or organisation",
+    response_model=s.SubjectPublic,
+    status_code=201,
+)
+def register_subject(
+    body: s.SubjectCreate, request: Request, who: Principal = Depends(registrar_or_admin)
+) -> dict[str, Any]:
+    sid, created = app_for(request, who, "registration").add_subject(body.id, body.kind, body.name)
+    return {"subject": sid, "created": created}
+
+
+@router.post(
+    "/events",
+    summary="Record an evidence-backed event for your own authority",
+    response_model=s.EventRecorded,
+    status_code=201,
+)
+def record_event(
+    body: s.EventCreate, request: Request, who: Principal = Depends(registrar)
+) -> dict[str, Any]:
+    r = app_for(request, who, "recording").record(
+        body.subject,
+        body.scheme,
+        body.rule,
+        authority=who.id,
+        evidence_ref=body.evidence,
+        occurred=body.occurred,
+        evidence_kind=body.evidence_kind,
+        evidence_sha256=body.evidence_sha256,
+    )
+    return {"event": r.event, "created": r.created}
+
+
+@router.post(
+    "/events/{event_id}/corrections",
+    summary="Reverse an event with a reason",
+    response_model=s.Created,
+    status_code=201,
+)
+def correct_event(
+    event_id: Id, body: s.CorrectionCreate, request: Request, who: Principal = Depends(registrar)
+) -> dict[str, int]:
+    new = app_for(request, who, "correction").correct(
+        event_id,
+        reason=body.reason,
+        authority=who.id,
+        occurred=body.occurred,
+        evidence_ref=body.evidence,
+    )
+    return {"id": new}
+
+
+@router.get(
+    "/desk/events",
+    summary="What your authority recorded, newest first",
+    response_model=list[s.EventPublic],
+)
+def desk_events(request: Request, who: Principal = Depends(registrar)) -> list[dict[str, Any]]:
+    return [event_json(e) for e in app_for(request, who, "desk").recorded_by(who.id)]
+
+
+@router.post(
+    "/list-entries",
+    summary="Propose a list entry for your own authority",
+    response_model=s.EntryRecorded,
+    status_code=201,
+)
+def propose_entry(
+    body: s.ListEntryCreate, request: Request, who: Principal = Depends(registrar)
+) -> dict[str, Any]:
+    r = app_for(request, who, "listing").list_propose(
+        body.subject,
+        body.list_id,
+        authority=who.id,
+        evidence_ref=body.evidence,
+        occurred=body.occurred,
+        fields=body.fields,
+    )
+    return {"entry": r.event, "created": r.created}
+
+
+def _step(
+    step: str, entry: Id, body: s.ListStep, request: Request, who: Principal
+) -> dict[str, Any]:
+    ids = app_for(request, who, "listing").list_transition(
+        entry, step, authority=who.id, evidence_ref=body.evidence, occurred=body.occurred
+    )
+    return {"entry": entry, "events": ids}
+
+
+@router.post(
+    "/list-entries/{entry}/notify",
+    summary="Record that the subject was notified",
+    response_model=s.StepRecorded,
+    status_code=201,
+)
+def notify_entry(
+    entry: Id, body: s.ListStep, request: Request, who: Principal = Depends(registrar)
+) -> dict[str, Any]:
+    return _step("notify", entry, body, request, who)
+
+
+@router.post(
+    "/list-entries/{entry}/remedy",
+    summary="Record fulfilment; the entry is removed",
+    response_model=s.StepRecorded,
+    status_code=201,
+)
+def remedy_entry(
+    entry: Id, body: s.ListStep, request: Request, who: Principal = Depends(registrar)
+) -> dict[str, Any]:
+    return _step("remedy", entry, body, request, who)
+
+
+@router.post(
+    "/documents",
+    summary="Publish a rulebook, list or memorandum (TOML text)",
+    response_model=s.DocumentPublished,
+    status_code=201,
+)
+def publish(
+    request: Request,
+    toml: str = Body(..., media_type="text/plain", max_length=1_000_000),
+    who: Principal = Depends(admin),
+) -> dict[str, Any]:
+    from socialcredit.application import packaged_rulebooks
+    from socialcredit.core.documents import check_documents, parse_document
+    from socialcredit.core.errors import BadInput
+
+    context = [parse_document(t) for _, t in packaged_rulebooks()]
+    problems = [
+        f.finding
+        for f in check_documents([("body", toml)], context)
+        if f.finding.severity == "error"
+    ]
+    if problems:
+        first = problems[0]
+        raise BadInput(f"refused: {first.path}: {first.code}: {first.message}", field=first.path)
+    book, created = app_for(request, who, "publication").publish(toml)
+    return {"id": doc_id(book), "version": book.version, "created": created}
+
+
+@router.post(
+    "/tick",
+    summary="Write down lapsed disputes and due erasures (idempotent)",
+    response_model=s.TickPublic,
+)
+def tick(body: s.TickCreate, request: Request, who: Principal = Depends(admin)) -> dict[str, Any]:
+    r = app_for(request, who, "deadlines and retention").tick(body.as_of)
+    return {"as_of": body.as_of.isoformat(), "lapsed": r.lapsed, "erased": r.erased}
+
+
+@router.get(
+    "/ledger/verify",
+    summary="Walk the hash chain and name the first bad entry",
+    response_model=s.LedgerVerified,
+)
+def verify(request: Request, who: Principal = Depends(admin_or_auditor)) -> dict[str, Any]:
+    n, problem = app_for(request, who, "integrity check").verify()
+    return {
+        "ok": problem is None,
+        "entries": n,
+        "first_bad": problem.event_id if problem else None,
+        "message": problem.message if problem else None,
+    }

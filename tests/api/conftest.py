@@ -1,0 +1,90 @@
+"""A live uvicorn server on 127.0.0.1 in a thread, over a real SQLite file, with tokens."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+
+from socialcredit.api.app import create_app
+from socialcredit.application import Application
+from socialcredit.settings import Settings
+
+NOW = datetime(2024, 6, 1, 12, tzinfo=UTC)
+ME = "11010519491231002X"
+OTHER = "110105198001010016"
+NOBODY = "110105197001010011"  # valid, never registered
+
+
+@dataclass
+class Live:
+    url: str
+    tokens: dict[str, str]
+    app: Application
+
+    def client(self, role: str | None = None) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {self.tokens[role]}"} if role else {}
+        return httpx.Client(base_url=self.url, headers=headers, timeout=10)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def serve(settings: Settings) -> Iterator[str]:
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="off"
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def seeded(db_url: str, now: datetime = NOW) -> tuple[Settings, Application, dict[str, str]]:
+    assert NOBODY != ME
+    settings = Settings(db_url=db_url, clock=lambda: now)
+    app = Application(settings)
+    app.init()
+    app.add_subject(ME, "person", "Wang Wei")
+    app.add_subject(OTHER, "person", "Li Na")
+    tokens = {
+        "admin": app.issue_token("admin", "city-admin"),
+        "registrar": app.issue_token("registrar", "rongcheng-traffic-police"),
+        "court": app.issue_token("registrar", "rongcheng-people-court"),
+        "verifier": app.issue_token("verifier", "airline-demo"),
+        "reviewer": app.issue_token("reviewer", "rongcheng-review-board"),
+        "subject": app.issue_token("subject", ME),
+        "other": app.issue_token("subject", OTHER),
+        "auditor": app.issue_token("auditor", "city-auditor"),
+    }
+    return settings, app, tokens
+
+
+@pytest.fixture
+def live(tmp_path: Path) -> Iterator[Live]:
+    settings, app, tokens = seeded(f"sqlite:///{tmp_path / 'api.db'}")
+    for url in serve(settings):
+        yield Live(url, tokens, app)
+    app.store.close()
