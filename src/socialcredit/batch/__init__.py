@@ -1,0 +1,1 @@
+"""Whole populations: one relational definition of scoring, several engines."""
