@@ -1,0 +1,113 @@
+"""The child of the crash test: ingests through the application and acknowledges each item.
+
+It prints READY once set up, then ``ACK <key>`` after each call returns. With CRASH_AT it
+kills itself at a named point: inside the append transaction (rows written, no commit),
+after the commit but before the acknowledgement, or in the middle of a Merkle update.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import random
+import signal
+import sys
+from datetime import UTC, date, datetime
+
+from socialcredit.application import Application
+from socialcredit.core.errors import SocialCreditError
+from socialcredit.settings import Settings
+from socialcredit.store.sql import Store
+from socialcredit.transparency import merkle
+
+P = "11010519491231002X"
+NOW = datetime(2024, 6, 1, tzinfo=UTC)
+
+
+def die() -> None:
+    sys.stdout.flush()
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def main() -> None:
+    url, run, crash_at = sys.argv[1], int(sys.argv[2]), os.environ.get("CRASH_AT", "")
+    rng = random.Random(run)
+    fuse = rng.randint(1, 12)  # die at the fuse-th passage of the named point
+    passes = {"n": 0}
+
+    def tick() -> None:
+        passes["n"] += 1
+        if passes["n"] >= fuse:
+            die()
+
+    if crash_at == "in-transaction":
+        original = Store.append
+
+        def append(self, conn, new):  # type: ignore[no-untyped-def]
+            done = original(self, conn, new)
+            tick()  # rows inserted, transaction not committed
+            return done
+
+        Store.append = append  # type: ignore[method-assign]
+    if crash_at == "merkle":
+        original_append = merkle.MerkleLog.append
+
+        def leaf(self, h):  # type: ignore[no-untyped-def]
+            original_append(self, h)
+            if len(self.levels[0]) % 7 == 0:
+                tick()
+
+        merkle.MerkleLog.append = leaf  # type: ignore[method-assign]
+    app = Application(Settings(db_url=url, clock=lambda: NOW, purpose="crash test"))
+    print("READY", flush=True)
+    for i in range(10_000):
+        key = f"r{run}-{i}"
+        kind = rng.random()
+        if kind < 0.15:
+            app.check(P, "flight", verifier="airline-demo", purpose=key)  # a read
+        elif kind < 0.2:
+            with contextlib.suppress(SocialCreditError):  # refused: must leave no record
+                app.check(P, "flight", verifier="bike-demo", purpose="refused-" + key)
+            continue
+        elif kind < 0.8:
+            app.record(
+                P,
+                "rongcheng",
+                "volunteer-service",
+                authority="rongcheng-credit-office",
+                evidence_ref=key,
+                occurred=date(2024, 5, 1),
+            )
+        elif kind < 0.9:
+            entry = app.list_propose(
+                P,
+                "transport-misconduct",
+                authority="rail-police",
+                evidence_ref=key,
+                occurred=date(2024, 5, 1),
+                fields={"incident": "x", "place": "y", "decision_number": key},
+            ).event
+            app.list_transition(
+                entry,
+                "notify",
+                authority="rail-police",
+                evidence_ref=key + "n",
+                occurred=date(2024, 5, 2),
+            )
+            app.list_transition(
+                entry,
+                "remedy",
+                authority="rail-police",
+                evidence_ref=key + "r",
+                occurred=date(2024, 5, 3),
+            )
+        else:
+            app.log_head()
+            continue  # a head writes no ledger item: nothing to acknowledge
+        if crash_at == "after-commit":
+            tick()  # committed, not yet acknowledged
+        print(f"ACK {key}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
