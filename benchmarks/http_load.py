@@ -1,0 +1,212 @@
+"""HTTP throughput and latency: recorded checks, own-record reads, and a bare endpoint.
+
+Load comes from `wrk` (Debian package `wrk`) when installed -- a Python client on one
+core saturates long before the server does -- else from an asyncio httpx client.
+
+The server runs pinned to core 0 (`taskset -c 0`), this load generator to core 1, both
+on 127.0.0.1, each scenario for a bounded time. The bare `/healthz` of the same app is
+the baseline: what the framework and the loopback cost with no work.
+
+    .venv/bin/python benchmarks/http_load.py [--seconds 10] [--concurrency 16]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from socialcredit.application import Application
+from socialcredit.core.ids import synthetic_resident_ids
+from socialcredit.settings import Settings
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def run(
+    url: str,
+    method: str,
+    path: str,
+    headers: dict[str, str],
+    bodies: list[object],
+    seconds: float,
+    concurrency: int,
+) -> tuple[int, int, list[float]]:
+    latencies: list[float] = []
+    errors = 0
+    stop = time.perf_counter() + seconds
+    async with httpx.AsyncClient(
+        base_url=url, headers=headers, timeout=10, limits=httpx.Limits(max_connections=concurrency)
+    ) as client:
+
+        async def worker(k: int) -> None:
+            nonlocal errors
+            i = k
+            while time.perf_counter() < stop:
+                body = bodies[i % len(bodies)] if bodies else None
+                t0 = time.perf_counter()
+                r = await client.request(method, path.format(i=i), json=body)
+                latencies.append(time.perf_counter() - t0)
+                errors += r.status_code >= 400
+                i += concurrency
+
+        await asyncio.gather(*(worker(k) for k in range(concurrency)))
+    return len(latencies), errors, latencies
+
+
+def run_wrk(
+    url: str,
+    method: str,
+    path: str,
+    headers: dict[str, str],
+    bodies: list[object],
+    seconds: float,
+    concurrency: int,
+    folder: Path,
+) -> tuple[int, int, float, float]:
+    """Requests, errors, p50 and p99 (ms) from wrk with a Lua script rotating the bodies."""
+    import json
+
+    lua = folder / "load.lua"
+    header_lines = "".join(f'wrk.headers["{k}"] = "{v}"\n' for k, v in headers.items())
+    encoded = ",\n".join("[==[" + json.dumps(b) + "]==]" for b in bodies) if bodies else ""
+    lua.write_text(
+        f'wrk.method = "{method}"\nwrk.headers["Content-Type"] = "application/json"\n'
+        f"{header_lines}local bodies = {{{encoded}}}\nlocal i = 0\n"
+        "request = function()\n  i = i + 1\n"
+        "  if #bodies > 0 then return wrk.format(nil, nil, nil, bodies[i % #bodies + 1]) end\n"
+        "  return wrk.format()\nend\n"
+        "done = function(summary, latency, requests)\n"
+        '  io.write(string.format("RESULT %d %d %.3f %.3f\\n", summary.requests,\n'
+        "    summary.errors.status + summary.errors.connect + summary.errors.read +\n"
+        "    summary.errors.write + summary.errors.timeout,\n"
+        "    latency:percentile(50) / 1000, latency:percentile(99) / 1000))\nend\n"
+    )
+    out = subprocess.run(
+        ["wrk", "-t1", f"-c{concurrency}", f"-d{int(seconds)}s", "-s", str(lua), url + path],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    line = next(x for x in out.splitlines() if x.startswith("RESULT"))
+    _, n, errors, p50, p99 = line.split()
+    return int(n), int(errors), float(p50), float(p99)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=float, default=10)
+    ap.add_argument("--concurrency", type=int, default=16)
+    ap.add_argument("--subjects", type=int, default=20_000)
+    args = ap.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="sc-http-"))
+    db = f"sqlite:///{folder / 'h.db'}"
+    app = Application(Settings(db_url=db, purpose="benchmark setup"))
+    app.init()
+    people = synthetic_resident_ids(args.subjects, 3)
+    app.add_subjects([(p, "person", "Resident") for p in people])
+    verifier = app.issue_token("verifier", "airline-demo")
+    me = people[0]
+    subject = app.issue_token("subject", me)
+    port = free_port()
+    cores = os.sched_getaffinity(0)
+    pin = ["taskset", "-c", "0"] if len(cores) > 1 else []
+    server = subprocess.Popen(
+        [
+            *pin,
+            str(Path(sys.executable).with_name("socialcredit")),
+            "--db",
+            db,
+            "serve",
+            "--port",
+            str(port),
+        ],
+        stderr=subprocess.DEVNULL,
+    )
+    if len(cores) > 1:
+        os.sched_setaffinity(0, {1})
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                httpx.get(f"{url}/healthz", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.05)
+        scenarios = [
+            ("bare endpoint GET /healthz", "GET", "/healthz", {}, []),
+            (
+                "POST /v1/checks (recorded decision)",
+                "POST",
+                "/v1/checks",
+                {"Authorization": f"Bearer {verifier}"},
+                [
+                    {"subject": p, "service": "flight", "purpose": "ticket sale"}
+                    for p in people[:5000]
+                ],
+            ),
+            (
+                "GET own record score",
+                "GET",
+                f"/v1/subjects/{me}/scores/rongcheng",
+                {"Authorization": f"Bearer {subject}"},
+                [],
+            ),
+        ]
+        print(
+            f"server pinned to core 0, load on core 1, {args.concurrency} connections, "
+            f"{args.seconds:.0f} s each, {args.subjects:,} subjects (SQLite, WAL, FULL)"
+        )
+        print(f"{'scenario':<40} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
+        base = None
+        use_wrk = shutil.which("wrk") is not None
+        print(
+            "load generator:", "wrk" if use_wrk else "python httpx (install wrk for real figures)"
+        )
+        for name, method, path, headers, bodies in scenarios:
+            if use_wrk:
+                n, errors, p50, p99 = run_wrk(
+                    url, method, path, headers, bodies, args.seconds, args.concurrency, folder
+                )
+            else:
+                n, errors, lat = asyncio.run(
+                    run(url, method, path, headers, bodies, args.seconds, args.concurrency)
+                )
+                lat.sort()
+                p50 = statistics.median(lat) * 1e3
+                p99 = lat[int(len(lat) * 0.99) - 1] * 1e3
+            rate = n / args.seconds
+            base = base or rate
+            print(
+                f"{name:<40} {rate:>8,.0f} {p50:>8.2f} {p99:>8.2f} {errors:>7}  "
+                f"({rate / base:.2f}x bare)"
+            )
+        with app.store.transaction() as conn:
+            decisions = sum(
+                1
+                for p in people[:5000]
+                for r in app.store.access_for(conn, p)
+                if r["action"] == "decision"
+            )
+        print(f"access records of decisions written: {decisions:,}")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()
