@@ -110,9 +110,14 @@ def run_wrk(
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=10)
-    ap.add_argument("--concurrency", type=int, default=16)
+    ap.add_argument(
+        "--concurrency",
+        default="4,16",
+        help="comma-separated connection counts; every scenario runs at each",
+    )
     ap.add_argument("--subjects", type=int, default=20_000)
     args = ap.parse_args()
+    levels = [int(c) for c in str(args.concurrency).split(",") if c.strip()]
     folder = Path(tempfile.mkdtemp(prefix="sc-http-"))
     db = f"sqlite:///{folder / 'h.db'}"
     app = Application(Settings(db_url=db, purpose="benchmark setup"))
@@ -168,33 +173,36 @@ def main() -> None:
             ),
         ]
         print(
-            f"server pinned to core 0, load on core 1, {args.concurrency} connections, "
+            f"server pinned to core 0, load on core 1, {'/'.join(map(str, levels))} connections, "
             f"{args.seconds:.0f} s each, {args.subjects:,} subjects (SQLite, WAL, FULL)"
         )
-        print(f"{'scenario':<40} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
-        base = None
         use_wrk = shutil.which("wrk") is not None
         print(
             "load generator:", "wrk" if use_wrk else "python httpx (install wrk for real figures)"
         )
-        for name, method, path, headers, bodies in scenarios:
-            if use_wrk:
-                n, errors, p50, p99 = run_wrk(
-                    url, method, path, headers, bodies, args.seconds, args.concurrency, folder
+        print(
+            f"{'scenario':<40} {'conns':>5} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}"
+        )
+        for conns in levels:
+            base = None
+            for name, method, path, headers, bodies in scenarios:
+                if use_wrk:
+                    n, errors, p50, p99 = run_wrk(
+                        url, method, path, headers, bodies, args.seconds, conns, folder
+                    )
+                else:
+                    n, errors, lat = asyncio.run(
+                        run(url, method, path, headers, bodies, args.seconds, conns)
+                    )
+                    lat.sort()
+                    p50 = statistics.median(lat) * 1e3
+                    p99 = lat[int(len(lat) * 0.99) - 1] * 1e3
+                rate = n / args.seconds
+                base = base or rate
+                print(
+                    f"{name:<40} {conns:>5} {rate:>8,.0f} {p50:>8.2f} {p99:>8.2f} "
+                    f"{errors:>7}  ({rate / base:.2f}x bare)"
                 )
-            else:
-                n, errors, lat = asyncio.run(
-                    run(url, method, path, headers, bodies, args.seconds, args.concurrency)
-                )
-                lat.sort()
-                p50 = statistics.median(lat) * 1e3
-                p99 = lat[int(len(lat) * 0.99) - 1] * 1e3
-            rate = n / args.seconds
-            base = base or rate
-            print(
-                f"{name:<40} {rate:>8,.0f} {p50:>8.2f} {p99:>8.2f} {errors:>7}  "
-                f"({rate / base:.2f}x bare)"
-            )
         with app.store.transaction() as conn:
             decisions = sum(
                 1

@@ -11,11 +11,14 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from socialcredit.batch.population import generate
-from socialcredit.batch.simulate import simulate
+from socialcredit.batch.population import generate, list_definitions
+from socialcredit.batch.simulate import packaged_registry, simulate
 from socialcredit.cli import app
 from socialcredit.core.ids import normalize_resident_id, normalize_uscc
+from socialcredit.core.lists import EntryState
+from socialcredit.core.periods import add_duration
 from socialcredit.core.rulebook import parse_rulebook
+from socialcredit.core.sanctions import Standing, decide
 from socialcredit.core.scoring import event_from_terms, score
 
 AS_OF = date(2025, 6, 1)
@@ -36,7 +39,12 @@ def test_ids_are_valid_and_generation_is_deterministic(city: Path, tmp_path: Pat
         check = normalize_resident_id if s["kind"] == "person" else normalize_uscc
         assert check(s["subject"]) == s["subject"]
     generate(3000, 100, 4, tmp_path, as_of=AS_OF)
-    for name in ("events-rongcheng.parquet", "subjects.parquet", "attributes.parquet"):
+    for name in (
+        "events-rongcheng.parquet",
+        "subjects.parquet",
+        "attributes.parquet",
+        "list-entries.parquet",
+    ):
         assert pq.read_table(tmp_path / name).equals(pq.read_table(city / name))
 
 
@@ -107,9 +115,87 @@ def test_report_numbers_match_a_direct_computation(city: Path, tmp_path: Path) -
         assert result["disparate_impact_a_or_better"] == pytest.approx(ratio)
         assert result["flag"] == (ratio < 0.8)
     assert sum(sum(row.values()) for row in doc["transition"].values()) == n
-    assert doc["services"]["bike-rental-deposit-free"]["rate_a"] == pytest.approx(
+    assert doc["services"]["bike-rental-deposit-free"]["benefit_a"] == pytest.approx(
         sum(g == "AAA" for _, g in outcomes.values()) / n
     )
+
+
+def test_list_entries_follow_the_published_definitions(city: Path) -> None:
+    defs = list_definitions()
+    kinds = {s["subject"]: s["kind"] for s in pq.read_table(city / "subjects.parquet").to_pylist()}
+    rows = pq.read_table(city / "list-entries.parquet").to_pylist()
+    assert {r["list"] for r in rows} == set(defs)
+    assert len({r["entry"] for r in rows}) == len(rows)
+    for r in rows:
+        d = defs[r["list"]]
+        assert d.subjects in ("any", kinds[r["subject"]])
+        assert r["effective_from"] == add_duration(r["proposed"], d.notice)
+        assert r["max_end"] == add_duration(r["effective_from"], d.max_duration)
+        assert r["proposed"] <= AS_OF
+        assert r["removed"] is None or r["effective_from"] < r["removed"] < r["max_end"]
+
+
+def test_list_and_sanction_rates_match_core_decide(city: Path, tmp_path: Path) -> None:
+    """Differential: the report's set arithmetic against core ``decide`` per subject."""
+    doc = simulate(city, RULEBOOK, AS_OF, tmp_path / "report")
+    outcomes = direct(city)
+    n = len(outcomes)
+    registry = packaged_registry()
+    entries: dict[str, list[EntryState]] = {}
+    for r in pq.read_table(city / "list-entries.parquet").to_pylist():
+        entries.setdefault(r["subject"], []).append(
+            EntryState(
+                entry=r["entry"],
+                list=r["list"],
+                subject=r["subject"],
+                authority="simulated",
+                proposed=r["proposed"],
+                fields={},
+                evidence=None,
+                notified=r["proposed"],
+                effective_from=r["effective_from"],
+                max_end=r["max_end"],
+                removed=r["removed"],
+            )
+        )
+    denied: dict[str, int] = {}
+    benefit: dict[str, int] = {}
+    sanctioned: set[str] = set()
+    for subject, (points, grade) in outcomes.items():
+        standing = {"rongcheng": Standing(points, grade)}
+        for service in doc["services"]:
+            d = decide(
+                registry, subject, "person", service, AS_OF, entries.get(subject, []), standing
+            )
+            denied[service] = denied.get(service, 0) + (d.decision == "deny")
+            benefit[service] = benefit.get(service, 0) + (d.decision == "benefit")
+            if d.decision == "deny":
+                sanctioned.add(subject)
+    assert denied["flight"] > 0 and denied["civil-service-hiring"] > 0
+    for service, figures in doc["services"].items():
+        assert figures["deny_a"] == pytest.approx(denied[service] / n), service
+        assert figures["benefit_a"] == pytest.approx(benefit[service] / n), service
+    assert doc["sanctioned_a"] == pytest.approx(len(sanctioned) / n)
+    for list_id, figures in doc["lists"].items():
+        on = {
+            s
+            for s, es in entries.items()
+            if s in outcomes and any(e.list == list_id and e.in_effect(AS_OF) for e in es)
+        }
+        assert figures["in_effect"] == len(on), list_id
+    assert doc["lists"]["court-defaulters"]["in_effect"] > 0
+    attrs = pq.read_table(city / "attributes.parquet").to_pylist()
+    for attribute in ("district", "age_band", "income_band"):
+        groups: dict[str, list[str]] = {}
+        for row in attrs:
+            groups.setdefault(row[attribute], []).append(row["subject"])
+        rates = {k: sum(m in sanctioned for m in v) / len(v) for k, v in groups.items()}
+        result = doc["fairness"][attribute]
+        for k, rate in rates.items():
+            assert result["groups"][k]["sanctioned"] == pytest.approx(rate)
+        ratio = min(rates.values()) / max(rates.values())
+        assert result["disparate_impact_sanctioned"] == pytest.approx(ratio)
+        assert result["flag_sanctioned"] == (ratio < 0.8)
 
 
 def test_cli_batch_population_simulate(tmp_path: Path) -> None:

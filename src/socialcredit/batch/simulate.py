@@ -2,10 +2,16 @@
 
 The report answers a policy designer's questions before publication: how grades are
 distributed, how scores spread, who moves from which grade to which under a change,
-which services' benefits people gain or lose, and whom it hits hardest -- grade and
-benefit rates by district, age band and income band (simulation-only attributes that
-no rule can read), with the disparate-impact ratio (lowest group rate / highest group
-rate) flagged below 0.8, the four-fifths rule of thumb.
+how many are on each list, which services' benefits and restrictions people gain or
+lose, and whom it hits hardest -- grade and sanction rates by district, age band and
+income band (simulation-only attributes that no rule can read), with the
+disparate-impact ratio (lowest group rate / highest group rate) flagged below 0.8, the
+four-fifths rule of thumb.
+
+Decisions follow ``core.sanctions.decide`` exactly (a deny outranks a benefit; a list
+clause applies while the entry is in effect and within the clause's own duration), but
+computed as set operations over the whole population instead of one call per subject
+and service; the tests compare the two.
 """
 
 from __future__ import annotations
@@ -22,10 +28,12 @@ import numpy as np
 import pyarrow.parquet as pq
 
 from socialcredit.batch.engines import score_duckdb
+from socialcredit.batch.population import list_definitions
 from socialcredit.core.documents import parse_document
 from socialcredit.core.errors import BadInput
+from socialcredit.core.periods import add_duration
 from socialcredit.core.rulebook import Rulebook, parse_rulebook
-from socialcredit.core.sanctions import Memorandum
+from socialcredit.core.sanctions import BENEFIT, DENY, Clause, Memorandum, Registry
 from socialcredit.core.scoring import score
 
 ATTRIBUTES = ("district", "age_band", "income_band")
@@ -39,14 +47,96 @@ def _read(path: Path) -> Rulebook:
         raise BadInput(f"cannot read rulebook {str(path)!r}: {exc}", field="rulebook") from None
 
 
-def _memo_clauses(scheme: str) -> list[tuple[str, Any]]:
-    out = []
-    folder = resources.files("socialcredit").joinpath("rulebooks")
-    for entry in folder.iterdir():
+def packaged_registry() -> Registry:
+    """The published memoranda and lists shipped with the package."""
+    memos = []
+    for entry in resources.files("socialcredit").joinpath("rulebooks").iterdir():
         if entry.name.startswith("memo-"):
             memo = parse_document(entry.read_text("utf-8"))
             if isinstance(memo, Memorandum):
-                out += [(s, c) for c in memo.clauses if c.scheme == scheme for s in c.services]
+                memos.append(memo)
+    return Registry(tuple(memos), list_definitions())
+
+
+def _in_effect(folder: Path, as_of: date, subjects: set[str]) -> list[dict[str, Any]]:
+    """List entries of these subjects in effect on ``as_of`` (EntryState.in_effect)."""
+    path = folder / "list-entries.parquet"
+    if not path.is_file():
+        return []
+    out = []
+    for r in pq.read_table(path).to_pylist():
+        if r["subject"] not in subjects:
+            continue
+        started = r["proposed"] <= as_of and r["effective_from"] <= as_of < r["max_end"]
+        if started and (r["removed"] is None or as_of < r["removed"]):
+            out.append(r)
+    return out
+
+
+def _same_kind(a: str, b: str) -> bool:
+    """Whether subjects of kind ``a`` ("any", "person", "organisation") can be ``b``."""
+    return a == "any" or b == "any" or a == b
+
+
+def _clause_hits(
+    clause: Clause,
+    book: Rulebook,
+    outcome: dict[str, tuple[int, str]],
+    kinds: dict[str, str],
+    entries: list[dict[str, Any]],
+    as_of: date,
+) -> set[str] | None:
+    """Subjects a clause applies to, or None when it cannot apply under this scheme."""
+    if clause.list is not None:
+        hit = set()
+        for e in entries:
+            if e["list"] != clause.list or e["subject"] not in outcome:
+                continue
+            if clause.lasts is not None and as_of >= add_duration(
+                e["effective_from"], clause.lasts
+            ):
+                continue
+            hit.add(e["subject"])
+    elif clause.scheme == book.scheme:
+        hit = {
+            s
+            for s, (points, grade) in outcome.items()
+            if (not clause.grades or grade in clause.grades)
+            and (clause.min_score is None or points >= clause.min_score)
+        }
+    else:
+        return None
+    return {s for s in hit if clause.subjects in ("any", kinds[s])}
+
+
+def _decisions(
+    registry: Registry,
+    book: Rulebook,
+    outcome: dict[str, tuple[int, str]],
+    kinds: dict[str, str],
+    entries: list[dict[str, Any]],
+    as_of: date,
+) -> dict[str, dict[str, Any]]:
+    """Per service: who is denied, who gets a benefit (a deny outranks a benefit)."""
+    out: dict[str, dict[str, Any]] = {}
+    for service in sorted(registry.services):
+        deny: set[str] = set()
+        benefit: set[str] = set()
+        clauses = []
+        for _, c in registry.clauses_for(service):
+            ld = registry.lists.get(c.list) if c.list is not None else None
+            listed_kind = ld.subjects if ld is not None else "any"
+            if not (
+                _same_kind(c.subjects, book.subjects) and _same_kind(listed_kind, book.subjects)
+            ):
+                continue
+            hit = _clause_hits(c, book, outcome, kinds, entries, as_of)
+            if hit is None:
+                continue
+            clauses.append(c.id)
+            (deny if c.effect == DENY else benefit).update(hit)
+        if clauses:
+            out[service] = {"clauses": clauses, DENY: deny, BENEFIT: benefit - deny}
     return out
 
 
@@ -74,6 +164,11 @@ def _outcomes(book: Rulebook, folder: Path, as_of: date) -> dict[str, tuple[int,
         for s in subjects
         if kind == "any" or s["kind"] == kind
     }
+
+
+def _ratio(rates: list[float]) -> float:
+    """Lowest group rate / highest group rate; 1.0 when no group has the outcome."""
+    return (min(rates) / max(rates)) if rates and max(rates) > 0 else 1.0
 
 
 def _svg(fig: Any) -> str:
@@ -114,19 +209,41 @@ def simulate(
             counts[grade] = counts.get(grade, 0) + 1
         return counts
 
+    subjects_table = pq.read_table(folder / "subjects.parquet")
+    kinds = dict(
+        zip(
+            subjects_table.column("subject").to_pylist(),
+            subjects_table.column("kind").to_pylist(),
+            strict=True,
+        )
+    )
+    registry = packaged_registry()
+    entries = _in_effect(folder, as_of, set(out_a))
+    has_lists = (folder / "list-entries.parquet").is_file()
+    dec_a = _decisions(registry, a, out_a, kinds, entries, as_of)
+    dec_b = _decisions(registry, a, out_b, kinds, entries, as_of) if out_b else None
     services: dict[str, dict[str, Any]] = {}
-    for service, clause in _memo_clauses(a.scheme):
-
-        def hit(o: tuple[int, str], c: Any = clause) -> bool:
-            return (not c.grades or o[1] in c.grades) and (
-                c.min_score is None or o[0] >= c.min_score
-            )
-
+    for service, d in dec_a.items():
         services[service] = {
-            "effect": clause.effect,
-            "rate_a": sum(hit(o) for o in out_a.values()) / n if n else 0.0,
-            **({"rate_b": sum(hit(o) for o in out_b.values()) / n if n else 0.0} if out_b else {}),
+            "clauses": d["clauses"],
+            "deny_a": len(d[DENY]) / n if n else 0.0,
+            "benefit_a": len(d[BENEFIT]) / n if n else 0.0,
         }
+        if dec_b is not None:
+            services[service]["deny_b"] = len(dec_b[service][DENY]) / n if n else 0.0
+            services[service]["benefit_b"] = len(dec_b[service][BENEFIT]) / n if n else 0.0
+    sanctioned: set[str] = set().union(*(d[DENY] for d in dec_a.values()))
+    lists_doc: dict[str, Any] = {}
+    for list_id, ld in sorted(registry.lists.items()):
+        if not _same_kind(ld.subjects, a.subjects):
+            continue
+        on = {e["subject"] for e in entries if e["list"] == list_id}
+        lists_doc[list_id] = {
+            "kind": ld.kind,
+            "in_effect": len(on),
+            "rate": len(on) / n if n else 0.0,
+        }
+    listed = {e["subject"] for e in entries if registry.lists[e["list"]].kind == "black"}
     fairness: dict[str, Any] = {}
     for attribute in ATTRIBUTES:
         groups: dict[str, list[str]] = {}
@@ -140,13 +257,17 @@ def simulate(
                 "n": len(members),
                 "a_or_better": sum(g in good for g in grades) / len(members),
                 "grades": {g: grades.count(g) / len(members) for g in order},
+                "sanctioned": sum(m in sanctioned for m in members) / len(members),
+                "blacklisted": sum(m in listed for m in members) / len(members),
             }
-        rates: list[float] = [float(v["a_or_better"]) for v in per_group.values()]
-        ratio = (min(rates) / max(rates)) if rates and max(rates) > 0 else 1.0
+        ratio = _ratio([float(v["a_or_better"]) for v in per_group.values()])
+        ratio_s = _ratio([float(v["sanctioned"]) for v in per_group.values()])
         fairness[attribute] = {
             "groups": per_group,
             "disparate_impact_a_or_better": ratio,
             "flag": ratio < FLAG_BELOW,
+            "disparate_impact_sanctioned": ratio_s,
+            "flag_sanctioned": ratio_s < FLAG_BELOW,
         }
     transition = None
     if out_b:
@@ -167,7 +288,8 @@ def simulate(
         "transition": transition,
         "services": services,
         "fairness": fairness,
-        "lists": "not simulated: the synthetic population carries no list entries",
+        "lists": lists_doc if has_lists else None,
+        "sanctioned_a": len(sanctioned) / n if n else 0.0,
     }
     report.mkdir(parents=True, exist_ok=True)
     (report / "report.json").write_text(json.dumps(doc, indent=2))
@@ -205,7 +327,7 @@ def simulate(
         charts.append(("Transition matrix", _svg(fig)))
         plt.close(fig)
     for attribute, result in fairness.items():
-        fig, ax = plt.subplots(figsize=(7, 3))
+        fig, (ax, ax2) = plt.subplots(1, 2, figsize=(10, 3.2))
         names = list(result["groups"])
         ax.bar(names, [result["groups"][g]["a_or_better"] for g in names])
         ax.set_ylim(0, 1)
@@ -213,33 +335,54 @@ def simulate(
             f"A or better by {attribute} (DI {result['disparate_impact_a_or_better']:.2f})"
         )
         ax.tick_params(axis="x", labelrotation=45)
+        ax2.bar(names, [result["groups"][g]["sanctioned"] for g in names], color="firebrick")
+        ax2.set_title(f"Sanctioned by {attribute} (DI {result['disparate_impact_sanctioned']:.2f})")
+        ax2.tick_params(axis="x", labelrotation=45)
         fig.tight_layout()
         charts.append((f"Fairness: {attribute}", _svg(fig)))
         plt.close(fig)
     rows = "".join(
         f"<tr><td>{escape(k)}</td><td>{v['disparate_impact_a_or_better']:.3f}</td>"
-        f"<td>{'FLAG' if v['flag'] else 'ok'}</td></tr>"
+        f"<td>{'FLAG' if v['flag'] else 'ok'}</td>"
+        f"<td>{v['disparate_impact_sanctioned']:.3f}</td>"
+        f"<td>{'FLAG' if v['flag_sanctioned'] else 'ok'}</td></tr>"
         for k, v in fairness.items()
     )
     svc = "".join(
-        f"<tr><td>{escape(k)}</td><td>{escape(str(v['effect']))}</td><td>{v['rate_a']:.4f}</td>"
-        f"<td>{v.get('rate_b', '')}</td></tr>"
+        f"<tr><td>{escape(k)}</td><td>{escape(', '.join(v['clauses']))}</td>"
+        f"<td>{v['deny_a']:.4f}</td><td>{v['benefit_a']:.4f}</td>"
+        + (f"<td>{v['deny_b']:.4f}</td><td>{v['benefit_b']:.4f}</td>" if out_b else "")
+        + "</tr>"
         for k, v in services.items()
     )
+    lst = (
+        "".join(
+            f"<tr><td>{escape(k)}</td><td>{escape(v['kind'])}</td><td>{v['in_effect']:,}</td>"
+            f"<td>{v['rate']:.4f}</td></tr>"
+            for k, v in lists_doc.items()
+        )
+        if has_lists
+        else "<tr><td colspan='4'>this population has no list entries</td></tr>"
+    )
+    b_head = "<th>deny B</th><th>benefit B</th>" if out_b else ""
     html = (
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
         f"<title>Simulation of {escape(a.scheme)}</title></head><body>"
         f"<h1>Simulation of {escape(a.scheme)} {escape(a.version)}"
         f"{' vs ' + escape(b.version) if b else ''} on {as_of}</h1>"
-        f"<p>{n:,} subjects; {100 * doc['a_or_better_a']:.1f}% A or better.</p>"
+        f"<p>{n:,} subjects; {100 * doc['a_or_better_a']:.1f}% A or better; "
+        f"{100 * doc['sanctioned_a']:.2f}% denied at one service or more.</p>"
         + "".join(f"<h2>{escape(t)}</h2><figure>{s}</figure>" for t, s in charts)
-        + "<h2>Fairness: disparate impact (lowest / highest group rate of A or better)</h2>"
-        "<table><tr><th>attribute</th><th>ratio</th>"
-        f"<th>&lt; {FLAG_BELOW}</th></tr>{rows}</table>"
+        + "<h2>Fairness: disparate impact (lowest group rate / highest group rate)</h2>"
+        "<table><tr><th>attribute</th><th>A or better</th>"
+        f"<th>&lt; {FLAG_BELOW}</th><th>sanctioned</th><th>&lt; {FLAG_BELOW}</th></tr>"
+        f"{rows}</table>"
+        "<h2>List rates</h2>"
+        "<table><tr><th>list</th><th>kind</th><th>entries in effect</th><th>rate</th></tr>"
+        f"{lst}</table>"
         "<h2>Benefit and sanction rates per service</h2>"
-        "<table><tr><th>service</th><th>effect</th><th>rate A</th><th>rate B</th></tr>"
-        f"{svc}</table>"
-        f"<p>Lists: {escape(doc['lists'])}.</p></body></html>"
+        "<table><tr><th>service</th><th>clauses</th><th>deny A</th><th>benefit A</th>"
+        f"{b_head}</tr>{svc}</table></body></html>"
     )
     (report / "report.html").write_text(html, encoding="utf-8")
     return doc
