@@ -1064,12 +1064,23 @@ def batch_score(
     rulebook: Annotated[Path | None, typer.Option(help="Or a rulebook file.")] = None,
     events: Annotated[Path | None, typer.Option(help="Input Parquet of events.")] = None,
     from_store: Annotated[
-        bool, typer.Option("--from-store", help="Read the events from the store (--db).")
+        bool,
+        typer.Option(
+            "--from-store",
+            help="Read the events and every registered subject from the store (--db).",
+        ),
     ] = False,
+    subjects: Annotated[
+        Path | None,
+        typer.Option(
+            help="Parquet of subjects (subject[, kind]) to score too: those with no events "
+            "get the base score."
+        ),
+    ] = None,
     engine: Annotated[str, typer.Option(help="duckdb or spark")] = "duckdb",
     as_json: JsonOpt = False,
 ) -> None:
-    """Score every subject in an events file: subject, score, grade, capped."""
+    """Score every subject in an events file (and a roster): subject, score, grade, capped."""
     import time
 
     from socialcredit.batch import engines
@@ -1086,15 +1097,18 @@ def batch_score(
     ) as bar:
         if from_store:
             bar.add_task("exporting events from the store", total=None)
-            events = _export_store_events(book.scheme, out_file.with_suffix(".events.parquet"))
+            events = out_file.with_suffix(".events.parquet")
+            roster = out_file.with_suffix(".subjects.parquet")
+            _export_store(book.scheme, events, roster)
+            subjects = subjects or roster
         if events is None:
             raise BadInput("give --events FILE or --from-store", field="events")
         bar.add_task(f"scoring with {engine}", total=None)
         t0 = time.perf_counter()
         if engine == "duckdb":
-            engines.score_duckdb(book, events, day, out_file)
+            engines.score_duckdb(book, events, day, out_file, subjects=subjects)
         else:
-            engines.score_spark(book, events, day, out_file)
+            engines.score_spark(book, events, day, out_file, subjects=subjects)
         seconds = time.perf_counter() - t0
     body = {
         "out": str(out_file),
@@ -1109,26 +1123,28 @@ def batch_score(
         out.print(f"scored {book.scheme} with {engine} in {seconds:.2f} s -> {out_file}")
 
 
-def _export_store_events(scheme: str, path: Path) -> Path:
-    """The store's score events and reversals of one scheme, as the batch input columns."""
+def _export_store(scheme: str, events_path: Path, subjects_path: Path) -> None:
+    """The store's events of one scheme and its registered subjects, as batch inputs."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    application = _app()
-    rows = {"event": [], "subject": [], "rule": [], "occurred": [], "reverses": []}  # type: dict[str, list[Any]]
-    with application.store.transaction() as conn:
-        for e in application.store.score_events(conn, scheme):
-            if e.type not in ("score", "reversal"):
-                continue
-            rows["event"].append(e.id)
-            rows["subject"].append(e.subject)
-            rows["rule"].append(e.rule)
-            rows["occurred"].append(e.occurred)
-            rows["reverses"].append(e.reverses)
     from socialcredit.batch.population import EVENT_SCHEMA
 
-    pq.write_table(pa.table(rows, schema=EVENT_SCHEMA), path)
-    return path
+    events, people = _app().batch_input(scheme)
+    columns: dict[str, list[Any]] = {name: [] for name in EVENT_SCHEMA.names}
+    for row in events:
+        for name, value in zip(EVENT_SCHEMA.names, row, strict=True):
+            columns[name].append(value)
+    pq.write_table(pa.table(columns, schema=EVENT_SCHEMA), events_path)
+    pq.write_table(
+        pa.table(
+            {
+                "subject": pa.array([p for p, _ in people], pa.string()),
+                "kind": pa.array([k for _, k in people], pa.string()),
+            }
+        ),
+        subjects_path,
+    )
 
 
 @population_app.command("generate")

@@ -221,3 +221,40 @@ def test_console_script_never_prints_a_traceback(tmp_path: Path) -> None:
         assert proc.returncode == 2
         assert "Traceback" not in proc.stderr
         assert proc.stderr.strip().count("\n") == 0, proc.stderr
+
+
+def test_batch_from_store_scores_every_registered_subject(db: str, tmp_path: Path) -> None:
+    """A registered resident with no events has the base score; the export is audited."""
+    from socialcredit.core.ids import synthetic_resident_ids
+
+    quiet = synthetic_resident_ids(1, 99)[0]
+    assert run(db, "subject", "add", quiet, "--kind", "person", "--name", "Li Na").exit_code == 0
+    assert run(db, *RECORD).exit_code == 0
+    out = tmp_path / "scores.parquet"
+    res = run(
+        db,
+        "--purpose",
+        "nightly rescoring",
+        "batch",
+        "score",
+        "--from-store",
+        "--scheme",
+        "rongcheng",
+        "--as-of",
+        "2024-06-01",
+        "--out",
+        str(out),
+        "--json",
+    )
+    assert res.exit_code == 0, res.output
+    import pyarrow.parquet as pq
+
+    got = {r["subject"]: (r["score"], r["grade"]) for r in pq.read_table(out).to_pylist()}
+    assert got == {PERSON: (995, "A"), quiet: (1000, "A")}
+    import sqlite3
+
+    with sqlite3.connect(db.removeprefix("sqlite:///")) as raw:
+        rows = raw.execute(
+            "SELECT purpose FROM access_log WHERE action = 'aggregate.batch-input'"
+        ).fetchall()
+    assert rows == [("nightly rescoring",)]

@@ -198,6 +198,40 @@ def spark():
     session.stop()
 
 
+def roster_for(book: Rulebook, rows: list[dict]) -> tuple[pa.Table, dict[str, tuple]]:
+    """Everyone with events, two quiet subjects of the scheme's kind and one of another.
+
+    Returns the roster and what the core says of the quiet ones that the scheme covers.
+    """
+    kind = "person" if book.subjects == "any" else book.subjects
+    other = "organisation" if kind == "person" else "person"
+    active = sorted({r["subject"] for r in rows})
+    quiet = ["Q1", "Q2"]
+    table_ = pa.table(
+        {
+            "subject": [*active, *quiet, "Z9"],
+            "kind": [kind] * (len(active) + len(quiet)) + [other],
+        }
+    )
+    expected = {}
+    for s in quiet + (["Z9"] if book.subjects == "any" else []):
+        rep = score(book, s, [], AS_OF)
+        expected[s] = (rep.score, rep.grade, rep.capped)
+    return table_, expected
+
+
+@pytest.mark.parametrize("name", sorted(BOOKS))
+def test_roster_subjects_without_events_get_the_core_base(name: str) -> None:
+    book = BOOKS[name]
+    rows = seeded_rows(book, 3, n=400)
+    roster, quiet = roster_for(book, rows)
+    got = {
+        r["subject"]: (r["score"], r["grade"], r["capped"])
+        for r in score_duckdb(book, table(rows), AS_OF, subjects=roster).to_pylist()
+    }
+    assert got == core_scores(book, rows, AS_OF) | quiet
+
+
 @needs_spark
 @pytest.mark.parametrize("name", sorted(BOOKS))
 def test_spark_equals_core_and_duckdb(name: str, spark, tmp_path: Path) -> None:
@@ -216,3 +250,10 @@ def test_spark_equals_core_and_duckdb(name: str, spark, tmp_path: Path) -> None:
         for r in score_duckdb(book, path, AS_OF).to_pylist()
     }
     assert got == duck
+    roster, quiet = roster_for(book, rows)
+    pq.write_table(roster, tmp_path / "subjects.parquet")
+    with_roster = {
+        r.subject: (r.score, r.grade, r.capped)
+        for r in score_spark(book, path, AS_OF, spark=spark, subjects=tmp_path / "subjects.parquet")
+    }
+    assert with_roster == core_scores(book, rows, AS_OF) | quiet

@@ -22,6 +22,8 @@ from socialcredit.application.base import (
 from socialcredit.core.documents import Document, doc_id, doc_kind, parse_document
 from socialcredit.core.errors import BadInput, Conflict, NotFound
 from socialcredit.core.ledger import (
+    REVERSAL,
+    SCORE,
     ChainProblem,
     Event,
     Submission,
@@ -354,6 +356,34 @@ class Records(Base):
                 dist[score(book, s, per.get(s, []), day).grade] += 1
             self._access(conn, "aggregate.grades", None, {"scheme": scheme, "as_of": str(day)})
         return dist
+
+    def batch_input(
+        self, scheme: str
+    ) -> tuple[list[tuple[int, str, str | None, date, int | None]], list[tuple[str, str]]]:
+        """A scheme's score events and reversals, and every registered subject, for batch scoring.
+
+        This reads everyone's record at once, so it is recorded as one aggregate read
+        (with the stated purpose) rather than silently.
+        """
+        with self.store.transaction() as conn:
+            self._ready(conn)
+            events = [
+                (e.id, e.subject, e.rule, e.occurred, e.reverses)
+                for e in self.store.score_events(conn, scheme)
+                if e.type in (SCORE, REVERSAL)
+            ]
+            people = [
+                (s, kind)
+                for kind in ("person", "organisation")
+                for s in self.store.subjects_page(conn, kind)
+            ]
+            self._access(
+                conn,
+                "aggregate.batch-input",
+                None,
+                {"scheme": scheme, "events": len(events), "subjects": len(people)},
+            )
+        return events, people
 
     def verify(self) -> tuple[int, ChainProblem | None]:
         with self.store.transaction() as conn:

@@ -27,9 +27,24 @@ def _check_rules(known: set[str], seen: list[str], book: Rulebook) -> None:
         )
 
 
-def score_duckdb(book: Rulebook, events: Any, as_of: date, out: Path | None = None) -> Any:
+def _roster_filter(book: Rulebook, columns: list[str]) -> str:
+    """Only the subjects the scheme applies to, when the roster says their kind."""
+    if book.subjects != "any" and "kind" in columns:
+        return f" WHERE kind = '{book.subjects}'"  # a validated enum, never user text
+    return ""
+
+
+def score_duckdb(
+    book: Rulebook,
+    events: Any,
+    as_of: date,
+    out: Path | None = None,
+    subjects: Any = None,
+) -> Any:
     """Score with DuckDB. ``events`` is a Parquet path or an Arrow table.
 
+    ``subjects`` (optional, a Parquet path or Arrow table with ``subject`` and optionally
+    ``kind``) adds everyone registered, so those with no events get the base score.
     Returns an Arrow table, or writes Parquet to ``out`` and returns None.
     """
     import duckdb
@@ -55,6 +70,27 @@ def score_duckdb(book: Rulebook, events: Any, as_of: date, out: Path | None = No
                 "CREATE VIEW events AS SELECT event, subject, rule, occurred, reverses "
                 "FROM events_in"
             )
+        roster = None
+        if subjects is not None:
+            if isinstance(subjects, (str, Path)):
+                if not Path(subjects).is_file():
+                    raise BadInput(
+                        f"subjects file {str(subjects)!r} does not exist", field="subjects"
+                    )
+                listed = _path(Path(subjects))  # refuses quotes, so the literal is safe
+                con.execute(
+                    f"CREATE VIEW roster_in AS SELECT * FROM read_parquet('{listed}')"  # noqa: S608
+                )
+            else:
+                con.register("roster_in", subjects)
+            columns = [r[0] for r in con.execute("DESCRIBE roster_in").fetchall()]
+            if "subject" not in columns:
+                raise BadInput("the subjects file needs a 'subject' column", field="subjects")
+            con.execute(
+                "CREATE VIEW roster AS SELECT CAST(subject AS VARCHAR) AS subject FROM roster_in"  # noqa: S608
+                + _roster_filter(book, columns)
+            )
+            roster = "roster"
         seen = [
             r[0]
             for r in con.execute(
@@ -62,7 +98,7 @@ def score_duckdb(book: Rulebook, events: Any, as_of: date, out: Path | None = No
             ).fetchall()
         ]
         _check_rules({r.code for r in book.rules}, seen, book)
-        sql = scoring_sql(book, as_of, DUCKDB)
+        sql = scoring_sql(book, as_of, DUCKDB, roster=roster)
         if out is not None:
             con.execute(f"COPY ({sql}) TO '{_path(out)}' (FORMAT PARQUET)")
             return None
@@ -103,9 +139,17 @@ def spark_session(cores: int = 2) -> Any:
 
 
 def score_spark(
-    book: Rulebook, events: Path, as_of: date, out: Path | None = None, spark: Any = None
+    book: Rulebook,
+    events: Path,
+    as_of: date,
+    out: Path | None = None,
+    spark: Any = None,
+    subjects: Path | None = None,
 ) -> Any:
-    """Score with Spark SQL over the same text. Returns rows, or writes Parquet to ``out``."""
+    """Score with Spark SQL over the same text. Returns rows, or writes Parquet to ``out``.
+
+    ``subjects`` is as for :func:`score_duckdb` (a Parquet path).
+    """
     session = spark or spark_session()
     if not Path(events).exists():
         raise BadInput(f"events file {str(events)!r} does not exist", field="events")
@@ -113,7 +157,20 @@ def score_spark(
     frame.createOrReplaceTempView("events")
     seen = [r[0] for r in frame.where("reverses IS NULL").select("rule").distinct().collect()]
     _check_rules({r.code for r in book.rules}, seen, book)
-    result = session.sql(scoring_sql(book, as_of, SPARK))
+    roster = None
+    if subjects is not None:
+        if not Path(subjects).exists():
+            raise BadInput(f"subjects file {str(subjects)!r} does not exist", field="subjects")
+        people = session.read.parquet(str(subjects))
+        if "subject" not in people.columns:
+            raise BadInput("the subjects file needs a 'subject' column", field="subjects")
+        people.createOrReplaceTempView("roster_in")
+        session.sql(
+            "SELECT CAST(subject AS STRING) AS subject FROM roster_in"  # noqa: S608
+            + _roster_filter(book, list(people.columns))
+        ).createOrReplaceTempView("roster")
+        roster = "roster"
+    result = session.sql(scoring_sql(book, as_of, SPARK, roster=roster))
     if out is not None:
         result.coalesce(1).write.mode("overwrite").parquet(str(out))
         return None

@@ -80,8 +80,18 @@ def _col(rule: str) -> str:
     return "n_" + "".join(c if c.isalnum() else "_" for c in rule)
 
 
-def scoring_sql(book: Rulebook, as_of: date, dialect: Dialect, events: str = "events") -> str:
-    """SELECT subject, score, grade, capped for every subject in ``events`` on ``as_of``."""
+def scoring_sql(
+    book: Rulebook,
+    as_of: date,
+    dialect: Dialect,
+    events: str = "events",
+    roster: str | None = None,
+) -> str:
+    """SELECT subject, score, grade, capped for every subject in ``events`` on ``as_of``.
+
+    With ``roster`` (a table with a ``subject`` column), its subjects are scored too:
+    a registered resident with no events has the base score, not no score.
+    """
     day = f"DATE '{as_of.isoformat()}'"
     ends = dialect.ends("e.occurred", "r.months", "r.days")
     counted = f"""
@@ -95,12 +105,15 @@ counted AS (
     AND (r.bounded = 0 OR {day} < {ends})
     AND v.target IS NULL
 )"""
+    everyone = f"SELECT DISTINCT subject FROM {events}"
+    if roster is not None:
+        everyone = f"SELECT subject FROM {roster} UNION SELECT subject FROM {events}"
     head = f"""
 WITH reversed AS (
   SELECT DISTINCT subject, reverses AS target FROM {events}
   WHERE reverses IS NOT NULL AND occurred <= {day}
 ),
-subjects AS (SELECT DISTINCT subject FROM {events}),
+subjects AS ({everyone}),
 {counted.strip()},
 grades AS (SELECT * FROM (VALUES {_grades_values(book)}) AS g(grade_rank, grade, low, high))"""
     if book.kind == "scorecard":
