@@ -160,6 +160,13 @@ def main() -> None:
     ap.add_argument("--residents", type=int, default=740_000)
     ap.add_argument("--no-spark", action="store_true")
     args = ap.parse_args()
+    import importlib.util
+
+    if importlib.util.find_spec("pandas") is None:
+        raise SystemExit(
+            "benchmarks/batch.py compares against pandas: pip install -e '.[bench]' "
+            "(make bench does)"
+        )
     folder = Path(tempfile.mkdtemp(prefix="sc-batch-"))
     t0 = time.perf_counter()
     pop = generate(args.residents, 0, 7, folder, as_of=AS_OF, years=11.5)

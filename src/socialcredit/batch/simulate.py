@@ -367,7 +367,10 @@ def simulate(
     b_head = "<th>deny B</th><th>benefit B</th>" if out_b else ""
     html = (
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
-        f"<title>Simulation of {escape(a.scheme)}</title></head><body>"
+        f"<title>Simulation of {escape(a.scheme)}</title>"
+        "<style>body{font-family:sans-serif;max-width:72rem;margin:1rem auto}"
+        "table{border-collapse:collapse}th,td{border:1px solid #ccc;padding:.25rem .6rem;"
+        "text-align:left}</style></head><body>"
         f"<h1>Simulation of {escape(a.scheme)} {escape(a.version)}"
         f"{' vs ' + escape(b.version) if b else ''} on {as_of}</h1>"
         f"<p>{n:,} subjects; {100 * doc['a_or_better_a']:.1f}% A or better; "
