@@ -19,6 +19,7 @@ from socialcredit.application.base import (
     packaged_rulebooks,
 )
 from socialcredit.application.due_process import DueProcess
+from socialcredit.application.imports import Imports
 from socialcredit.application.listing import Listing
 from socialcredit.application.log import TransparencyLog
 from socialcredit.application.notices import Notices
@@ -26,7 +27,7 @@ from socialcredit.application.records import Records
 from socialcredit.application.service import Service
 
 
-class Application(Records, Listing, DueProcess, Notices, TransparencyLog, Service):
+class Application(Records, Listing, DueProcess, Notices, TransparencyLog, Service, Imports):
     """The system's use cases for one store and one acting principal."""
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.engine import Connection
 
@@ -31,7 +31,9 @@ from socialcredit.settings import Settings
 from socialcredit.store.sql import Store
 from socialcredit.transparency import merkle
 
+_T = TypeVar("_T")
 SUBJECT_KINDS = ("person", "organisation")
+STANDING_CACHE_SIZE = 50_000  # subjects' standings kept in memory per store
 ROLES = ("admin", "registrar", "verifier", "reviewer", "subject", "auditor")
 
 
@@ -113,26 +115,38 @@ class Base:
 
         Only the subject reading their own record needs no reason.
         """
+        self.store.record_access(conn, [self._access_row(action, subject, detail, purpose)])
+
+    def _access_row(
+        self,
+        action: str,
+        subject: str | None,
+        detail: dict[str, Any] | None = None,
+        purpose: str | None = None,
+    ) -> dict[str, Any]:
+        """The access record ``_access`` writes, for a caller that writes it later."""
         stated = (purpose if purpose is not None else self.settings.purpose).strip()
         if not stated and self.settings.role != "subject":
             raise NotAllowed(
                 "reading or writing a subject's data needs a stated purpose (--purpose)",
                 field="purpose",
             )
-        self.store.record_access(
-            conn,
-            [
-                {
-                    "at": self._now(),
-                    "actor": self.settings.actor,
-                    "role": self.settings.role,
-                    "action": action,
-                    "subject": subject,
-                    "purpose": stated or "own record",
-                    "detail": json.dumps(detail or {}, sort_keys=True, default=str),
-                }
-            ],
-        )
+        return {
+            "at": self._now(),
+            "actor": self.settings.actor,
+            "role": self.settings.role,
+            "action": action,
+            "subject": subject,
+            "purpose": stated or "own record",
+            "detail": json.dumps(detail or {}, sort_keys=True, default=str),
+        }
+
+    def _recorded_read(self, answer: _T, row: dict[str, Any]) -> _T:
+        """Return ``answer`` once its access record is durable (through group commit)."""
+        from socialcredit.application.group_commit import Pending, committer_for
+
+        committer_for(self.store).submit(Pending(answer, [row])).result()
+        return answer
 
     def _ready(self, conn: Connection) -> None:
         if not self.store.is_initialised(conn):
@@ -225,17 +239,30 @@ class Base:
         if kind is None:
             row = self.store.get_subject(conn, sid)
             kind = str(row.kind) if row is not None else None
+        now = known_at if known_at is not None else self.settings.clock()
+        cache = self.store.standing_cache
+        key: tuple[Any, ...] = ()
+        stamp: tuple[Any, ...] = ()
+        if known_at is None:
+            # The standing as of today changes only with the subject's own entries (an
+            # append-only ledger: its last id), with publications (every content hash)
+            # and with the day (deadlines, expiries): the cache is keyed by all three
+            # and checked against the store on each use, so a write by any process --
+            # the CLI, another worker -- is seen at once.
+            key = (sid, kind, as_of, now.date(), tuple(schemes) if schemes is not None else None)
+            stamp = (self.store.subject_tip(conn, sid), self.store.documents_stamp(conn))
+            hit = cache.get(key)
+            if hit is not None and hit[0] == stamp:
+                standing: Standing = hit[1]
+                return standing
         entries = self._events(conn, sid) if kind is not None else []
         published = self._published(conn, known_at)
-        return derive(
-            sid,
-            kind,
-            entries,
-            published,
-            as_of,
-            known_at if known_at is not None else self.settings.clock(),
-            schemes,
-        )
+        standing = derive(sid, kind, entries, published, as_of, now, schemes)
+        if known_at is None:
+            if len(cache) >= STANDING_CACHE_SIZE:
+                cache.clear()
+            cache[key] = (stamp, standing)
+        return standing
 
     def _registry(self, conn: Connection) -> Registry:
         memos = [d for d in self.store.documents(conn, "memorandum") if isinstance(d, Memorandum)]

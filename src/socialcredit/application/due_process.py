@@ -381,7 +381,9 @@ class DueProcess(Base):
             raise BadInput(
                 f"--as-known-on {known_at.isoformat()} is in the future", field="known_at"
             )
-        with self.store.transaction() as conn:
+        # A read-only snapshot (the standing cached per subject and day); the access
+        # record goes through the group committer and the answer waits for its commit.
+        with self.store.read() as conn:
             self._ready(conn)
             row = self.store.get_subject(conn, sid)
             if row is None:
@@ -404,9 +406,9 @@ class DueProcess(Base):
             detail = {"as_of": day.isoformat()}
             if known_at is not None:
                 detail["known_at"] = known_at.isoformat()
-            self._access(conn, "access.export", sid, detail)
+            access_row = self._access_row("access.export", sid, detail)
         name = sealing.open_sealed(key, sid, row.name)
-        return {
+        out: dict[str, Any] = {
             "subject": sid,
             "kind": row.kind,
             "name": name,
@@ -448,6 +450,7 @@ class DueProcess(Base):
                 for r in records
             ],
         }
+        return self._recorded_read(out, access_row)
 
     def _retired(self, conn: Connection, view: Standing, day: date) -> set[int]:
         """Score events whose effect ended longer ago than their scheme's retention."""

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy.engine import Connection
 
 from socialcredit.application.base import (
     Base,
     Recorded,
     normalise_subject,
 )
+from socialcredit.application.group_commit import Pending, committer_for
 from socialcredit.core import lists as lists_core
 from socialcredit.core.errors import BadInput
 from socialcredit.core.ledger import (
@@ -130,6 +134,33 @@ class Listing(Base):
         is told again. With ``known_at`` the answer is replayed as the system would have
         given it then, and recorded as a read, not as a new decision. An ID that is valid
         but not registered has nothing recorded against it, so the answer is allow.
+
+        The answer is computed (``check_prepare``) and its access record written by the
+        group committer (``group_commit.py``), with the checks of other threads that
+        arrive within the same few milliseconds; it returns only after that commit.
+        """
+        pending = self.check_prepare(
+            subject, service, verifier=verifier, purpose=purpose, as_of=as_of, known_at=known_at
+        )
+        decision: Decision = committer_for(self.store).submit(pending).result()
+        return decision
+
+    def check_prepare(
+        self,
+        subject: str,
+        service: str,
+        *,
+        verifier: str,
+        purpose: str | None,
+        as_of: date | None = None,
+        known_at: datetime | None = None,
+    ) -> Pending:
+        """Compute a check from a read-only snapshot; nothing is written yet.
+
+        The result carries its access record and the subject's last ledger id in the
+        snapshot, so the committer can tell whether the ledger moved for this subject
+        before the record is written (and then computes it again, inside the write).
+        Bad input and refusals raise here, so they leave no record.
         """
         text = check_text(purpose, "purpose")
         if text is None:
@@ -141,36 +172,52 @@ class Listing(Base):
             raise BadInput(
                 f"--as-known-on {known_at.isoformat()} is in the future", field="known_at"
             )
-        with self.store.transaction() as conn:
+
+        def compute(conn: Connection) -> tuple[Decision, list[dict[str, Any]]]:
             self._ready(conn)
-            registry = self._registry(conn)
-            registry.authorise(verifier, service)
-            needed = sorted(registry.schemes_needed(service))
-            standing = self._standing(conn, sid, day, known_at, needed)
-            if known_at is not None:
-                registry = self._published(conn, known_at).registry
-            decision = standing_decision(standing, registry, service, kind)
-            detail = {
-                "service": service,
-                "as_of": day.isoformat(),
-                "decision": decision.decision,
-                "reasons": [r.code for r in decision.reasons],
-                "basis": {r.code: list(r.items) for r in decision.reasons},
-            }
-            if known_at is not None:
-                detail["known_at"] = known_at.isoformat()
-            self.store.record_access(
-                conn,
-                [
-                    {
-                        "at": self._now(),
-                        "actor": verifier,
-                        "role": "verifier",
-                        "action": "decision" if known_at is None else "decision.replay",
-                        "subject": sid,
-                        "purpose": text,
-                        "detail": json.dumps(detail, sort_keys=True),
-                    }
-                ],
-            )
-        return decision
+            decision, row = self._check_in(conn, sid, kind, service, verifier, text, day, known_at)
+            return decision, [row]
+
+        with self.store.read() as conn:
+            snapshot = self.store.subject_tip(conn, sid)
+            decision, rows = compute(conn)
+        return Pending(decision, rows, sid, snapshot, compute)
+
+    def _check_in(
+        self,
+        conn: Connection,
+        sid: str,
+        kind: str,
+        service: str,
+        verifier: str,
+        text: str,
+        day: date,
+        known_at: datetime | None,
+    ) -> tuple[Decision, dict[str, Any]]:
+        """The decision and its access record, from what ``conn`` sees."""
+        registry = self._registry(conn)
+        registry.authorise(verifier, service)
+        needed = sorted(registry.schemes_needed(service))
+        standing = self._standing(conn, sid, day, known_at, needed)
+        if known_at is not None:
+            registry = self._published(conn, known_at).registry
+        decision = standing_decision(standing, registry, service, kind)
+        detail = {
+            "service": service,
+            "as_of": day.isoformat(),
+            "decision": decision.decision,
+            "reasons": [r.code for r in decision.reasons],
+            "basis": {r.code: list(r.items) for r in decision.reasons},
+        }
+        if known_at is not None:
+            detail["known_at"] = known_at.isoformat()
+        row = {
+            "at": self._now(),
+            "actor": verifier,
+            "role": "verifier",
+            "action": "decision" if known_at is None else "decision.replay",
+            "subject": sid,
+            "purpose": text,
+            "detail": json.dumps(detail, sort_keys=True),
+        }
+        return decision, row

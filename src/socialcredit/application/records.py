@@ -345,7 +345,9 @@ class Records(Base):
         # A replay is asked as of its own day unless told otherwise.
         day = as_of or (as_utc(known_at).date() if known_at is not None else self._today())
         self._check_known_at(known_at)
-        with self.store.transaction() as conn:
+        # Computed from a read-only snapshot (the standing cached per subject and day);
+        # the access record goes through the group committer, answered after its commit.
+        with self.store.read() as conn:
             self._ready(conn)
             kind = self._subject_kind(conn, sid)
             self._versions(conn, scheme)
@@ -363,8 +365,8 @@ class Records(Base):
             detail: dict[str, Any] = {"scheme": scheme, "as_of": day.isoformat()}
             if known_at is not None:
                 detail["known_at"] = known_at.isoformat()
-            self._access(conn, "score.read", sid, detail)
-        return report
+            row = self._access_row("score.read", sid, detail)
+        return self._recorded_read(report, row)
 
     def history(self, subject: str) -> list[Event]:
         sid, _ = normalise_subject(subject)

@@ -86,6 +86,6 @@ class Service(Base):
 
     def subject_exists(self, subject: str) -> bool:
         sid, _ = normalise_subject(subject)
-        with self.store.transaction() as conn:
+        with self.store.read() as conn:  # no write lock: asked before every own-record read
             self._ready(conn)
             return self.store.get_subject(conn, sid) is not None

@@ -100,13 +100,14 @@ def canonical(event: Event) -> bytes:
 
 
 def chain_hash(prev_hash: str, event: Event) -> str:
-    h = hashlib.sha256()
-    h.update(prev_hash.encode("ascii"))
-    h.update(b"\n")
-    h.update(str(event.id).encode("ascii"))
-    h.update(b"\n")
-    h.update(canonical(event))
-    return h.hexdigest()
+    return chain_hash_encoded(prev_hash, event.id, canonical(event))
+
+
+def chain_hash_encoded(prev_hash: str, event_id: int, encoded: bytes) -> str:
+    """The chain hash from an entry's canonical encoding (computed apart, in bulk imports)."""
+    return hashlib.sha256(
+        b"%s\n%d\n%s" % (prev_hash.encode("ascii"), event_id, encoded)
+    ).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -20,9 +20,13 @@ from sqlalchemy.exc import ArgumentError, DatabaseError, IntegrityError
 
 from socialcredit.core.documents import Document, doc_id, doc_kind, parse_document
 from socialcredit.core.errors import BadInput, Conflict
-from socialcredit.core.ledger import GENESIS, Event, chain_hash
+from socialcredit.core.ledger import GENESIS, Event, chain_hash, chain_hash_encoded
 from socialcredit.core.rulebook import Rulebook, parse_rulebook
 from socialcredit.store import schema as t
+
+# A bulk-import row before chaining: the column values from ``type`` to ``dedup`` (in
+# ``_EVENT_COLUMNS`` order, without id, prev_hash and hash) and the canonical encoding.
+Encoded = tuple[tuple[Any, ...], bytes]
 
 SCORING_KINDS = ("points", "scorecard")
 _PG_LOCK = 0x5C_0C_2E_D1  # advisory-lock key for ledger appends
@@ -48,7 +52,12 @@ def _engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _begin(conn: Connection) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # A read-only snapshot (``Store.read``) takes no write lock; WAL readers
+            # never wait for the writer.
+            if conn.get_execution_options().get("sc_read"):
+                conn.exec_driver_sql("BEGIN")
+            else:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     elif engine.dialect.name != "postgresql":
         raise BadInput(f"unsupported database {engine.dialect.name!r}: use sqlite or postgresql")
@@ -122,6 +131,9 @@ _Q_DOC_SHAS = (
 )
 
 _INS_ACCESS = insert(t.access_log)
+_ACCESS_COLUMNS = ("at", "actor", "role", "action", "subject", "purpose", "detail")
+_Q_SUBJECT_TIP = select(func.max(t.events.c.id)).where(t.events.c.subject == bindparam("subject"))
+_Q_ALL_SHAS = select(t.rulebooks.c.sha256).order_by(t.rulebooks.c.sha256)
 _Q_TOKEN = select(t.api_tokens).where(t.api_tokens.c.token_hash == bindparam("h"))
 _Q_KEY = select(t.subject_keys.c.key).where(t.subject_keys.c.subject == bindparam("subject"))
 
@@ -140,6 +152,8 @@ class Store:
         # Shared by every Application on this store (one per HTTP request).
         self.registry_cache: tuple[tuple[str, ...], Any] | None = None
         self.token_cache: dict[str, tuple[str, str]] = {}
+        # Derived standings by (subject, day, ...); validated on use (see application).
+        self.standing_cache: dict[tuple[Any, ...], tuple[tuple[Any, ...], Any]] = {}
 
     @property
     def dialect(self) -> str:
@@ -162,6 +176,22 @@ class Store:
                 yield conn
         except IntegrityError as exc:
             raise Conflict(f"the write conflicts with what is stored (retry): {exc.orig}") from None
+        except DatabaseError as exc:
+            raise BadInput(f"cannot use store {self.url!r}: {exc.orig}", field="db") from None
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A read-only transaction: no in-process lock and, on SQLite, no write lock.
+
+        Used where the answer is computed first and its access record is written after,
+        by the group committer (``application/group_commit.py``): a reader must not queue
+        behind the writer's fsync. Nothing may be written through this connection.
+        """
+        try:
+            with self.engine.connect() as conn:
+                conn.execution_options(sc_read=True)
+                with conn.begin():
+                    yield conn
         except DatabaseError as exc:
             raise BadInput(f"cannot use store {self.url!r}: {exc.orig}", field="db") from None
 
@@ -433,6 +463,39 @@ class Store:
         )
         return done
 
+    def append_encoded(self, conn: Connection, new: Sequence[Encoded]) -> list[tuple[int, str]]:
+        """Chain and insert rows validated and encoded elsewhere; their (id, subject).
+
+        The bulk path of ``append``: only the ids and the hashes are computed here, in
+        order, under the same lock; the rows go to the driver's executemany unchanged.
+        """
+        if not new:
+            return []
+        self._lock(conn)
+        last_id, prev = self.tip(conn)
+        rows: list[tuple[Any, ...]] = []
+        out: list[tuple[int, str]] = []
+        ident = last_id
+        for body, encoded in new:
+            ident += 1
+            h = chain_hash_encoded(prev, ident, encoded)
+            rows.append((ident, *body, prev, h))
+            out.append((ident, body[1]))
+            prev = h
+        marks = ", ".join(["?" if self.dialect == "sqlite" else "%s"] * len(_EVENT_COLUMNS))
+        dbapi: Any = self.engine.dialect.dbapi
+        cursor = conn.connection.cursor()
+        try:
+            cursor.executemany(
+                f"INSERT INTO events ({', '.join(_EVENT_COLUMNS)}) VALUES ({marks})",  # noqa: S608 - fixed column names
+                rows,
+            )
+        except dbapi.IntegrityError as exc:  # the raw cursor bypasses SQLAlchemy's wrapping
+            raise Conflict(f"the write conflicts with what is stored (retry): {exc}") from None
+        finally:
+            cursor.close()
+        return out
+
     def get_event(self, conn: Connection, ident: int) -> Event | None:
         if not 0 < ident < 2**62:  # beyond any id, and beyond what a driver can bind
             return None
@@ -532,8 +595,45 @@ class Store:
 
     # -- access records ---------------------------------------------------------------
     def record_access(self, conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
-        if rows:
+        """Insert access records; many at once through the driver's executemany."""
+        if not rows:
+            return
+        if len(rows) == 1:
             conn.execute(_INS_ACCESS, list(rows))
+            return
+        mark = "?" if self.dialect == "sqlite" else "%s"
+        conn.exec_driver_sql(
+            f"INSERT INTO access_log ({', '.join(_ACCESS_COLUMNS)}) "  # noqa: S608 - fixed names
+            f"VALUES ({', '.join([mark] * len(_ACCESS_COLUMNS))})",
+            [tuple(r[c] for c in _ACCESS_COLUMNS) for r in rows],
+        )
+
+    def subject_tip(self, conn: Connection, subject: str) -> int:
+        """The id of the subject's last ledger entry (0 if none): a cheap change stamp."""
+        return int(conn.execute(_Q_SUBJECT_TIP, {"subject": subject}).scalar() or 0)
+
+    def documents_stamp(self, conn: Connection) -> tuple[str, ...]:
+        """The content hashes of everything published: changes with every publication."""
+        return tuple(r.sha256 for r in conn.execute(_Q_ALL_SHAS))
+
+    def events_since(self, conn: Connection, after: int, subjects: Iterable[str]) -> set[str]:
+        """Which of ``subjects`` have ledger entries with an id above ``after``."""
+        subs = list(set(subjects))
+        out: set[str] = set()
+        for i in range(0, len(subs), 500):
+            chunk = subs[i : i + 500]
+            rows = conn.execute(
+                select(t.events.c.subject)
+                .where(t.events.c.id > after)
+                .where(t.events.c.subject.in_(chunk))
+                .distinct()
+            )
+            out.update(r.subject for r in rows)
+        return out
+
+    def lock_ledger(self, conn: Connection) -> None:
+        """Serialise with ledger appends (PostgreSQL; SQLite's write lock already does)."""
+        self._lock(conn)
 
     def access_for(self, conn: Connection, subject: str) -> list[dict[str, Any]]:
         rows = conn.execute(

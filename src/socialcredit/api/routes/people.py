@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import Any
 
@@ -11,6 +12,7 @@ from socialcredit.api import schemas as s
 from socialcredit.api.deps import Principal, app_for, own_subject, require
 from socialcredit.api.schemas import Id
 from socialcredit.application import Application
+from socialcredit.application.group_commit import committer_for
 from socialcredit.core.periods import parse_moment
 from socialcredit.wire import dispute_json, report_json
 
@@ -44,7 +46,7 @@ async def check(
     body: s.CheckCreate, request: Request, who: Principal = Depends(verifier)
 ) -> dict[str, Any]:
     application = app_for(request, who, body.purpose)
-    d = application.check(
+    pending = application.check_prepare(
         body.subject,
         body.service,
         verifier=who.id,
@@ -52,6 +54,9 @@ async def check(
         as_of=body.as_of,
         known_at=known(application, body.known_at),
     )
+    # Answered only once its access record is durable, in a commit shared with the
+    # checks that arrived alongside (application/group_commit.py).
+    d = await asyncio.wrap_future(committer_for(application.store).submit(pending))
     return {
         "subject": d.subject,
         "service": d.service,

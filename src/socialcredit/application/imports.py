@@ -1,0 +1,257 @@
+"""Bulk import of score events, spread over every core; only the chaining is sequential.
+
+Validating an event against the rulebook version in force, encoding it canonically and
+deriving its idempotency key depend on that event alone, so worker processes do them
+for whole chunks (each opening the store read-only for the subjects' kinds, the
+rulebooks and the keys already recorded). The parent only does what must happen in
+order: it gives each fresh event the next id, hashes it onto the chain and inserts the
+chunk with its access records, in one transaction per chunk.
+
+Resumable: a chunk commits whole or not at all, and every event's idempotency key is
+stored with it, so running the same file again after a crash skips what was written
+(reported as ``existing``) and writes the rest. A bad row stops the import at its chunk
+with the row named; the chunks before it are committed, that chunk is not.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from socialcredit.application.base import Base, normalise_subject
+from socialcredit.core.errors import BadInput, NotFound, SocialCreditError
+from socialcredit.core.ledger import Submission, canonical, prepare_score_event
+from socialcredit.core.periods import parse_date
+from socialcredit.core.rulebook import Rulebook
+from socialcredit.store.sql import Encoded, Store
+
+REQUIRED = ("subject", "rule", "occurred", "scheme", "authority")
+OPTIONAL = ("event", "evidence", "evidence_kind", "evidence_sha256")
+CHUNK = 20_000
+
+Columns = Mapping[str, Sequence[Any]]
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    rows: int
+    created: int
+    existing: int
+    chunks: int
+    workers: int
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A worker's answer for one chunk: encoded fresh events, or the first bad row."""
+
+    fresh: list[Encoded]
+    existing: int
+    error: tuple[int, str] | None = None
+
+
+def check_columns(names: Iterable[str]) -> None:
+    """Unknown or missing columns are refused before anything is read further."""
+    have = list(names)
+    unknown = [c for c in have if c not in REQUIRED + OPTIONAL]
+    if unknown:
+        raise BadInput(
+            f"unknown column(s) {', '.join(map(repr, unknown))}; the columns are "
+            f"{', '.join(REQUIRED)} and optionally {', '.join(OPTIONAL)}",
+            field="columns",
+        )
+    missing = [c for c in REQUIRED if c not in have]
+    if missing:
+        raise BadInput(f"missing column(s) {', '.join(map(repr, missing))}", field="columns")
+
+
+# -- worker side ---------------------------------------------------------------------
+_worker: dict[str, Any] = {}
+
+
+def _init_worker(url: str) -> None:
+    _worker["store"] = Store(url)
+    _worker["versions"] = {}
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _day(value: Any) -> date:
+    if isinstance(value, date):
+        return value
+    return parse_date(str(value), field="occurred")
+
+
+def prepare_chunk(first_row: int, cols: Columns, today: date, recorded: str) -> Prepared:
+    """Validate and encode one chunk (in a worker process); the first bad row stops it."""
+    store: Store = _worker["store"]
+    versions: dict[str, list[Rulebook]] = _worker["versions"]
+    iso = store.dialect == "sqlite"
+    n = len(cols["subject"])
+    none = [None] * n
+    evidence = cols.get("evidence", none)
+    ev_kind = cols.get("evidence_kind", none)
+    ev_sha = cols.get("evidence_sha256", none)
+    out: list[Encoded] = []
+    keys: list[str] = []
+    row = first_row
+    try:
+        ids: dict[Any, str] = {}
+        for i, raw in enumerate(cols["subject"]):
+            row = first_row + i
+            if raw not in ids:
+                ids[raw] = normalise_subject(str(raw or ""))[0]
+        with store.read() as conn:
+            kinds = store.subject_kinds(conn, ids.values())
+            authorities = store.authority_ids(conn)
+            for scheme in set(cols["scheme"]):
+                if scheme not in versions:
+                    found = store.rulebook_versions(conn, str(scheme))
+                    if not found:
+                        known = ", ".join(store.schemes(conn)) or "none"
+                        row = first_row + list(cols["scheme"]).index(scheme)
+                        raise NotFound(f"unknown scheme {scheme!r} (published: {known})")
+                    versions[scheme] = found
+            for i in range(n):
+                row = first_row + i
+                sid = ids[cols["subject"][i]]
+                kind = kinds.get(sid)
+                if kind is None:
+                    raise NotFound(f"subject {sid} is not registered", field="subject")
+                scheme = cols["scheme"][i]
+                e = prepare_score_event(
+                    versions[scheme],
+                    Submission(
+                        sid,
+                        kind,
+                        str(scheme),
+                        str(cols["rule"][i]),
+                        str(cols["authority"][i]),
+                        _text(evidence[i]),
+                        _day(cols["occurred"][i]),
+                        _text(ev_kind[i]),
+                        _text(ev_sha[i]),
+                    ),
+                    today=today,
+                    recorded=recorded,
+                    registered_authorities=authorities,
+                )
+                key = e.dedup_key() or ""
+                body = (
+                    e.type,
+                    e.subject,
+                    e.authority,
+                    e.occurred.isoformat() if iso else e.occurred,
+                    e.recorded,
+                    e.scheme,
+                    e.version,
+                    e.rule,
+                    e.points,
+                    (e.ends.isoformat() if iso else e.ends) if e.ends else None,
+                    e.cap,
+                    e.evidence_kind,
+                    e.evidence_ref,
+                    e.evidence_sha256,
+                    e.reverses,
+                    e.reason,
+                    json.dumps(dict(e.data), sort_keys=True) if e.data else "{}",
+                    key,
+                )
+                out.append((body, canonical(e)))
+                keys.append(key)
+            known_keys = store.find_dedup(conn, keys)
+    except SocialCreditError as exc:
+        return Prepared([], 0, (row, exc.message))
+    except (TypeError, ValueError) as exc:
+        return Prepared([], 0, (row, f"cannot read the row: {exc}"))
+    fresh: list[Encoded] = []
+    seen: set[str] = set()
+    for item, key in zip(out, keys, strict=True):
+        if key not in known_keys and key not in seen:
+            seen.add(key)
+            fresh.append(item)
+    return Prepared(fresh, n - len(fresh))
+
+
+# -- parent side ---------------------------------------------------------------------
+class Imports(Base):
+    def import_events(
+        self,
+        chunks: Iterable[tuple[int, Columns]],
+        *,
+        workers: int | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> ImportResult:
+        """Import chunks of rows (first row number, columns) in order; see the module doc.
+
+        Rows are numbered as the caller numbers them (the CLI: file rows from 1).
+        """
+        purpose = self.settings.purpose.strip() or "bulk import"
+        today, recorded = self._today(), self._now()
+        with self.store.read() as conn:
+            self._ready(conn)
+        n_workers = max(1, workers or os.cpu_count() or 1)
+        rows = created = existing = n_chunks = 0
+        seen: set[str] = set()  # keys written by this run (workers may not see them yet)
+        with ProcessPoolExecutor(
+            n_workers, initializer=_init_worker, initargs=(self.settings.db_url,)
+        ) as pool:
+            inflight: list[tuple[int, Future[Prepared]]] = []
+            source: Iterator[tuple[int, Columns]] = iter(chunks)
+
+            def feed() -> None:
+                for first, cols in source:
+                    n = len(cols["subject"])
+                    inflight.append((n, pool.submit(prepare_chunk, first, cols, today, recorded)))
+                    if len(inflight) > n_workers:
+                        return
+
+            feed()
+            while inflight:
+                n, fut = inflight.pop(0)
+                prepared = fut.result()
+                if prepared.error is not None:
+                    for _, other in inflight:
+                        other.cancel()
+                    row, message = prepared.error
+                    raise BadInput(f"row {row}: {message}", field="row")
+                feed()  # the workers prepare the next chunks while this one is written
+                fresh = [e for e in prepared.fresh if e[0][-1] not in seen]
+                with self.store.transaction() as conn:
+                    done = self.store.append_encoded(conn, fresh)
+                    by_subject: dict[str, list[int]] = {}
+                    for ident, subject in done:
+                        by_subject.setdefault(subject, []).append(ident)
+                    self.store.record_access(
+                        conn,
+                        [
+                            {
+                                "at": recorded,
+                                "actor": self.settings.actor,
+                                "role": self.settings.role,
+                                "action": "event.record",
+                                "subject": s,
+                                "purpose": purpose,
+                                "detail": json.dumps({"events": ev}),
+                            }
+                            for s, ev in by_subject.items()
+                        ],
+                    )
+                seen.update(e[0][-1] for e in fresh)
+                rows += n
+                created += len(fresh)
+                existing += n - len(fresh)
+                n_chunks += 1
+                if progress:
+                    progress(n)
+        return ImportResult(rows, created, existing, n_chunks, n_workers)
