@@ -46,7 +46,9 @@ def test_concurrent_checks_share_commits_and_all_are_recorded(app) -> None:
         try:
             for i in range(15):
                 d = app.check(
-                    people[(k * 15 + i) % 40], "flight", verifier="airline-demo",
+                    people[(k * 15 + i) % 40],
+                    "flight",
+                    verifier="airline-demo",
                     purpose=f"t{k}-{i}",
                 )
                 answers.append(d.decision)
@@ -71,8 +73,12 @@ def test_concurrent_checks_share_commits_and_all_are_recorded(app) -> None:
 def test_a_decision_whose_basis_moved_is_computed_again_inside_the_write(app) -> None:
     app.add_subject(P, "person", "Wang Wei")
     entry = app.list_propose(
-        P, "court-defaulters", authority=COURT, evidence_ref="judgment/1",
-        occurred=date(2024, 3, 1), fields=FIELDS,
+        P,
+        "court-defaulters",
+        authority=COURT,
+        evidence_ref="judgment/1",
+        occurred=date(2024, 3, 1),
+        fields=FIELDS,
     ).event
     app.list_transition(
         entry, "notify", authority=COURT, evidence_ref="notice/1", occurred=date(2024, 3, 5)
@@ -128,8 +134,13 @@ def test_a_refused_check_leaves_no_record_and_never_reaches_the_committer(app) -
 def test_own_reads_are_recorded_through_group_commit(app) -> None:
     app.add_subject(P, "person", "Wang Wei")
     me = Application(
-        Settings(db_url=app.settings.db_url, actor=f"subject:{P}", role="subject",
-                 purpose="", clock=app.settings.clock),
+        Settings(
+            db_url=app.settings.db_url,
+            actor=f"subject:{P}",
+            role="subject",
+            purpose="",
+            clock=app.settings.clock,
+        ),
         app.store,
     )
     me.score(P, "rongcheng")
@@ -141,8 +152,8 @@ def test_own_reads_are_recorded_through_group_commit(app) -> None:
 
 # -- the standing cache ------------------------------------------------------------------
 def record(app: Application, ref: str, rule: str = "volunteer-service") -> None:
-    authority = "rongcheng-credit-office" if rule == "volunteer-service" else (
-        "rongcheng-traffic-police"
+    authority = (
+        "rongcheng-credit-office" if rule == "volunteer-service" else ("rongcheng-traffic-police")
     )
     app.record(
         P, "rongcheng", rule, authority=authority, evidence_ref=ref, occurred=date(2024, 5, 1)
@@ -180,8 +191,12 @@ def test_cache_is_keyed_by_the_day(make_app) -> None:
     a = make_app(datetime(2024, 6, 1, tzinfo=UTC))
     a.add_subject(P, "person", "Wang Wei")
     a.record(
-        P, "rongcheng", "traffic-violation", authority="rongcheng-traffic-police",
-        evidence_ref="t/1", occurred=date(2024, 5, 1),
+        P,
+        "rongcheng",
+        "traffic-violation",
+        authority="rongcheng-traffic-police",
+        evidence_ref="t/1",
+        occurred=date(2024, 5, 1),
     )
     today = a.score(P, "rongcheng")
     later = Application(  # the same store and cache, another day
