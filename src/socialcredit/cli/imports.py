@@ -25,9 +25,8 @@ def _csv_chunks(path: Path, chunk: int) -> tuple[int, Iterator[tuple[int, Column
     try:
         with path.open("rb") as fh:
             total = sum(buf.count(b"\n") for buf in iter(lambda: fh.read(1 << 20), b""))
-        handle = path.open(newline="", encoding="utf-8")
-        reader = csv.reader(handle)
-        header = [h.strip() for h in next(reader, [])]
+        with path.open(newline="", encoding="utf-8") as text:
+            header = [h.strip() for h in next(csv.reader(text), [])]
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise BadInput(f"{path}: cannot read: {exc}", field="file") from None
     if not header:
@@ -35,7 +34,9 @@ def _csv_chunks(path: Path, chunk: int) -> tuple[int, Iterator[tuple[int, Column
     check_columns(header)
 
     def chunks() -> Iterator[tuple[int, Columns]]:
-        with handle:
+        with path.open(newline="", encoding="utf-8") as handle:
+            reader = csv.reader(handle)
+            next(reader, None)
             first, batch = 2, []
             try:
                 for line, values in enumerate(reader, start=2):

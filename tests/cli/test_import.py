@@ -1,0 +1,184 @@
+"""`socialcredit import`: bulk import over worker processes, resumable, all-or-nothing chunks."""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from sqlalchemy import create_engine, text
+from typer.testing import CliRunner
+
+from socialcredit.application import Application
+from socialcredit.cli import app as cli
+from socialcredit.core.ids import synthetic_resident_ids
+from socialcredit.settings import Settings
+
+NOW = datetime(2024, 6, 1, tzinfo=UTC)
+PEOPLE = synthetic_resident_ids(30, 4)
+HEADER = ["subject", "rule", "occurred", "scheme", "authority", "evidence"]
+RULES = [
+    ("traffic-violation", "rongcheng-traffic-police"),
+    ("volunteer-service", "rongcheng-credit-office"),
+]
+runner = CliRunner()
+
+
+def rows(n: int, start: int = 0) -> list[list[str]]:
+    out = []
+    for i in range(start, start + n):
+        rule, authority = RULES[i % 2]
+        out.append(
+            [
+                PEOPLE[i % len(PEOPLE)],
+                rule,
+                f"2024-0{1 + i % 5}-1{i % 10}",
+                "rongcheng",
+                authority,
+                f"doc/{i}",
+            ]
+        )
+    return out
+
+
+def write_csv(path: Path, body: list[list[str]], header: list[str] = HEADER) -> Path:
+    with path.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        w.writerows(body)
+    return path
+
+
+def setup(url: str) -> Application:
+    application = Application(Settings(db_url=url, clock=lambda: NOW, purpose="import test"))
+    application.init()
+    application.add_subjects([(p, "person", "Resident") for p in PEOPLE])
+    return application
+
+
+def ledger(url: str) -> list[tuple]:
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        got = conn.execute(
+            text(
+                "SELECT id, subject, rule, occurred, points, ends, evidence_ref, dedup, hash "
+                "FROM events ORDER BY id"
+            )
+        ).all()
+    engine.dispose()
+    return [tuple(str(v) for v in r) for r in got]
+
+
+def chunks(body: list[list[str]], size: int):
+    for i in range(0, len(body), size):
+        part = body[i : i + size]
+        yield i + 2, {name: [r[k] for r in part] for k, name in enumerate(HEADER)}
+
+
+def test_import_equals_record_many_and_is_idempotent(db_url: str, tmp_path: Path) -> None:
+    """Differential: the parallel import writes the very ledger record_many writes."""
+    body = rows(120)
+    imported = setup(db_url)
+    result = imported.import_events(chunks(body, 25), workers=2)
+    assert (result.rows, result.created, result.existing, result.chunks) == (120, 120, 0, 5)
+    other = setup(f"sqlite:///{tmp_path / 'reference.db'}")
+    other.record_many(
+        {
+            "subject": r[0],
+            "rule": r[1],
+            "occurred": date.fromisoformat(r[2]),
+            "scheme": r[3],
+            "authority": r[4],
+            "evidence_ref": r[5],
+        }
+        for r in body
+    )
+    assert ledger(db_url) == ledger(other.settings.db_url)
+    assert imported.verify() == (120, None)
+    again = imported.import_events(chunks(body, 25), workers=2)
+    assert (again.created, again.existing) == (0, 120)
+    assert imported.verify() == (120, None)
+    with imported.store.transaction() as conn:
+        writes = [
+            r
+            for p in PEOPLE
+            for r in imported.store.access_for(conn, p)
+            if r["action"] == "event.record"
+        ]
+    assert sum(len(json.loads(r["detail"])["events"]) for r in writes) == 120
+    imported.store.close()
+    other.store.close()
+
+
+def test_a_bad_row_stops_at_its_chunk_and_a_rerun_resumes(db_url: str) -> None:
+    body = rows(40)
+    body[27][1] = "no-such-rule"  # file row 29, in the second chunk of 20
+    application = setup(db_url)
+    with pytest.raises(Exception, match="row 29: unknown rule 'no-such-rule'"):
+        application.import_events(chunks(body, 20), workers=2)
+    assert application.verify() == (20, None)  # the first chunk only, nothing of the second
+    body[27][1] = "volunteer-service"
+    body[27][4] = "rongcheng-credit-office"
+    result = application.import_events(chunks(body, 20), workers=2)
+    assert (result.created, result.existing) == (20, 20)
+    assert application.verify() == (40, None)
+    application.store.close()
+
+
+def test_cli_csv_and_parquet(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    setup(url).store.close()
+    path = write_csv(tmp_path / "events.csv", rows(50))
+    res = runner.invoke(cli, ["--db", url, "import", str(path), "--chunk", "16", "--json"])
+    assert res.exit_code == 0, res.output
+    body = json.loads(res.stdout[res.stdout.index("{") :])
+    assert (body["rows"], body["created"], body["existing"], body["chunks"]) == (50, 50, 0, 4)
+    table = pa.table({name: [r[k] for r in rows(30, 50)] for k, name in enumerate(HEADER)})
+    table = table.append_column("event", pa.array(list(range(30)), pa.int64())).set_column(
+        2, "occurred", pa.array([date.fromisoformat(r[2]) for r in rows(30, 50)])
+    )
+    pq.write_table(table, tmp_path / "more.parquet")
+    res = runner.invoke(cli, ["--db", url, "import", str(tmp_path / "more.parquet"), "--json"])
+    assert res.exit_code == 0, res.output
+    body = json.loads(res.stdout[res.stdout.index("{") :])
+    assert (body["rows"], body["created"]) == (30, 30)
+    res = runner.invoke(cli, ["--db", url, "import", str(path)])
+    assert res.exit_code == 0 and "0 new event(s), 50 already recorded" in res.output
+
+
+@pytest.mark.parametrize(
+    ("header", "body", "message"),
+    [
+        (HEADER + ["colour"], [[*rows(1)[0], "red"]], "unknown column(s) 'colour'"),
+        (HEADER[1:], [r[1:] for r in rows(1)], "missing column(s) 'subject'"),
+        (HEADER, [rows(1)[0][:4]], "row 2: 4 fields, the header has 6"),
+        (HEADER, [[*rows(1)[0][:2], "2024-13-45", *rows(1)[0][3:]]], "row 2: "),
+        (HEADER, [["123", *rows(1)[0][1:]]], "row 2: "),
+        (HEADER, [[*rows(1)[0][:3], "no-scheme", *rows(1)[0][4:]]], "row 2: unknown scheme"),
+    ],
+)
+def test_cli_bad_input_exits_2_and_writes_nothing(
+    tmp_path: Path, header: list[str], body: list[list[str]], message: str
+) -> None:
+    url = f"sqlite:///{tmp_path / 'bad.db'}"
+    setup(url).store.close()
+    path = write_csv(tmp_path / "bad.csv", body, header)
+    res = runner.invoke(cli, ["--db", url, "import", str(path)])
+    assert res.exit_code == 2, res.output
+    assert message in res.output and "Traceback" not in res.output
+    assert ledger(url) == []
+
+
+def test_cli_refuses_other_files(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    setup(url).store.close()
+    (tmp_path / "e.json").write_text("{}")
+    (tmp_path / "broken.parquet").write_bytes(b"not parquet")
+    for name in ("e.json", "broken.parquet", "missing.csv"):
+        res = runner.invoke(cli, ["--db", url, "import", str(tmp_path / name)])
+        assert res.exit_code == 2, (name, res.output)
+        assert "Traceback" not in res.output
