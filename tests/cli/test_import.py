@@ -153,7 +153,7 @@ def test_cli_csv_and_parquet(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("header", "body", "message"),
     [
-        (HEADER + ["colour"], [[*rows(1)[0], "red"]], "unknown column(s) 'colour'"),
+        ([*HEADER, "colour"], [[*rows(1)[0], "red"]], "unknown column(s) 'colour'"),
         (HEADER[1:], [r[1:] for r in rows(1)], "missing column(s) 'subject'"),
         (HEADER, [rows(1)[0][:4]], "row 2: 4 fields, the header has 6"),
         (HEADER, [[*rows(1)[0][:2], "2024-13-45", *rows(1)[0][3:]]], "row 2: "),
