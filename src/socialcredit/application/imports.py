@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import json
 import os
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -77,6 +79,15 @@ _worker: dict[str, Any] = {}
 def _init_worker(url: str) -> None:
     _worker["store"] = Store(url)
     _worker["versions"] = {}
+    parent = os.getppid()
+
+    def orphaned() -> None:
+        # A parent killed outright (kill -9) cannot stop its workers: they stop themselves.
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=orphaned, daemon=True).start()
 
 
 def _text(value: Any) -> str | None:
