@@ -171,6 +171,13 @@ class Base:
             )
         return str(row.kind)
 
+    def _subject_kind_fast(self, conn: Connection, subject: str) -> str:
+        """``_subject_kind`` through the driver's cursor, for the per-request hot paths."""
+        kind, _ = self.store.subject_state(conn, subject)
+        if kind is None:
+            return self._subject_kind(conn, subject)  # raises with the usual message
+        return kind
+
     def _sealed(self, conn: Connection, event: Event) -> Event:
         """Seal an entry's personal fields under the subject's key.
 
@@ -201,8 +208,17 @@ class Base:
 
     def _published(self, conn: Connection, known_at: datetime | None = None) -> Published:
         """The published documents; with ``known_at``, only those published by then."""
+        if known_at is None:
+            # Everything published now: kept until the next publication changes the stamp.
+            docs = self.store.documents_stamp(conn)
+            cached = self.store.published_cache
+            if cached is not None and cached[0] == docs:
+                now: Published = cached[1]
+                return now
         schemes = {s: self.store.rulebook_versions(conn, s) for s in self.store.schemes(conn)}
         registry = self._registry(conn)
+        if known_at is None:
+            self.store.published_cache = (docs, Published(schemes, registry))
         if known_at is not None:
             limit = as_utc(known_at)
             when = self.store.publications(conn)
@@ -229,49 +245,59 @@ class Base:
         known_at: datetime | None = None,
         schemes: Sequence[str] | None = None,
         kind: str | None = None,
+        *,
+        docs: tuple[str, ...] | None = None,
     ) -> Standing:
         """The subject's standing from ``core/standing.py``: the one derivation.
 
         ``known_at`` given means a replay: entries and documents are limited to what was
         recorded and published by then. Otherwise everything recorded so far counts, and
-        deadlines are judged on the clock's day.
+        deadlines are judged on the clock's day. ``docs`` is ``Store.documents_stamp``
+        when the caller has it already.
         """
-        if kind is None:
-            row = self.store.get_subject(conn, sid)
-            kind = str(row.kind) if row is not None else None
         now = known_at if known_at is not None else self.settings.clock()
+        if known_at is not None:
+            if kind is None:
+                row = self.store.get_subject(conn, sid)
+                kind = str(row.kind) if row is not None else None
+            entries = self._events(conn, sid) if kind is not None else []
+            return derive(
+                sid, kind, entries, self._published(conn, known_at), as_of, now, schemes
+            )
+        # The standing as of today changes only with the subject's own entries (an
+        # append-only ledger: its last id), with publications (every content hash) and
+        # with the day (deadlines, expiries): the cache is keyed by all three and checked
+        # against the store on each use, so a write by any process -- the CLI, another
+        # worker -- is seen at once.
+        registered, tip = self.store.subject_state(conn, sid)
+        kind = kind if kind is not None else registered
+        if docs is None:
+            docs = self.store.documents_stamp(conn)
+        key = (sid, kind, as_of, now.date(), tuple(schemes) if schemes is not None else None)
+        stamp = (tip, docs)
         cache = self.store.standing_cache
-        key: tuple[Any, ...] = ()
-        stamp: tuple[Any, ...] = ()
-        if known_at is None:
-            # The standing as of today changes only with the subject's own entries (an
-            # append-only ledger: its last id), with publications (every content hash)
-            # and with the day (deadlines, expiries): the cache is keyed by all three
-            # and checked against the store on each use, so a write by any process --
-            # the CLI, another worker -- is seen at once.
-            key = (sid, kind, as_of, now.date(), tuple(schemes) if schemes is not None else None)
-            stamp = (self.store.subject_tip(conn, sid), self.store.documents_stamp(conn))
-            hit = cache.get(key)
-            if hit is not None and hit[0] == stamp:
-                standing: Standing = hit[1]
-                return standing
+        hit = cache.get(key)
+        if hit is not None and hit[0] == stamp:
+            cached: Standing = hit[1]
+            return cached
         entries = self._events(conn, sid) if kind is not None else []
-        published = self._published(conn, known_at)
-        standing = derive(sid, kind, entries, published, as_of, now, schemes)
-        if known_at is None:
-            if len(cache) >= STANDING_CACHE_SIZE:
-                cache.clear()
-            cache[key] = (stamp, standing)
+        standing = derive(sid, kind, entries, self._published(conn, None), as_of, now, schemes)
+        if len(cache) >= STANDING_CACHE_SIZE:
+            cache.clear()
+        cache[key] = (stamp, standing)
         return standing
 
-    def _registry(self, conn: Connection) -> Registry:
-        memos = [d for d in self.store.documents(conn, "memorandum") if isinstance(d, Memorandum)]
-        lists = {d.id: d for d in self.store.documents(conn, "list") if isinstance(d, ListDef)}
-        key = tuple(sorted(m.sha256 for m in memos)) + tuple(
-            sorted(d.sha256 for d in lists.values())
-        )
+    def _registry(self, conn: Connection, docs: tuple[str, ...] | None = None) -> Registry:
+        """The published memoranda and lists, rebuilt only when a publication changed them."""
+        key = docs if docs is not None else self.store.documents_stamp(conn)
         cached = self.store.registry_cache
         if cached is None or cached[0] != key:
+            memos = [
+                d for d in self.store.documents(conn, "memorandum") if isinstance(d, Memorandum)
+            ]
+            lists = {
+                d.id: d for d in self.store.documents(conn, "list") if isinstance(d, ListDef)
+            }
             cached = (key, Registry(tuple(memos), lists))
             self.store.registry_cache = cached
         registry: Registry = cached[1]

@@ -195,10 +195,11 @@ class Listing(Base):
         known_at: datetime | None,
     ) -> tuple[Decision, dict[str, Any]]:
         """The decision and its access record, from what ``conn`` sees."""
-        registry = self._registry(conn)
+        docs = self.store.documents_stamp(conn)
+        registry = self._registry(conn, docs)
         registry.authorise(verifier, service)
         needed = sorted(registry.schemes_needed(service))
-        standing = self._standing(conn, sid, day, known_at, needed)
+        standing = self._standing(conn, sid, day, known_at, needed, docs=docs)
         if known_at is not None:
             registry = self._published(conn, known_at).registry
         decision = standing_decision(standing, registry, service, kind)

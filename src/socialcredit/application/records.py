@@ -349,8 +349,9 @@ class Records(Base):
         # the access record goes through the group committer, answered after its commit.
         with self.store.read() as conn:
             self._ready(conn)
-            kind = self._subject_kind(conn, sid)
-            self._versions(conn, scheme)
+            kind = self._subject_kind_fast(conn, sid)
+            if scheme not in self._published(conn).schemes:
+                self._versions(conn, scheme)  # names what is published, or it is new
             standing = self._standing(conn, sid, day, known_at, [scheme], kind)
             if scheme in standing.skipped:
                 raise BadInput(

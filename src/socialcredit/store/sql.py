@@ -132,8 +132,7 @@ _Q_DOC_SHAS = (
 
 _INS_ACCESS = insert(t.access_log)
 _ACCESS_COLUMNS = ("at", "actor", "role", "action", "subject", "purpose", "detail")
-_Q_SUBJECT_TIP = select(func.max(t.events.c.id)).where(t.events.c.subject == bindparam("subject"))
-_Q_ALL_SHAS = select(t.rulebooks.c.sha256).order_by(t.rulebooks.c.sha256)
+
 _Q_TOKEN = select(t.api_tokens).where(t.api_tokens.c.token_hash == bindparam("h"))
 _Q_KEY = select(t.subject_keys.c.key).where(t.subject_keys.c.subject == bindparam("subject"))
 
@@ -151,9 +150,11 @@ class Store:
         self._docs: dict[str, Document] = {}
         # Shared by every Application on this store (one per HTTP request).
         self.registry_cache: tuple[tuple[str, ...], Any] | None = None
+        self.published_cache: tuple[tuple[str, ...], Any] | None = None
         self.token_cache: dict[str, tuple[str, str]] = {}
         # Derived standings by (subject, day, ...); validated on use (see application).
         self.standing_cache: dict[tuple[Any, ...], tuple[tuple[Any, ...], Any]] = {}
+        self._initialised = False
 
     @property
     def dialect(self) -> str:
@@ -244,7 +245,25 @@ class Store:
             conn.execute(insert(t.meta), [{"key": "schema", "value": t.SCHEMA_VERSION}])
 
     def is_initialised(self, conn: Connection) -> bool:
-        return bool(self.engine.dialect.has_table(conn, "events"))
+        # Once initialised, always: the tables are never dropped, so the answer is kept.
+        if not self._initialised:
+            self._initialised = bool(self.engine.dialect.has_table(conn, "events"))
+        return self._initialised
+
+    def _fetch(self, conn: Connection, sql: str, params: tuple[Any, ...]) -> list[Any]:
+        """A hot read through the driver's cursor (``?`` placeholders, either dialect).
+
+        On the path of every check and own-record read, SQLAlchemy's per-statement
+        machinery costs several times the query itself.
+        """
+        if self.dialect != "sqlite":
+            sql = sql.replace("?", "%s")
+        cursor = conn.connection.cursor()
+        try:
+            cursor.execute(sql, params)
+            return list(cursor.fetchall())
+        finally:
+            cursor.close()
 
     # -- rulebooks and authorities --------------------------------------------------
     def insert_rulebook(self, conn: Connection, book: Document, published: str) -> bool:
@@ -610,11 +629,23 @@ class Store:
 
     def subject_tip(self, conn: Connection, subject: str) -> int:
         """The id of the subject's last ledger entry (0 if none): a cheap change stamp."""
-        return int(conn.execute(_Q_SUBJECT_TIP, {"subject": subject}).scalar() or 0)
+        rows = self._fetch(conn, "SELECT max(id) FROM events WHERE subject = ?", (subject,))
+        return int(rows[0][0] or 0)
+
+    def subject_state(self, conn: Connection, subject: str) -> tuple[str | None, int]:
+        """The subject's kind (None if not registered) and last ledger id, in one query."""
+        rows = self._fetch(
+            conn,
+            "SELECT (SELECT kind FROM subjects WHERE id = ?), "
+            "(SELECT max(id) FROM events WHERE subject = ?)",
+            (subject, subject),
+        )
+        kind, tip = rows[0]
+        return (str(kind) if kind is not None else None), int(tip or 0)
 
     def documents_stamp(self, conn: Connection) -> tuple[str, ...]:
         """The content hashes of everything published: changes with every publication."""
-        return tuple(r.sha256 for r in conn.execute(_Q_ALL_SHAS))
+        return tuple(sorted(r[0] for r in self._fetch(conn, "SELECT sha256 FROM rulebooks", ())))
 
     def events_since(self, conn: Connection, after: int, subjects: Iterable[str]) -> set[str]:
         """Which of ``subjects`` have ledger entries with an id above ``after``."""
