@@ -37,29 +37,26 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+Request = tuple[str, dict[str, str], object]  # path, headers, JSON body (or None)
+
+
 async def run(
-    url: str,
-    method: str,
-    path: str,
-    headers: dict[str, str],
-    bodies: list[object],
-    seconds: float,
-    concurrency: int,
+    url: str, method: str, requests: list[Request], seconds: float, concurrency: int
 ) -> tuple[int, int, list[float]]:
     latencies: list[float] = []
     errors = 0
     stop = time.perf_counter() + seconds
     async with httpx.AsyncClient(
-        base_url=url, headers=headers, timeout=10, limits=httpx.Limits(max_connections=concurrency)
+        base_url=url, timeout=10, limits=httpx.Limits(max_connections=concurrency)
     ) as client:
 
         async def worker(k: int) -> None:
             nonlocal errors
             i = k
             while time.perf_counter() < stop:
-                body = bodies[i % len(bodies)] if bodies else None
+                path, headers, body = requests[i % len(requests)]
                 t0 = time.perf_counter()
-                r = await client.request(method, path.format(i=i), json=body)
+                r = await client.request(method, path, headers=headers, json=body)
                 latencies.append(time.perf_counter() - t0)
                 errors += r.status_code >= 400
                 i += concurrency
@@ -71,25 +68,33 @@ async def run(
 def run_wrk(
     url: str,
     method: str,
-    path: str,
-    headers: dict[str, str],
-    bodies: list[object],
+    requests: list[Request],
     seconds: float,
     concurrency: int,
     folder: Path,
 ) -> tuple[int, int, float, float]:
-    """Requests, errors, p50 and p99 (ms) from wrk with a Lua script rotating the bodies."""
+    """Requests, errors, p50 and p99 (ms) from wrk with a Lua script rotating the requests."""
     import json
 
+    def lua_headers(headers: dict[str, str]) -> str:
+        pairs = {"Content-Type": "application/json", **headers}
+        return "{" + ", ".join(f'["{k}"] = "{v}"' for k, v in pairs.items()) + "}"
+
+    entries = ",\n".join(
+        "{[==["
+        + path
+        + "]==], "
+        + lua_headers(headers)
+        + ", "
+        + ("nil" if body is None else "[==[" + json.dumps(body) + "]==]")
+        + "}"
+        for path, headers, body in requests
+    )
     lua = folder / "load.lua"
-    header_lines = "".join(f'wrk.headers["{k}"] = "{v}"\n' for k, v in headers.items())
-    encoded = ",\n".join("[==[" + json.dumps(b) + "]==]" for b in bodies) if bodies else ""
     lua.write_text(
-        f'wrk.method = "{method}"\nwrk.headers["Content-Type"] = "application/json"\n'
-        f"{header_lines}local bodies = {{{encoded}}}\nlocal i = 0\n"
-        "request = function()\n  i = i + 1\n"
-        "  if #bodies > 0 then return wrk.format(nil, nil, nil, bodies[i % #bodies + 1]) end\n"
-        "  return wrk.format()\nend\n"
+        f'wrk.method = "{method}"\nlocal reqs = {{{entries}}}\nlocal i = 0\n'
+        "request = function()\n  i = i + 1\n  local r = reqs[i % #reqs + 1]\n"
+        "  return wrk.format(nil, r[1], r[2], r[3])\nend\n"
         "done = function(summary, latency, requests)\n"
         '  io.write(string.format("RESULT %d %d %.3f %.3f\\n", summary.requests,\n'
         "    summary.errors.status + summary.errors.connect + summary.errors.read +\n"
@@ -97,7 +102,7 @@ def run_wrk(
         "    latency:percentile(50) / 1000, latency:percentile(99) / 1000))\nend\n"
     )
     out = subprocess.run(
-        ["wrk", "-t1", f"-c{concurrency}", f"-d{int(seconds)}s", "-s", str(lua), url + path],
+        ["wrk", "-t1", f"-c{concurrency}", f"-d{int(seconds)}s", "-s", str(lua), url],
         capture_output=True,
         text=True,
         check=True,
@@ -125,8 +130,8 @@ def main() -> None:
     people = synthetic_resident_ids(args.subjects, 3)
     app.add_subjects([(p, "person", "Resident") for p in people])
     verifier = app.issue_token("verifier", "airline-demo")
-    me = people[0]
-    subject = app.issue_token("subject", me)
+    # Own-record reads rotate over 200 subjects, each with its own token.
+    readers = [(p, app.issue_token("subject", p)) for p in people[:200]]
     port = free_port()
     cores = os.sched_getaffinity(0)
     pin = ["taskset", "-c", "0"] if len(cores) > 1 else []
@@ -152,24 +157,39 @@ def main() -> None:
                 break
             except httpx.TransportError:
                 time.sleep(0.05)
-        scenarios = [
-            ("bare endpoint GET /healthz", "GET", "/healthz", {}, []),
+        check_auth = {"Authorization": f"Bearer {verifier}"}
+        scenarios: list[tuple[str, str, str, list[Request]]] = [
+            ("bare", "bare endpoint GET /healthz", "GET", [("/healthz", {}, None)]),
             (
+                "check",
                 "POST /v1/checks (recorded decision)",
                 "POST",
-                "/v1/checks",
-                {"Authorization": f"Bearer {verifier}"},
                 [
-                    {"subject": p, "service": "flight", "purpose": "ticket sale"}
+                    (
+                        "/v1/checks",
+                        check_auth,
+                        {"subject": p, "service": "flight", "purpose": "ticket sale"},
+                    )
                     for p in people[:5000]
                 ],
             ),
             (
-                "GET own record score",
+                "read",
+                "GET own score /scores/rongcheng",
                 "GET",
-                f"/v1/subjects/{me}/scores/rongcheng",
-                {"Authorization": f"Bearer {subject}"},
-                [],
+                [
+                    (f"/v1/subjects/{p}/scores/rongcheng", {"Authorization": f"Bearer {t}"}, None)
+                    for p, t in readers
+                ],
+            ),
+            (
+                "read",
+                "GET own record /record",
+                "GET",
+                [
+                    (f"/v1/subjects/{p}/record", {"Authorization": f"Bearer {t}"}, None)
+                    for p, t in readers
+                ],
             ),
         ]
         print(
@@ -183,17 +203,16 @@ def main() -> None:
         print(
             f"{'scenario':<40} {'conns':>5} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}"
         )
+        targets: list[str] = []
         for conns in levels:
             base = None
-            for name, method, path, headers, bodies in scenarios:
+            for key, name, method, requests in scenarios:
                 if use_wrk:
                     n, errors, p50, p99 = run_wrk(
-                        url, method, path, headers, bodies, args.seconds, conns, folder
+                        url, method, requests, args.seconds, conns, folder
                     )
                 else:
-                    n, errors, lat = asyncio.run(
-                        run(url, method, path, headers, bodies, args.seconds, conns)
-                    )
+                    n, errors, lat = asyncio.run(run(url, method, requests, args.seconds, conns))
                     lat.sort()
                     p50 = statistics.median(lat) * 1e3
                     p99 = lat[int(len(lat) * 0.99) - 1] * 1e3
@@ -203,6 +222,21 @@ def main() -> None:
                     f"{name:<40} {conns:>5} {rate:>8,.0f} {p50:>8.2f} {p99:>8.2f} "
                     f"{errors:>7}  ({rate / base:.2f}x bare)"
                 )
+                ratio = rate / base
+                if key == "check" and conns == max(levels):
+                    ok = ratio >= 0.5 and p99 <= 10 and errors == 0
+                    targets.append(
+                        f"target: recorded checks at {conns} connections >= 0.5x bare, "
+                        f"p99 <= 10 ms: {ratio:.2f}x, p99 {p99:.1f} ms -- "
+                        f"{'met' if ok else 'NOT met'}"
+                    )
+                if key == "read" and conns == max(levels):
+                    ok = ratio >= 0.5 and errors == 0
+                    targets.append(
+                        f"target: {name} >= 0.5x bare: {ratio:.2f}x -- {'met' if ok else 'NOT met'}"
+                    )
+        for line in targets:
+            print(line)
         with app.store.transaction() as conn:
             decisions = sum(
                 1

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy.engine import Connection
 
@@ -31,7 +31,6 @@ from socialcredit.settings import Settings
 from socialcredit.store.sql import Store
 from socialcredit.transparency import merkle
 
-_T = TypeVar("_T")
 SUBJECT_KINDS = ("person", "organisation")
 STANDING_CACHE_SIZE = 50_000  # subjects' standings kept in memory per store
 ROLES = ("admin", "registrar", "verifier", "reviewer", "subject", "auditor")
@@ -141,12 +140,11 @@ class Base:
             "detail": json.dumps(detail or {}, sort_keys=True, default=str),
         }
 
-    def _recorded_read(self, answer: _T, row: dict[str, Any]) -> _T:
-        """Return ``answer`` once its access record is durable (through group commit)."""
-        from socialcredit.application.group_commit import Pending, committer_for
+    def _recorded(self, pending: Any) -> Any:
+        """The answer of a prepared read once its access record is durable (group commit)."""
+        from socialcredit.application.group_commit import committer_for
 
-        committer_for(self.store).submit(Pending(answer, [row])).result()
-        return answer
+        return committer_for(self.store).submit(pending).result()
 
     def _ready(self, conn: Connection) -> None:
         if not self.store.is_initialised(conn):

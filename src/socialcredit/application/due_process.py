@@ -15,6 +15,7 @@ from socialcredit.application.base import (
     TickResult,
     normalise_subject,
 )
+from socialcredit.application.group_commit import Pending
 from socialcredit.application.notices import NOTICE, notice_json, notify_voided
 from socialcredit.core import disputes as disputes_core
 from socialcredit.core import lists as lists_core
@@ -372,8 +373,15 @@ class DueProcess(Base):
 
         Entries past their retention period are no longer shown (they are counted), and
         an erased subject's personal fields read "[erased]". ``known_at`` replays the
-        record as the system knew it then.
+        record as the system knew it then. Returned once its access record is durable.
         """
+        record: dict[str, Any] = self._recorded(self.access_prepare(subject, as_of, known_at))
+        return record
+
+    def access_prepare(
+        self, subject: str, as_of: date | None = None, known_at: datetime | None = None
+    ) -> Pending:
+        """``access`` computed from a read-only snapshot, its access record not yet written."""
         sid, _ = normalise_subject(subject)
         # A replay is asked as of its own day unless told otherwise.
         day = as_of or (as_utc(known_at).date() if known_at is not None else self._today())
@@ -450,7 +458,7 @@ class DueProcess(Base):
                 for r in records
             ],
         }
-        return self._recorded_read(out, access_row)
+        return Pending(out, [access_row])
 
     def _retired(self, conn: Connection, view: Standing, day: date) -> set[int]:
         """Score events whose effect ended longer ago than their scheme's retention."""

@@ -20,6 +20,7 @@ from socialcredit.application.base import (
     normalise_subject,
     packaged_rulebooks,
 )
+from socialcredit.application.group_commit import Pending
 from socialcredit.application.notices import notify_voided
 from socialcredit.core.documents import Document, doc_id, doc_kind, parse_document
 from socialcredit.core.errors import BadInput, Conflict, NotFound
@@ -339,8 +340,20 @@ class Records(Base):
     ) -> ScoreReport:
         """One scheme's report from the subject's standing; ``known_at`` replays the past.
 
-        A scheme published for another kind of subject is refused, never scored.
+        A scheme published for another kind of subject is refused, never scored. The
+        answer is returned once its access record is durable (group commit).
         """
+        report: ScoreReport = self._recorded(self.score_prepare(subject, scheme, as_of, known_at))
+        return report
+
+    def score_prepare(
+        self,
+        subject: str,
+        scheme: str,
+        as_of: date | None = None,
+        known_at: datetime | None = None,
+    ) -> Pending:
+        """``score`` computed from a read-only snapshot, its access record not yet written."""
         sid, _ = normalise_subject(subject)
         # A replay is asked as of its own day unless told otherwise.
         day = as_of or (as_utc(known_at).date() if known_at is not None else self._today())
@@ -367,7 +380,7 @@ class Records(Base):
             if known_at is not None:
                 detail["known_at"] = known_at.isoformat()
             row = self._access_row("score.read", sid, detail)
-        return self._recorded_read(report, row)
+        return Pending(report, [row])
 
     def history(self, subject: str) -> list[Event]:
         sid, _ = normalise_subject(subject)

@@ -58,7 +58,7 @@ class Service(Base):
         known = self.store.token_cache.get(digest)
         if known is not None:
             return known
-        with self.store.transaction() as conn:
+        with self.store.read() as conn:  # a read: never queue behind the writer
             row = self.store.find_token(conn, digest)
         if row is None:
             return None

@@ -119,15 +119,21 @@ def decide(
     summary="Your complete record: events, entries, reports, decisions, who looked",
     response_model=s.SubjectRecord,
 )
-def record(
+async def record(
     subject_id: str,
     request: Request,
     known_at: str | None = KnownQuery,
     who: Principal = Depends(subject_only),
 ) -> dict[str, Any]:
+    # On the event loop like a check: computed from a read-only snapshot (no lock to
+    # wait for), answered once the group committer has made its access record durable.
     sid = own_subject(request, who, subject_id)
     application = app_for(request, who)
-    return application.access(sid, known_at=known(application, known_at))
+    pending = application.access_prepare(sid, known_at=known(application, known_at))
+    answer: dict[str, Any] = await asyncio.wrap_future(
+        committer_for(application.store).submit(pending)
+    )
+    return answer
 
 
 @router.get(
@@ -136,7 +142,7 @@ def record(
     summary="Your score, grade and its explanation",
     response_model=s.ScoreReportPublic,
 )
-def own_score(
+async def own_score(
     subject_id: str,
     scheme: str,
     request: Request,
@@ -145,7 +151,8 @@ def own_score(
 ) -> dict[str, Any]:
     sid = own_subject(request, who, subject_id)
     application = app_for(request, who)
-    return report_json(application.score(sid, scheme, known_at=known(application, known_at)))
+    pending = application.score_prepare(sid, scheme, known_at=known(application, known_at))
+    return report_json(await asyncio.wrap_future(committer_for(application.store).submit(pending)))
 
 
 @router.get(
