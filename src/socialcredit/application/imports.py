@@ -21,13 +21,20 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
+from json.encoder import encode_basestring
 from typing import Any
 
 from socialcredit.application.base import Base, normalise_subject
 from socialcredit.core.errors import BadInput, NotFound, SocialCreditError
-from socialcredit.core.ledger import Submission, canonical, prepare_score_event
+from socialcredit.core.ledger import (
+    Event,
+    Submission,
+    canonical,
+    check_text,
+    prepare_score_event,
+)
 from socialcredit.core.periods import parse_date
 from socialcredit.core.rulebook import Rulebook
 from socialcredit.store.sql import Encoded, Store
@@ -103,6 +110,46 @@ def _day(value: Any) -> date:
     return parse_date(str(value), field="occurred")
 
 
+_REF, _SUBJECT = "\ue000ref\ue000", "\ue000subject\ue000"
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """A validated event and its canonical encoding cut around the two fields that vary.
+
+    ``canonical`` sorts its keys, so ``evidence_ref`` always precedes ``subject``; the
+    cut is checked against ``canonical`` itself before it is ever used.
+    """
+
+    event: Event
+    parts: tuple[bytes, bytes, bytes]
+
+    @classmethod
+    def of(cls, event: Event) -> _Shape | None:
+        if event.evidence_ref is None:
+            return None
+        marked = canonical(replace(event, evidence_ref=_REF, subject=_SUBJECT))
+        ref, subject = _quote(_REF), _quote(_SUBJECT)
+        if marked.count(ref) != 1 or marked.count(subject) != 1:
+            return None
+        head, rest = marked.split(ref)
+        mid, tail = rest.split(subject)
+        if subject in head:
+            return None
+        shape = cls(event, (head, mid, tail))
+        if shape.encode(event.evidence_ref, event.subject) != canonical(event):
+            return None  # pragma: no cover - the cut must reproduce canonical exactly
+        return shape
+
+    def encode(self, ref: str, subject: str) -> bytes:
+        head, mid, tail = self.parts
+        return head + _quote(ref) + mid + _quote(subject) + tail
+
+
+def _quote(text: str) -> bytes:
+    return encode_basestring(text).encode()
+
+
 def prepare_chunk(first_row: int, cols: Columns, today: date, recorded: str) -> Prepared:
     """Validate and encode one chunk (in a worker process); the first bad row stops it."""
     store: Store = _worker["store"]
@@ -133,6 +180,11 @@ def prepare_chunk(first_row: int, cols: Columns, today: date, recorded: str) -> 
                         row = first_row + list(cols["scheme"]).index(scheme)
                         raise NotFound(f"unknown scheme {scheme!r} (published: {known})")
                     versions[scheme] = found
+            days: dict[Any, date] = {}
+            # What the rulebook makes of a row depends on its scheme, rule, authority,
+            # subject kind, date and evidence kind only: validated in full once per such
+            # combination, then only the subject and the evidence reference vary.
+            templates: dict[tuple[Any, ...], _Shape] = {}
             for i in range(n):
                 row = first_row + i
                 sid = ids[cols["subject"][i]]
@@ -140,23 +192,43 @@ def prepare_chunk(first_row: int, cols: Columns, today: date, recorded: str) -> 
                 if kind is None:
                     raise NotFound(f"subject {sid} is not registered", field="subject")
                 scheme = cols["scheme"][i]
-                e = prepare_score_event(
-                    versions[scheme],
-                    Submission(
-                        sid,
-                        kind,
-                        str(scheme),
-                        str(cols["rule"][i]),
-                        str(cols["authority"][i]),
-                        _text(evidence[i]),
-                        _day(cols["occurred"][i]),
-                        _text(ev_kind[i]),
-                        _text(ev_sha[i]),
-                    ),
-                    today=today,
-                    recorded=recorded,
-                    registered_authorities=authorities,
-                )
+                raw_day = cols["occurred"][i]
+                day = days.get(raw_day)
+                if day is None:
+                    day = days[raw_day] = _day(raw_day)
+                ref = _text(evidence[i])
+                sha = _text(ev_sha[i])
+                shape = (scheme, cols["rule"][i], cols["authority"][i], kind, day, ev_kind[i])
+                fast = templates.get(shape) if ref is not None and sha is None else None
+                encoded: bytes | None = None
+                if fast is not None:
+                    ref = check_text(ref, "evidence")
+                    assert ref is not None
+                    e = object.__new__(Event)
+                    e.__dict__.update(fast.event.__dict__, subject=sid, evidence_ref=ref)
+                    encoded = fast.encode(ref, sid)
+                else:
+                    e = prepare_score_event(
+                        versions[scheme],
+                        Submission(
+                            sid,
+                            kind,
+                            str(scheme),
+                            str(cols["rule"][i]),
+                            str(cols["authority"][i]),
+                            ref,
+                            day,
+                            _text(ev_kind[i]),
+                            sha,
+                        ),
+                        today=today,
+                        recorded=recorded,
+                        registered_authorities=authorities,
+                    )
+                    if sha is None:
+                        made = _Shape.of(e)
+                        if made is not None:
+                            templates[shape] = made
                 key = e.dedup_key() or ""
                 body = (
                     e.type,
@@ -178,7 +250,7 @@ def prepare_chunk(first_row: int, cols: Columns, today: date, recorded: str) -> 
                     json.dumps(dict(e.data), sort_keys=True) if e.data else "{}",
                     key,
                 )
-                out.append((body, canonical(e)))
+                out.append((body, encoded if encoded is not None else canonical(e)))
                 keys.append(key)
             known_keys = store.find_dedup(conn, keys)
     except SocialCreditError as exc:
