@@ -42,6 +42,7 @@ bench: install
 	$(BIN)/python benchmarks/decide.py
 	$(BIN)/python benchmarks/transparency.py
 	$(BIN)/python benchmarks/http_load.py
+	$(BIN)/python benchmarks/load_mixed.py --seconds 20
 	$(BIN)/python benchmarks/batch.py
 
 # The long reliability tier: 2,000 kills on SQLite and 500 on PostgreSQL.

@@ -174,6 +174,17 @@ def main() -> None:
         f"({'equal' if reads == ok_reads else 'MISMATCH'}); {events:,} ledger entries for "
         f"{stats['ok_write']:,} acknowledged writes; {rows:,} access rows in all"
     )
+    checks = [
+        ("0 errors", stats["errors"] == 0, f"{stats['errors']} errors"),
+        ("audit rows = successful reads", reads == ok_reads, f"{reads:,} / {ok_reads:,}"),
+        (
+            "ledger entries = acknowledged writes",
+            events == stats["ok_write"],
+            f"{events:,} / {stats['ok_write']:,}",
+        ),
+    ]
+    for name, ok, measured in checks:
+        print(f"target: {name}: {measured} -- {'met' if ok else 'NOT met'}")
 
 
 if __name__ == "__main__":
