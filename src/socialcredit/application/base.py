@@ -68,6 +68,7 @@ class TickResult:
 class Recorded:
     event: int
     created: bool
+    evidence_sha256: str | None = None
 
 
 @dataclass(frozen=True)
