@@ -334,7 +334,12 @@ def normalize_subject_id(
         return validator(value, today), kind
     if isinstance(value, str) and len(value) == 15:
         return normalize_resident_id(value, today), "person"
-    if isinstance(value, str) and len(value) == 18 and _ascii_digits(value[:17]):
+    if (
+        isinstance(value, str)
+        and len(value) == 18
+        and _ascii_digits(value[:17])
+        and value[17] in "0123456789Xx"
+    ):
         try:
             return normalize_person_id(value, today), "person"
         except IdError as person_error:
