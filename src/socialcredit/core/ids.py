@@ -117,12 +117,13 @@ def _check_digit(value: str, what: str) -> str:
     return check
 
 
-def _birth(value: str, at: int, digits: str, today: date | None, what: str) -> None:
+def _birth(value: str, digits: str, today: date | None, what: str) -> None:
     """A real date, not before 1900-01-01 and not after ``today`` (the day of registration,
-    passed in by the caller: the core has no clock). ``digits`` is YYYYMMDD; ``at`` is where
-    the date starts in ``value`` (a 15-digit ID has YYMMDD there)."""
-    where = f"characters {at + 1}-{at + len(digits) - (2 if len(value) == 15 else 0)}"
-    shown = digits[2:] if len(value) == 15 else digits
+    passed in by the caller: the core has no clock). ``digits`` is YYYYMMDD; in ``value``
+    it starts at character 7, as YYMMDD in a 15-digit ID."""
+    shown = value[6:12] if len(value) == 15 else digits
+    where = f"characters 7-{6 + len(shown)}"
+    at = 6
     try:
         born = date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
     except ValueError:
@@ -179,7 +180,7 @@ def _normalize_first_generation(value: str, today: date | None) -> str:
     what = "first-generation resident ID"
     _digits(value, 15, what)
     _resident_region(value, what)
-    _birth(value, 6, "19" + value[6:12], today, what)
+    _birth(value, "19" + value[6:12], today, what)
     return first_generation_to_18(value)
 
 
@@ -193,7 +194,7 @@ def normalize_resident_id(value: str, today: date | None = None) -> str:
     _digits(value, 17, what)
     check = _check_digit(value, what)
     _resident_region(value, what)
-    _birth(value, 6, value[6:14], today, what)
+    _birth(value, value[6:14], today, what)
     return _final_check(value, check, what)
 
 
@@ -223,7 +224,7 @@ def normalize_foreign_resident_id(value: str, today: date | None = None) -> str:
             "nationality",
             3,
         )
-    _birth(value, 6, value[6:14], today, what)
+    _birth(value, value[6:14], today, what)
     return _final_check(value, check, what)
 
 
