@@ -162,3 +162,17 @@ def test_first_generation_round_trip(region: str, born: date, seq: int) -> None:
     new = ids.normalize_resident_id(old, TODAY)
     assert new == ids.normalize_resident_id(new, TODAY)
     assert new[:6] == region and ids.birth_date(new) == born and new[14:17] == f"{seq:03d}"
+
+
+def test_another_deployment_can_add_an_opaque_kind(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The documented seam: a kind with its own normaliser, the Chinese formats untouched."""
+
+    def opaque(value: str, today: date | None) -> str:
+        if not (value.isascii() and value.isalnum() and 4 <= len(value) <= 64):
+            raise ids.IdError(f"opaque ID {value!r}: 4-64 letters or digits", "character")
+        return value
+
+    monkeypatch.setitem(ids.KIND_VALIDATORS, "opaque", opaque)
+    assert ids.normalize_subject_id("7abc", "opaque") == ("7abc", "opaque")
+    assert refused("no spaces", "opaque").code == "character"
+    assert ids.normalize_subject_id(WANG, None, TODAY) == (WANG, "person")
