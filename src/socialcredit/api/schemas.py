@@ -117,6 +117,9 @@ class ScoreReportPublic(BaseModel):
     lines: list[Line]
     excluded: list[dict[str, Any]]
     factors: list[dict[str, Any]]
+    changes: list[dict[str, Any]] = []
+    list_entries_end: list[dict[str, Any]] = []
+    if_ended_today: list[dict[str, Any]] = []
 
 
 class ListEntryCreate(Strict):
