@@ -239,7 +239,7 @@ def test_repair_through_the_cli(world, db_url) -> None:
 
 def test_what_changes_when(world) -> None:
     """The resident sees when the grade comes back, and what a repair would change."""
-    application, clock, judgment = world
+    application, _, judgment = world
     application.record(
         P,
         "rongcheng",

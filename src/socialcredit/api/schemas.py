@@ -428,3 +428,18 @@ class RepairPublic(BaseModel):
     reason: str | None
     apply_again_from: str | None
     granted_from: str | None
+
+
+class BoardEntry(BaseModel):
+    entry: int
+    name: str
+    kind: str
+    since: str | None
+    until: str | None
+    citation: str | None
+
+
+class Board(BaseModel):
+    list_id: str = Field(alias="list")
+    entries: list[BoardEntry]
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
