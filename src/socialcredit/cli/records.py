@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Annotated
 
@@ -94,13 +93,15 @@ def record(
     as_json: JsonOpt = False,
 ) -> None:
     """Record an evidence-backed event (re-submitting the same one returns it)."""
-    sha = None
+    content = None
     if evidence_file is not None:
-        if not evidence_file.is_file():
+        try:
+            content = evidence_file.read_bytes()
+        except OSError as exc:
             raise BadInput(
-                f"evidence file {str(evidence_file)!r} does not exist", field="evidence-file"
-            )
-        sha = hashlib.sha256(evidence_file.read_bytes()).hexdigest()
+                f"evidence file {str(evidence_file)!r} cannot be read: {exc.strerror}",
+                field="evidence-file",
+            ) from None
     day = day_arg(occurred, "occurred")
     result = open_app().record(
         ident,
@@ -110,10 +111,16 @@ def record(
         evidence_ref=evidence,
         occurred=day,
         evidence_kind=evidence_kind,
-        evidence_sha256=sha,
+        evidence_content=content,
     )
     if as_json:
-        print_json({"event": result.event, "created": result.created, "evidence_sha256": sha})
+        print_json(
+            {
+                "event": result.event,
+                "created": result.created,
+                "evidence_sha256": result.evidence_sha256,
+            }
+        )
     else:
         out.print(f"{'recorded' if result.created else 'already recorded as'} event {result.event}")
 
@@ -155,9 +162,9 @@ def score(
     """Score, grade, caps and perks with the line-by-line explanation."""
     application = open_app()
     known = known_arg(application, as_known_on)
-    report = application.score(ident, scheme, opt_date(as_of, "as-of"), known)
+    report, ahead = application.score_with_changes(ident, scheme, opt_date(as_of, "as-of"), known)
     if as_json:
-        print_json(report_json(report))
+        print_json(report_json(report) | ahead)
         return
     cap = f" (capped from {report.uncapped_grade})" if report.capped else ""
     out.print(
@@ -185,6 +192,24 @@ def score(
     for x in report.excluded:
         out.print(f"  not counted: event {x.event} {x.rule}: {x.why}")
     out.print(f"perks: {', '.join(report.perks) or 'none'}")
+    for c in ahead["changes"]:
+        out.print(
+            f"  from {c['on']}: score {c['score']}, grade {c['grade']} "
+            f"(item(s) {', '.join(map(str, c['items']))} end)",
+            markup=False,
+        )
+    for w in ahead["if_ended_today"]:
+        if w["kind"] == "event":
+            out.print(
+                f"  if item {w['item']} were repaired today: score {w['score']}, grade "
+                f"{w['grade']}"
+                + (
+                    f"; repair may be applied for from {w['repair_from']}"
+                    if w["repair_from"]
+                    else ""
+                ),
+                markup=False,
+            )
 
 
 @app.command()
