@@ -182,3 +182,16 @@ def test_cli_refuses_other_files(tmp_path: Path) -> None:
         res = runner.invoke(cli, ["--db", url, "import", str(tmp_path / name)])
         assert res.exit_code == 2, (name, res.output)
         assert "Traceback" not in res.output
+
+
+def test_cli_quoted_fields_are_read_as_csv(tmp_path: Path) -> None:
+    """A chunk with quotes is parsed as CSV; the others go to the workers as raw lines."""
+    url = f"sqlite:///{tmp_path / 'q.db'}"
+    setup(url).store.close()
+    body = rows(12)
+    body[7][5] = 'court file, "A" 7'
+    path = write_csv(tmp_path / "quoted.csv", body)
+    res = runner.invoke(cli, ["--db", url, "import", str(path), "--chunk", "5", "--json"])
+    assert res.exit_code == 0, res.output
+    refs = {r[6] for r in ledger(url)}
+    assert 'court file, "A" 7' in refs and len(refs) == 12

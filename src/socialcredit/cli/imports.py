@@ -11,16 +11,25 @@ from typing import Annotated, Any
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from socialcredit.application.imports import CHUNK, Columns, check_columns
+from socialcredit.application.imports import CHUNK, Columns, Lines, check_columns, parse_lines
 from socialcredit.cli.common import JsonOpt, app, err, handled, open_app, out, print_json
 from socialcredit.core.errors import BadInput
 
 
-def _columns(header: list[str], batch: list[list[str]]) -> Columns:
-    return {name: [row[i] for row in batch] for i, name in enumerate(header)}
+def _block(
+    path: Path, header: tuple[str, ...], first: int, batch: list[bytes], quoted: bool
+) -> Columns | Lines:
+    data = b"".join(batch)
+    if not quoted:
+        return header, data
+    # Quoted fields may span lines: read this chunk as CSV here (numbered by record).
+    parsed = parse_lines(first, (header, data))
+    if isinstance(parsed, tuple):
+        raise BadInput(f"row {parsed[0]}: {parsed[1]}", field="row")
+    return parsed
 
 
-def _csv_chunks(path: Path, chunk: int) -> tuple[int, Iterator[tuple[int, Columns]]]:
+def _csv_chunks(path: Path, chunk: int) -> tuple[int, Iterator[tuple[int, Columns | Lines]]]:
     """(rows, chunks of columns); rows are numbered as in the file (header = row 1)."""
     try:
         with path.open("rb") as fh:
@@ -33,31 +42,31 @@ def _csv_chunks(path: Path, chunk: int) -> tuple[int, Iterator[tuple[int, Column
         raise BadInput(f"{path}: empty file (a header row is required)", field="file")
     check_columns(header)
 
-    def chunks() -> Iterator[tuple[int, Columns]]:
-        with path.open(newline="", encoding="utf-8") as handle:
-            reader = csv.reader(handle)
-            next(reader, None)
-            first, batch = 2, []
-            try:
-                for line, values in enumerate(reader, start=2):
-                    if len(values) != len(header):
-                        raise BadInput(
-                            f"row {line}: {len(values)} fields, the header has {len(header)}",
-                            field="row",
-                        )
-                    batch.append(values)
-                    if len(batch) >= chunk:
-                        yield first, _columns(header, batch)
-                        first, batch = line + 1, []
-            except (UnicodeDecodeError, csv.Error) as exc:
-                raise BadInput(f"{path}: cannot read: {exc}", field="file") from None
+    def chunks() -> Iterator[tuple[int, Columns | Lines]]:
+        # Lines without a quote character are one record each: they go to the workers
+        # raw and are parsed there. A chunk with quotes is parsed here, as CSV.
+        names = tuple(header)
+        with path.open("rb") as handle:
+            handle.readline()
+            first, quoted = 2, False
+            batch: list[bytes] = []
+            for line in handle:
+                if not line.strip():
+                    raise BadInput(f"row {first + len(batch)}: an empty line", field="row")
+                if not line.endswith(b"\n"):
+                    line += b"\n"
+                quoted = quoted or b'"' in line
+                batch.append(line)
+                if len(batch) >= chunk:
+                    yield first, _block(path, names, first, batch, quoted)
+                    first, batch, quoted = first + len(batch), [], False
             if batch:
-                yield first, _columns(header, batch)
+                yield first, _block(path, names, first, batch, quoted)
 
     return max(total - 1, 0), chunks()
 
 
-def _parquet_chunks(path: Path, chunk: int) -> tuple[int, Iterator[tuple[int, Columns]]]:
+def _parquet_chunks(path: Path, chunk: int) -> tuple[int, Iterator[tuple[int, Columns | Lines]]]:
     """(rows, chunks of columns); rows are numbered from 1."""
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -68,7 +77,7 @@ def _parquet_chunks(path: Path, chunk: int) -> tuple[int, Iterator[tuple[int, Co
         raise BadInput(f"{path}: cannot read as Parquet: {exc}", field="file") from None
     check_columns(pf.schema_arrow.names)
 
-    def chunks() -> Iterator[tuple[int, Columns]]:
+    def chunks() -> Iterator[tuple[int, Columns | Lines]]:
         first = 1
         for batch in pf.iter_batches(batch_size=chunk):
             cols: dict[str, Any] = batch.to_pydict()
