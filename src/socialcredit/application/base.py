@@ -253,13 +253,14 @@ class Base:
         kind: str | None = None,
         *,
         docs: tuple[str, ...] | None = None,
+        state: tuple[str | None, int] | None = None,
     ) -> Standing:
         """The subject's standing from ``core/standing.py``: the one derivation.
 
         ``known_at`` given means a replay: entries and documents are limited to what was
         recorded and published by then. Otherwise everything recorded so far counts, and
-        deadlines are judged on the clock's day. ``docs`` is ``Store.documents_stamp``
-        when the caller has it already.
+        deadlines are judged on the clock's day. ``docs`` (``Store.documents_stamp``) and
+        ``state`` (``Store.subject_state``) are passed when the caller has them already.
         """
         now = known_at if known_at is not None else self.settings.clock()
         if known_at is not None:
@@ -275,7 +276,7 @@ class Base:
         # with the day (deadlines, expiries): the cache is keyed by all three and checked
         # against the store on each use, so a write by any process -- the CLI, another
         # worker -- is seen at once.
-        registered, tip = self.store.subject_state(conn, sid)
+        registered, tip = state if state is not None else self.store.subject_state(conn, sid)
         kind = kind if kind is not None else registered
         if docs is None:
             docs = self.store.documents_stamp(conn)

@@ -225,13 +225,17 @@ class Listing(Base):
 
         def compute(conn: Connection) -> tuple[Decision, list[dict[str, Any]]]:
             self._ready(conn)
-            decision, row = self._check_in(conn, sid, kind, service, verifier, text, day, known_at)
+            state = self.store.subject_state(conn, sid)
+            decision, row = self._check_in(
+                conn, sid, kind, service, verifier, text, day, known_at, state
+            )
+            snapshot[0] = state[1]
             return decision, [row]
 
+        snapshot = [0]  # the subject's last ledger id in the snapshot the answer came from
         with self.store.read() as conn:
-            snapshot = self.store.subject_tip(conn, sid)
             decision, rows = compute(conn)
-        return Pending(decision, rows, sid, snapshot, compute)
+        return Pending(decision, rows, sid, snapshot[0], compute)
 
     def _check_in(
         self,
@@ -243,13 +247,14 @@ class Listing(Base):
         text: str,
         day: date,
         known_at: datetime | None,
+        state: tuple[str | None, int] | None = None,
     ) -> tuple[Decision, dict[str, Any]]:
         """The decision and its access record, from what ``conn`` sees."""
         docs = self.store.documents_stamp(conn)
         registry = self._registry(conn, docs)
         registry.authorise(verifier, service)
         needed = sorted(registry.schemes_needed(service))
-        standing = self._standing(conn, sid, day, known_at, needed, docs=docs)
+        standing = self._standing(conn, sid, day, known_at, needed, docs=docs, state=state)
         if known_at is not None:
             registry = self._published(conn, known_at).registry
         decision = standing_decision(standing, registry, service, kind)
