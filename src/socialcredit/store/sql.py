@@ -8,6 +8,7 @@ it; readers are never blocked by that lock. Only ``application/`` opens transact
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -19,13 +20,14 @@ from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.exc import ArgumentError, DatabaseError, IntegrityError
 
 from socialcredit.core.documents import Document, doc_id, doc_kind, parse_document
-from socialcredit.core.errors import BadInput, Conflict
+from socialcredit.core.errors import BadInput, Conflict, StoreIntegrity
 from socialcredit.core.ledger import GENESIS, Event, chain_hash
 from socialcredit.core.rulebook import Rulebook, parse_rulebook
 from socialcredit.store import schema as t
 
 SCORING_KINDS = ("points", "scorecard")
 _PG_LOCK = 0x5C_0C_2E_D1  # advisory-lock key for ledger appends
+log = logging.getLogger("socialcredit.store")
 
 
 def _engine(url: str) -> Engine:
@@ -76,6 +78,30 @@ def _event_from_row(r: Row[Any] | Any) -> Event:
         reason=r.reason,
         data=json.loads(r.data) if r.data else {},
     )
+
+
+def _checked_event(r: Row[Any] | Any) -> Event:
+    """An entry as loaded, refused unless it still matches its own chain hash and dedup key.
+
+    Every read that answers from entries goes through here, so a row altered in the
+    database (triggers dropped, a restore from a doctored dump) stops the answer instead
+    of silently changing a score. It costs one SHA-256 of the row (see performance.md).
+    A row whose hash was recomputed too is caught by ``ledger verify`` (the next entry's
+    ``prev_hash`` no longer links) and by the signed log head, not here.
+    """
+    e = _event_from_row(r)
+    if chain_hash(r.prev_hash, e) != r.hash:
+        why = "its content does not match its hash"
+    elif e.dedup_key() != r.dedup:
+        why = "its idempotency key does not match its content"
+    else:
+        return e
+    message = (
+        f"store integrity: ledger entry {e.id} was altered: {why}; "
+        "nothing was answered from it (run `socialcredit ledger verify`)"
+    )
+    log.error(message)
+    raise StoreIntegrity(message, field="event")
 
 
 _EVENT_COLUMNS = (
@@ -415,14 +441,14 @@ class Store:
         if not 0 < ident < 2**62:  # beyond any id, and beyond what a driver can bind
             return None
         row = conn.execute(select(t.events).where(t.events.c.id == ident)).first()
-        return _event_from_row(row) if row else None
+        return _checked_event(row) if row else None
 
     def events_for(self, conn: Connection, subject: str, scheme: str | None = None) -> list[Event]:
         if scheme is None:
             rows = conn.execute(_Q_EVENTS, {"subject": subject})
         else:
             rows = conn.execute(_Q_EVENTS_SCHEME, {"subject": subject, "scheme": scheme})
-        return [_event_from_row(r) for r in rows]
+        return [_checked_event(r) for r in rows]
 
     def chain(
         self, conn: Connection, batch: int = 10_000
@@ -498,11 +524,11 @@ class Store:
             .order_by(t.events.c.id.desc())
             .limit(limit)
         )
-        return [_event_from_row(r) for r in conn.execute(q)]
+        return [_checked_event(r) for r in conn.execute(q)]
 
     def events_of_types(self, conn: Connection, types: Sequence[str]) -> list[Event]:
         q = select(t.events).where(t.events.c.type.in_(list(types))).order_by(t.events.c.id)
-        return [_event_from_row(r) for r in conn.execute(q)]
+        return [_checked_event(r) for r in conn.execute(q)]
 
     def subjects_with_events(self, conn: Connection) -> list[str]:
         q = select(t.events.c.subject).distinct().order_by(t.events.c.subject)
@@ -530,7 +556,7 @@ class Store:
     def score_events(self, conn: Connection, scheme: str) -> Iterator[Event]:
         q = select(t.events).where(t.events.c.scheme == scheme).order_by(t.events.c.id)
         for r in conn.execute(q):
-            yield _event_from_row(r)
+            yield _checked_event(r)
 
 
 def as_date(value: date | str) -> date:
