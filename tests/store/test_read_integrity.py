@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from tests.api.conftest import ME, serve, seeded
+from tests.api.conftest import ME, seeded, serve
 from tests.conftest import drop_append_only, raw_sql
 from typer.testing import CliRunner
 
@@ -66,9 +66,11 @@ def test_score_refuses_a_tampered_row_and_names_it(
     target = ids[1]
     raw_sql(db_url, *drop_append_only(db_url, "events"), change.format(id=target))
     before = raw_sql(db_url, "SELECT count(*) FROM access_log")[0][0]
-    with caplog.at_level(logging.ERROR, logger="socialcredit.store"):
-        with pytest.raises(StoreIntegrity, match=f"ledger entry {target} was altered") as exc:
-            app.score(person, "rongcheng", date(2024, 6, 1))
+    with (
+        caplog.at_level(logging.ERROR, logger="socialcredit.store"),
+        pytest.raises(StoreIntegrity, match=f"ledger entry {target} was altered") as exc,
+    ):
+        app.score(person, "rongcheng", date(2024, 6, 1))
     assert exc.value.code == "store-integrity" and exc.value.exit_code == 1
     assert any(f"entry {target}" in r.getMessage() for r in caplog.records)
     # every other path that answers from the subject's entries refuses the same way
@@ -102,7 +104,9 @@ def test_cli_score_exits_1_naming_the_entry(tmp_path: Path) -> None:
         "rongcheng-traffic-police", "--evidence", "t/1", "--occurred", "2024-01-10", "--json",
     )  # fmt: skip
     event = json.loads(rec.stdout)["event"]
-    raw_sql(url, *drop_append_only(url, "events"), f"UPDATE events SET points = 50 WHERE id = {event}")
+    raw_sql(
+        url, *drop_append_only(url, "events"), f"UPDATE events SET points = 50 WHERE id = {event}"
+    )
     res = run("score", PERSON, "--scheme", "rongcheng", "--json")
     assert res.exit_code == 1
     body = json.loads(res.stdout)
@@ -122,7 +126,9 @@ def test_api_score_answers_500_store_integrity(tmp_path: Path) -> None:
         evidence_ref="t/1",
         occurred=date(2024, 1, 10),
     ).event
-    raw_sql(url, *drop_append_only(url, "events"), f"UPDATE events SET points = 50 WHERE id = {event}")
+    raw_sql(
+        url, *drop_append_only(url, "events"), f"UPDATE events SET points = 50 WHERE id = {event}"
+    )
     for base in serve(settings):
         with httpx.Client(
             base_url=base, headers={"Authorization": f"Bearer {tokens['subject']}"}

@@ -30,6 +30,7 @@ from socialcredit.core.ledger import (
     check_text,
     prepare_reversal,
     prepare_score_event,
+    refuse_other_kind,
     verify_chain,
 )
 from socialcredit.core.rulebook import Rulebook
@@ -323,9 +324,10 @@ class Records(Base):
         day = as_of or self._today()
         with self.store.transaction() as conn:
             self._ready(conn)
-            self._subject_kind(conn, sid)
+            kind = self._subject_kind(conn, sid)
             versions = self._versions(conn, scheme)
             book = version_on(versions, day)
+            refuse_other_kind(book, sid, kind)
             view = self._view(conn, sid, day)
             report = score(book, sid, view.events, day, view.disputed)
             self._access(conn, "score.read", sid, {"scheme": scheme, "as_of": day.isoformat()})

@@ -1,0 +1,70 @@
+"""Issue 18, as a new user meets it on the console: each answer is right and complete."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from socialcredit.cli import app
+
+PERSON = "11010519491231002X"
+ORG = "91350100M000100Y43"
+runner = CliRunner()
+
+
+def run(db: str, *args: str):
+    return runner.invoke(app, ["--db", db, "--purpose", "test", *args])
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    assert run(url, "init").exit_code == 0
+    assert run(url, "subject", "add", PERSON, "--kind", "person", "--name", "W").exit_code == 0
+    assert run(url, "subject", "add", ORG, "--kind", "organisation", "--name", "H").exit_code == 0
+    return url
+
+
+# -- 1. a scheme applies only to the kinds it is published for ----------------------------
+@pytest.mark.parametrize(
+    ("subject", "scheme", "kinds"),
+    [(ORG, "rongcheng", "persons"), (PERSON, "enterprise", "organisations")],
+)
+def test_score_of_another_kind_exits_2_naming_the_kinds(db, subject, scheme, kinds) -> None:
+    res = run(db, "score", subject, "--scheme", scheme, "--json")
+    assert res.exit_code == 2, res.output
+    assert f"scheme '{scheme}' applies to {kinds} only" in res.stderr
+    assert res.stderr.strip().count("\n") == 0
+    assert json.loads(res.stdout)["error"]["field"] == "subject"
+
+
+def test_record_of_another_kind_exits_2(db) -> None:
+    res = run(
+        db, "record", ORG, "traffic-violation", "--scheme", "rongcheng", "--authority",
+        "rongcheng-traffic-police", "--evidence", "t/1", "--occurred", "2024-01-10",
+    )  # fmt: skip
+    assert res.exit_code == 2 and "applies to persons only" in res.stderr
+    assert json.loads(run(db, "ledger", "verify", "--json").stdout)["entries"] == 0
+
+
+def test_batch_from_store_says_whom_it_skipped_and_why(db, tmp_path: Path) -> None:
+    out = tmp_path / "scores.parquet"
+    res = run(
+        db, "batch", "score", "--from-store", "--scheme", "rongcheng", "--as-of", "2024-06-01",
+        "--out", str(out), "--json",
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    body = json.loads(res.stdout)
+    assert body["skipped"]["subjects"] == 1
+    assert "applies to persons only" in body["skipped"]["reason"]
+    import pyarrow.parquet as pq
+
+    assert [r["subject"] for r in pq.read_table(out).to_pylist()] == [PERSON]
+    text = run(
+        db, "batch", "score", "--from-store", "--scheme", "rongcheng", "--as-of", "2024-06-01",
+        "--out", str(out),
+    )  # fmt: skip
+    assert "skipped 1 subject(s): scheme 'rongcheng' applies to persons only" in text.stdout
