@@ -187,6 +187,17 @@ def dispute_json(d: DisputeState, as_of: date) -> dict[str, Any]:
         "appeal_decided": _d(d.appeal_decided),
         "appeal_outcome": d.appeal_outcome,
         "appeal_reviewer": d.appeal_reviewer,
+        "appeal_reason": d.appeal_reason,
+        "decisions": [
+            {
+                "stage": r.stage,
+                "reviewer": r.reviewer,
+                "outcome": r.outcome,
+                "reason": r.reason,
+                "decided": _d(r.decided),
+            }
+            for r in d.rulings
+        ],
         "lapsed": _d(d.lapsed),
         "events": list(d.events),
     }

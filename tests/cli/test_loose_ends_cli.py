@@ -68,3 +68,35 @@ def test_batch_from_store_says_whom_it_skipped_and_why(db, tmp_path: Path) -> No
         "--out", str(out),
     )  # fmt: skip
     assert "skipped 1 subject(s): scheme 'rongcheng' applies to persons only" in text.stdout
+
+
+# -- 2. each decision of a dispute keeps its own reason ------------------------------------
+def test_dispute_show_keeps_the_first_decision_after_an_appeal(db) -> None:
+    from datetime import date, timedelta
+
+    today = date.today().isoformat()
+    earlier = (date.today() - timedelta(days=10)).isoformat()
+    rec = run(
+        db, "record", PERSON, "fine-unpaid", "--scheme", "rongcheng", "--authority",
+        "rongcheng-traffic-police", "--evidence", "f/1", "--occurred", earlier, "--json",
+    )  # fmt: skip
+    event = json.loads(rec.stdout)["event"]
+    opened = run(
+        db, "dispute", "open", str(event), "--subject", PERSON, "--statement", "hospital",
+        "--occurred", today, "--json",
+    )  # fmt: skip
+    d = str(json.loads(opened.stdout)["dispute"])
+    for args in (
+        ["decide", d, "--reviewer", "rongcheng-review-board", "--outcome", "upheld",
+         "--reason", "served properly", "--occurred", today],
+        ["appeal", d, "--subject", PERSON, "--statement", "see the record", "--occurred", today],
+        ["decide", d, "--reviewer", "rongcheng-appeals-board", "--outcome", "annulled",
+         "--reason", "hospital record", "--occurred", today],
+    ):  # fmt: skip
+        assert run(db, "dispute", *args).exit_code == 0
+    body = json.loads(run(db, "dispute", "show", d, "--json").stdout)
+    assert body["reason"] == "served properly" and body["appeal_reason"] == "hospital record"
+    assert [x["reason"] for x in body["decisions"]] == ["served properly", "hospital record"]
+    text = run(db, "dispute", "show", d).stdout
+    assert "first decision" in text and "served properly" in text
+    assert "appeal" in text and "hospital record" in text

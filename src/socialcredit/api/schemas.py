@@ -227,6 +227,16 @@ class IdsCreated(BaseModel):
     events: list[int]
 
 
+class DisputeRuling(BaseModel):
+    """One decision of a dispute (the first, then any appeal), each with its own reason."""
+
+    stage: Literal["first", "appeal"]
+    reviewer: str | None
+    outcome: str | None
+    reason: str | None
+    decided: str | None
+
+
 class DisputePublic(BaseModel):
     dispute: int
     subject: str
@@ -249,6 +259,8 @@ class DisputePublic(BaseModel):
     appeal_decided: str | None
     appeal_outcome: str | None
     appeal_reviewer: str | None
+    appeal_reason: str | None
+    decisions: list[DisputeRuling]
     lapsed: str | None
     events: list[int]
 

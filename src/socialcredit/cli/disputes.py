@@ -33,6 +33,12 @@ def _dispute_out(state: Any, as_json: bool, extra: dict[str, Any] | None = None)
             f"deadline {body['deadline'] or '-'}",
             markup=False,
         )
+        for x in body.get("decisions", []):
+            stage = "appeal" if x["stage"] == "appeal" else "first decision"
+            out.print(
+                f"  {stage} {x['decided']} by {x['reviewer']}: {x['outcome']}: {x['reason']}",
+                markup=False,
+            )
 
 
 @dispute_app.command("open")
