@@ -13,6 +13,7 @@ from socialcredit.core.disputes import DisputeState
 from socialcredit.core.ledger import Event
 from socialcredit.core.lists import EntryState
 from socialcredit.core.rulebook import Rulebook
+from socialcredit.core.sanctions import Decision
 from socialcredit.core.scoring import ScoreReport
 
 
@@ -200,4 +201,26 @@ def dispute_json(d: DisputeState, as_of: date) -> dict[str, Any]:
         ],
         "lapsed": _d(d.lapsed),
         "events": list(d.events),
+    }
+
+
+def decision_json(d: Decision) -> dict[str, Any]:
+    """A verifier's answer: the decision and, per clause, its code, terms and sentences."""
+    return {
+        "subject": d.subject,
+        "service": d.service,
+        "as_of": d.as_of.isoformat(),
+        "decision": d.decision,
+        "reasons": [
+            {
+                "code": r.code,
+                "clause": r.clause,
+                "memorandum": r.memorandum,
+                "basis": r.basis,
+                "until": _d(r.until),
+                "remedy": r.remedy,
+                "text": r.text,
+            }
+            for r in d.reasons
+        ],
     }

@@ -100,3 +100,52 @@ def test_dispute_show_keeps_the_first_decision_after_an_appeal(db) -> None:
     text = run(db, "dispute", "show", d).stdout
     assert "first decision" in text and "served properly" in text
     assert "appeal" in text and "hospital record" in text
+
+
+# -- 3 and 4. reasons read as sentences; list show says how an entry ends -----------------
+def _listed(db) -> int:
+    res = run(
+        db, "list", "propose", PERSON, "--list", "court-defaulters", "--authority",
+        "rongcheng-people-court", "--evidence", "judgment/1", "--occurred", "2024-03-01",
+        "--field", "case_number=(2024) 77", "--field", "court=Rongcheng",
+        "--field", "judgment_date=2024-01-01", "--field", "obligation=pay", "--json",
+    )  # fmt: skip
+    entry = json.loads(res.stdout)["entry"]
+    res = run(
+        db, "list", "notify", str(entry), "--authority", "rongcheng-people-court",
+        "--evidence", "n/1", "--occurred", "2024-03-02",
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    return int(entry)
+
+
+def test_check_reasons_are_sentences(db) -> None:
+    entry = _listed(db)
+    args = ["check", PERSON, "--service", "flight", "--verifier", "airline-demo",
+            "--purpose", "ticket sale", "--as-of", "2024-04-01"]  # fmt: skip
+    body = json.loads(run(db, *args, "--json").stdout)
+    (reason,) = body["reasons"]
+    assert reason["code"] == "deny:court-defaulters-high-consumption"
+    assert reason["text"].startswith(
+        "Refused under clause court-defaulters-high-consumption of memorandum joint-sanctions, "
+        f"because entry {entry} on list court-defaulters is in effect until "
+    )
+    assert "To end it: fulfil the obligation in the judgment" in reason["text"]
+    text = run(db, *args).stdout
+    assert "while it holds" not in text and "until while" not in text
+    assert "deny:court-defaulters-high-consumption: Refused under clause" in " ".join(text.split())
+
+
+def test_list_show_gives_the_remedy_and_the_evidence_that_ends_the_entry(db) -> None:
+    entry = _listed(db)
+    body = json.loads(run(db, "list", "show", PERSON, "--json").stdout)
+    (shown,) = body["entries"]
+    assert shown["entry"] == entry
+    assert shown["remedy"].startswith("fulfil the obligation in the judgment")
+    assert shown["remedy_evidence"] == ["performance-certificate", "payment-receipt"]
+    text = " ".join(run(db, "list", "show", PERSON).stdout.split())
+    assert (
+        f"entry {entry}: remedy: fulfil the obligation in the judgment; the court records the "
+        "certificate of performance and the entry is removed the same day; evidence that ends "
+        "it: performance-certificate or payment-receipt"
+    ) in text

@@ -165,6 +165,7 @@ class EntryPublic(BaseModel):
     events: list[int]
     disputed: int | None = None
     remedy: str | None = None
+    remedy_evidence: list[str] = []
 
 
 class CheckCreate(Strict):
@@ -181,6 +182,7 @@ class Reason(BaseModel):
     basis: str
     until: str | None
     remedy: str
+    text: str
 
 
 class DecisionPublic(BaseModel):

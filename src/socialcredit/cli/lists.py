@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -18,6 +18,7 @@ from socialcredit.cli.common import (
     print_json,
 )
 from socialcredit.core.errors import BadInput
+from socialcredit.core.lists import EntryState
 from socialcredit.wire import entry_json
 
 list_app = typer.Typer(
@@ -129,16 +130,25 @@ def list_show(
     as_of: Annotated[str | None, typer.Option(help="Date for the status (default today).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """A subject's list entries with their status, dates and remedies."""
+    """A subject's list entries with their status, dates, remedy and the evidence that ends them."""
     application = open_app()
     day = opt_date(as_of, "as-of") or application.settings.clock().date()
     entries = application.list_entries(ident)
+    lists = application.registry().lists
+
+    def ends(e: EntryState) -> dict[str, Any]:
+        d = lists.get(e.list)
+        return {
+            "remedy": d.remedy if d else None,
+            "remedy_evidence": list(d.remedy_evidence) if d else [],
+        }
+
     if as_json:
         print_json(
             {
                 "subject": ident.upper(),
                 "as_of": day.isoformat(),
-                "entries": [entry_json(e, day) for e in entries],
+                "entries": [entry_json(e, day) | ends(e) for e in entries],
             }
         )
         return
@@ -154,3 +164,11 @@ def list_show(
             "; ".join(f"{k}={v}" for k, v in e.fields.items()),
         )
     out.print(t)
+    for e in entries:
+        how = ends(e)
+        evidence = " or ".join(how["remedy_evidence"]) or "none published"
+        out.print(
+            f"entry {e.entry}: remedy: {how['remedy'] or 'none published'}; "
+            f"evidence that ends it: {evidence}",
+            markup=False,
+        )

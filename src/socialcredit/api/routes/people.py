@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from socialcredit.api import schemas as s
 from socialcredit.api.deps import Principal, app_for, own_subject, require
 from socialcredit.api.schemas import Id
-from socialcredit.wire import dispute_json, report_json
+from socialcredit.wire import decision_json, dispute_json, report_json
 
 router = APIRouter(prefix="/v1")
 verifier = require("verifier")
@@ -31,23 +31,7 @@ async def check(
     d = app_for(request, who, body.purpose).check(
         body.subject, body.service, verifier=who.id, purpose=body.purpose, as_of=body.as_of
     )
-    return {
-        "subject": d.subject,
-        "service": d.service,
-        "as_of": d.as_of.isoformat(),
-        "decision": d.decision,
-        "reasons": [
-            {
-                "code": r.code,
-                "clause": r.clause,
-                "memorandum": r.memorandum,
-                "basis": r.basis,
-                "until": r.until.isoformat() if r.until else None,
-                "remedy": r.remedy,
-            }
-            for r in d.reasons
-        ],
-    }
+    return decision_json(d)
 
 
 @router.get(
