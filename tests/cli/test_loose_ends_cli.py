@@ -149,3 +149,56 @@ def test_list_show_gives_the_remedy_and_the_evidence_that_ends_the_entry(db) -> 
         "certificate of performance and the entry is removed the same day; evidence that ends "
         "it: performance-certificate or payment-receipt"
     ) in text
+
+
+# -- 5. one shape per result, the same as the API's ----------------------------------------
+def test_every_write_prints_the_shared_result(db) -> None:
+    from datetime import date, timedelta
+
+    from socialcredit.application import results as r
+
+    def shape(model, res) -> dict:
+        assert res.exit_code == 0, res.output
+        body = json.loads(res.stdout)
+        assert set(body) == set(model.model_fields), (model.__name__, body)
+        model.model_validate(body)
+        return body
+
+    today = date.today().isoformat()
+    earlier = (date.today() - timedelta(days=3)).isoformat()
+    shape(
+        r.SubjectRegistered,
+        run(db, "subject", "add", PERSON, "--kind", "person", "--name", "W", "--json"),
+    )
+    rec = ["record", PERSON, "traffic-violation", "--scheme", "rongcheng", "--authority",
+           "rongcheng-traffic-police", "--occurred", earlier, "--json"]  # fmt: skip
+    first = shape(r.EventRecorded, run(db, *rec, "--evidence", "t/1"))
+    second = shape(r.EventRecorded, run(db, *rec, "--evidence", "t/2"))
+    fixed = shape(
+        r.CorrectionRecorded,
+        run(db, "correct", str(second["event"]), "--reason", "wrong plate", "--authority",
+            "rongcheng-traffic-police", "--json"),
+    )  # fmt: skip
+    assert fixed["reverses"] == second["event"]
+    opened = shape(
+        r.DisputeOpened,
+        run(db, "dispute", "open", str(first["event"]), "--subject", PERSON, "--statement",
+            "not me", "--occurred", today, "--json"),
+    )  # fmt: skip
+    d = str(opened["dispute"])
+    shape(
+        r.DisputeStepRecorded,
+        run(db, "dispute", "add-info", d, "--subject", PERSON, "--statement", "more",
+            "--occurred", today, "--json"),
+    )  # fmt: skip
+    shape(
+        r.DisputeDecided,
+        run(db, "dispute", "decide", d, "--reviewer", "rongcheng-review-board", "--outcome",
+            "upheld", "--reason", "clear photo", "--occurred", today, "--json"),
+    )  # fmt: skip
+    shape(
+        r.DisputeStepRecorded,
+        run(db, "dispute", "appeal", d, "--subject", PERSON, "--statement", "no",
+            "--occurred", today, "--json"),
+    )  # fmt: skip
+    shape(r.TickDone, run(db, "tick", "--as-of", today, "--json"))

@@ -1,5 +1,8 @@
 """Wire models of the HTTP API, kept apart from the core's dataclasses.
 
+What a create or a transition answers is not here: it is shared with the CLI in
+``application/results.py`` (one model per result).
+
 Requests forbid unknown fields, so a typo is a 422 naming the field rather than a
 silently ignored value; responses are typed so the OpenAPI document is the contract.
 """
@@ -41,11 +44,6 @@ class SubjectCreate(Strict):
     name: str = Text
 
 
-class SubjectPublic(BaseModel):
-    subject: str
-    created: bool
-
-
 class EventCreate(Strict):
     subject: str = SubjectId
     scheme: str = Field(min_length=1, max_length=64)
@@ -54,11 +52,6 @@ class EventCreate(Strict):
     evidence: str = Text
     evidence_kind: str | None = Field(default=None, max_length=64)
     evidence_sha256: str | None = Field(default=None, pattern=r"^[0-9a-fA-F]{64}$")
-
-
-class EventRecorded(BaseModel):
-    event: int
-    created: bool
 
 
 class CorrectionCreate(Strict):
@@ -132,16 +125,6 @@ class ListEntryCreate(Strict):
 class ListStep(Strict):
     occurred: date
     evidence: str = Text
-
-
-class EntryRecorded(BaseModel):
-    entry: int
-    created: bool
-
-
-class StepRecorded(BaseModel):
-    entry: int
-    events: list[int]
 
 
 class EntryPublic(BaseModel):
@@ -221,14 +204,6 @@ class ConsentCreate(Strict):
     occurred: date
 
 
-class Created(BaseModel):
-    id: int
-
-
-class IdsCreated(BaseModel):
-    events: list[int]
-
-
 class DisputeRuling(BaseModel):
     """One decision of a dispute (the first, then any appeal), each with its own reason."""
 
@@ -304,12 +279,6 @@ class SubjectRecord(BaseModel):
     access_records: list[AccessRecordDetailed]
 
 
-class DocumentPublished(BaseModel):
-    id: str
-    version: str
-    created: bool
-
-
 class RulebookSummary(BaseModel):
     scheme: str
     versions: list[dict[str, Any]]
@@ -347,12 +316,6 @@ class WhoAmI(BaseModel):
 
 class TickCreate(Strict):
     as_of: date
-
-
-class TickPublic(BaseModel):
-    as_of: str
-    lapsed: int
-    erased: int
 
 
 class LedgerVerified(BaseModel):

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
+from socialcredit.application import results
 from socialcredit.cli.common import (
     JsonOpt,
     app,
@@ -60,7 +61,7 @@ def dispute_open(
         occurred=day_arg(occurred, "occurred"),
     )
     if as_json:
-        print_json({"dispute": d, "item": item})
+        print_json(results.DisputeOpened(dispute=d, item=item).model_dump())
     else:
         out.print(f"opened dispute {d} on item {item}")
 
@@ -84,7 +85,7 @@ def dispute_add_info(
         occurred=day_arg(occurred, "occurred"),
     )
     if as_json:
-        print_json({"dispute": dispute, "event": ev})
+        print_json(results.DisputeStepRecorded(dispute=dispute, event=ev).model_dump())
     else:
         out.print(f"dispute {dispute}: information recorded (event {ev})")
 
@@ -114,7 +115,9 @@ def dispute_decide(
         amend_rule=rule,
     )
     if as_json:
-        print_json({"dispute": dispute, "outcome": outcome, "events": ids})
+        print_json(
+            results.DisputeDecided(dispute=dispute, outcome=outcome, events=ids).model_dump()
+        )
     else:
         out.print(f"dispute {dispute}: {outcome} (events {', '.join(map(str, ids))})")
 
@@ -133,7 +136,7 @@ def dispute_appeal(
         dispute, subject=subject, statement=statement, occurred=day_arg(occurred, "occurred")
     )
     if as_json:
-        print_json({"dispute": dispute, "event": ev})
+        print_json(results.DisputeStepRecorded(dispute=dispute, event=ev).model_dump())
     else:
         out.print(f"dispute {dispute}: appealed (event {ev})")
 
@@ -154,8 +157,10 @@ def tick(
     as_json: JsonOpt = False,
 ) -> None:
     """Materialise lapsed disputes (annulled for the subject) and due erasures; idempotent."""
-    r = open_app().tick(day_arg(as_of, "as-of"))
+    day = day_arg(as_of, "as-of")
+    r = open_app().tick(day)
     if as_json:
-        print_json({"as_of": as_of, "lapsed": r.lapsed, "erased": r.erased})
+        done = results.TickDone(as_of=day.isoformat(), lapsed=r.lapsed, erased=r.erased)
+        print_json(done.model_dump())
     else:
         out.print(f"{r.lapsed} dispute(s) lapsed, {r.erased} subject(s) erased")

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from socialcredit.application import results
 from socialcredit.cli.common import (
     JsonOpt,
     app,
@@ -61,7 +62,7 @@ def list_propose(
         fields=_fields(field or []),
     )
     if as_json:
-        print_json({"entry": r.event, "created": r.created})
+        print_json(results.EntryProposed(entry=r.event, created=r.created).model_dump())
     else:
         out.print(f"{'proposed' if r.created else 'already proposed as'} entry {r.event}")
 
@@ -74,7 +75,7 @@ def _step(
         entry, step, authority=authority, evidence_ref=evidence, occurred=day
     )
     if as_json:
-        print_json({"entry": entry, "events": done})
+        print_json(results.EntryStepRecorded(entry=entry, events=done).model_dump())
     else:
         out.print(f"entry {entry}: {step} recorded as event(s) {', '.join(map(str, done))}")
 
@@ -118,7 +119,9 @@ def list_consent(
     day = day_arg(occurred, "occurred")
     ev = open_app().list_consent(entry, subject, not withdraw, day)
     if as_json:
-        print_json({"entry": entry, "event": ev, "consent": not withdraw})
+        print_json(
+            results.ConsentRecorded(entry=entry, event=ev, consent=not withdraw).model_dump()
+        )
     else:
         out.print(f"entry {entry}: consent {'withdrawn' if withdraw else 'given'} (event {ev})")
 

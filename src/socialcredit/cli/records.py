@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from socialcredit.application import directory_rulebooks
+from socialcredit.application import directory_rulebooks, results
 from socialcredit.cli.common import (
     JsonOpt,
     app,
@@ -70,7 +70,9 @@ def subject_add(
     """Register a person or an organisation."""
     subject, created = open_app().add_subject(ident, kind, name)
     if as_json:
-        print_json({"subject": subject, "kind": kind, "created": created})
+        print_json(
+            results.SubjectRegistered(subject=subject, kind=kind, created=created).model_dump()
+        )
     else:
         out.print(f"{'registered' if created else 'already registered'} {kind} {subject}")
 
@@ -111,7 +113,10 @@ def record(
         evidence_sha256=sha,
     )
     if as_json:
-        print_json({"event": result.event, "created": result.created, "evidence_sha256": sha})
+        done = results.EventRecorded(
+            event=result.event, created=result.created, evidence_sha256=sha
+        )
+        print_json(done.model_dump(mode="json"))
     else:
         out.print(f"{'recorded' if result.created else 'already recorded as'} event {result.event}")
 
@@ -135,7 +140,7 @@ def correct(
         evidence_ref=evidence,
     )
     if as_json:
-        print_json({"event": new, "reverses": event_id})
+        print_json(results.CorrectionRecorded(event=new, reverses=event_id).model_dump())
     else:
         out.print(f"recorded correction event {new} reversing event {event_id}")
 

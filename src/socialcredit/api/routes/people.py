@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from socialcredit.api import schemas as s
 from socialcredit.api.deps import Principal, app_for, own_subject, require
 from socialcredit.api.schemas import Id
+from socialcredit.application import results
 from socialcredit.wire import decision_json, dispute_json, report_json
 
 router = APIRouter(prefix="/v1")
@@ -50,7 +51,7 @@ def queue(request: Request, who: Principal = Depends(reviewer)) -> list[dict[str
     "/disputes/{dispute}/decision",
     tags=["reviewer"],
     summary="Decide a dispute",
-    response_model=s.IdsCreated,
+    response_model=results.DisputeDecided,
     status_code=201,
 )
 def decide(
@@ -58,7 +59,7 @@ def decide(
     body: s.DisputeDecisionCreate,
     request: Request,
     who: Principal = Depends(reviewer),
-) -> dict[str, Any]:
+) -> results.DisputeDecided:
     ids = app_for(request, who, "review").dispute_decide(
         dispute,
         reviewer=who.id,
@@ -68,7 +69,7 @@ def decide(
         excuse=body.excuse,
         amend_rule=body.rule,
     )
-    return {"events": ids}
+    return results.DisputeDecided(dispute=dispute, outcome=body.outcome, events=ids)
 
 
 @router.get(
@@ -115,12 +116,12 @@ def access_records(
     "/subjects/{subject_id}/disputes",
     tags=["subject"],
     summary="Dispute one of your events or list entries",
-    response_model=s.Created,
+    response_model=results.DisputeOpened,
     status_code=201,
 )
 def open_dispute(
     subject_id: str, body: s.DisputeCreate, request: Request, who: Principal = Depends(subject_only)
-) -> dict[str, int]:
+) -> results.DisputeOpened:
     sid = own_subject(request, who, subject_id)
     d = app_for(request, who).dispute_open(
         body.item,
@@ -129,14 +130,14 @@ def open_dispute(
         evidence_ref=body.evidence,
         occurred=body.occurred,
     )
-    return {"id": d}
+    return results.DisputeOpened(dispute=d, item=body.item)
 
 
 @router.post(
     "/subjects/{subject_id}/disputes/{dispute}/info",
     tags=["subject"],
     summary="Add information to your dispute",
-    response_model=s.Created,
+    response_model=results.DisputeStepRecorded,
     status_code=201,
 )
 def add_info(
@@ -145,7 +146,7 @@ def add_info(
     body: s.DisputeInfo,
     request: Request,
     who: Principal = Depends(subject_only),
-) -> dict[str, int]:
+) -> results.DisputeStepRecorded:
     sid = own_subject(request, who, subject_id)
     ev = app_for(request, who).dispute_add_info(
         dispute,
@@ -154,14 +155,14 @@ def add_info(
         evidence_ref=body.evidence,
         occurred=body.occurred,
     )
-    return {"id": ev}
+    return results.DisputeStepRecorded(dispute=dispute, event=ev)
 
 
 @router.post(
     "/subjects/{subject_id}/disputes/{dispute}/appeal",
     tags=["subject"],
     summary="Appeal an upheld dispute once",
-    response_model=s.Created,
+    response_model=results.DisputeStepRecorded,
     status_code=201,
 )
 def appeal(
@@ -170,19 +171,19 @@ def appeal(
     body: s.DisputeInfo,
     request: Request,
     who: Principal = Depends(subject_only),
-) -> dict[str, int]:
+) -> results.DisputeStepRecorded:
     sid = own_subject(request, who, subject_id)
     ev = app_for(request, who).dispute_appeal(
         dispute, subject=sid, statement=body.statement, occurred=body.occurred
     )
-    return {"id": ev}
+    return results.DisputeStepRecorded(dispute=dispute, event=ev)
 
 
 @router.post(
     "/subjects/{subject_id}/list-entries/{entry}/consent",
     tags=["subject"],
     summary="Give or withdraw consent to appear on a public honour board",
-    response_model=s.Created,
+    response_model=results.ConsentRecorded,
     status_code=201,
 )
 def consent(
@@ -191,10 +192,10 @@ def consent(
     body: s.ConsentCreate,
     request: Request,
     who: Principal = Depends(subject_only),
-) -> dict[str, int]:
+) -> results.ConsentRecorded:
     sid = own_subject(request, who, subject_id)
     ev = app_for(request, who).list_consent(entry, sid, body.consent, body.occurred)
-    return {"id": ev}
+    return results.ConsentRecorded(entry=entry, event=ev, consent=body.consent)
 
 
 @router.get(
