@@ -57,6 +57,8 @@ def test_untampered_reads_answer(app, person) -> None:
         "UPDATE events SET evidence_ref = 'forged' WHERE id = {id}",
         # the idempotency key is derived, not asserted: changing it alone is refused too
         "UPDATE events SET dedup = 'x' WHERE id = {id}",
+        "UPDATE events SET data = 'not json' WHERE id = {id}",
+        "UPDATE events SET prev_hash = 'f' || substr(prev_hash, 2) WHERE id = {id}",
     ],
 )
 def test_score_refuses_a_tampered_row_and_names_it(
@@ -140,3 +142,24 @@ def test_api_score_answers_500_store_integrity(tmp_path: Path) -> None:
         assert body["code"] == "store-integrity"
         assert f"ledger entry {event} was altered" in body["detail"]
     application.store.close()
+
+
+def test_a_date_that_no_longer_parses_is_named_not_a_crash(tmp_path: Path) -> None:
+    """SQLite keeps dates as text: an altered one fails in the driver, before any check."""
+    from datetime import UTC, datetime
+
+    from socialcredit.application import Application
+    from socialcredit.settings import Settings
+
+    url = f"sqlite:///{tmp_path / 'd.db'}"
+    app = Application(Settings(db_url=url, clock=lambda: datetime(2024, 6, 1, tzinfo=UTC)))
+    app.init()
+    app.add_subject(PERSON, "person", "Wang Wei")
+    ids = _record(app, 3)
+    tamper = f"UPDATE events SET occurred = '2024-13-10' WHERE id = {ids[2]}"
+    raw_sql(url, *drop_append_only(url, "events"), tamper)
+    with pytest.raises(StoreIntegrity, match=f"ledger entry {ids[2]} was altered: it cannot be"):
+        app.score(PERSON, "rongcheng", date(2024, 6, 1))
+    with pytest.raises(StoreIntegrity, match=f"ledger entry {ids[2]} "):
+        app.correct(ids[2], reason="typo", authority="rongcheng-traffic-police")
+    app.store.close()

@@ -15,7 +15,7 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import date
 from typing import Any
 
-from sqlalchemy import bindparam, create_engine, event, func, insert, select
+from sqlalchemy import String, bindparam, cast, create_engine, event, func, insert, select
 from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.exc import ArgumentError, DatabaseError, IntegrityError
 
@@ -89,19 +89,54 @@ def _checked_event(r: Row[Any] | Any) -> Event:
     A row whose hash was recomputed too is caught by ``ledger verify`` (the next entry's
     ``prev_hash`` no longer links) and by the signed log head, not here.
     """
-    e = _event_from_row(r)
+    try:
+        e = _event_from_row(r)
+    except ValueError as exc:  # e.g. its data is no longer JSON
+        raise _integrity(r.id, f"it cannot be decoded ({exc})") from None
     if chain_hash(r.prev_hash, e) != r.hash:
-        why = "its content does not match its hash"
-    elif e.dedup_key() != r.dedup:
-        why = "its idempotency key does not match its content"
-    else:
-        return e
+        raise _integrity(e.id, "its content does not match its hash")
+    if e.dedup_key() != r.dedup:
+        raise _integrity(e.id, "its idempotency key does not match its content")
+    return e
+
+
+def _integrity(entry: int | None, why: str) -> StoreIntegrity:
+    """The refusal of a read from an altered row, logged where operators look."""
+    which = f"ledger entry {entry}" if entry is not None else "a ledger entry"
     message = (
-        f"store integrity: ledger entry {e.id} was altered: {why}; "
-        "nothing was answered from it (run `socialcredit ledger verify`)"
+        f"store integrity: {which} was altered: {why}; nothing was answered from it "
+        "(run `socialcredit ledger verify`)"
     )
     log.error(message)
-    raise StoreIntegrity(message, field="event")
+    return StoreIntegrity(message, field="event")
+
+
+def _loaded(conn: Connection, rows: Iterable[Any], where: Any) -> Iterator[Event]:
+    """Checked entries of a query; a row whose dates no longer decode is named, not a crash.
+
+    SQLite stores dates as text, so an altered row can hold one that does not parse; the
+    driver then fails while fetching, before the row can be checked. ``where`` selects
+    the same rows again, with their dates as text, to find the entry to name.
+    """
+    try:
+        for r in rows:
+            yield _checked_event(r)
+    except StoreIntegrity:
+        raise
+    except ValueError as exc:
+        q = (
+            select(t.events.c.id, cast(t.events.c.occurred, String), cast(t.events.c.ends, String))
+            .where(where)
+            .order_by(t.events.c.id)
+        )
+        bad = None
+        for ident, *days in conn.execute(q):
+            try:
+                [date.fromisoformat(d) for d in days if d is not None]
+            except ValueError:
+                bad = ident
+                break
+        raise _integrity(bad, f"it cannot be decoded ({exc})") from None
 
 
 _EVENT_COLUMNS = (
@@ -440,15 +475,16 @@ class Store:
     def get_event(self, conn: Connection, ident: int) -> Event | None:
         if not 0 < ident < 2**62:  # beyond any id, and beyond what a driver can bind
             return None
-        row = conn.execute(select(t.events).where(t.events.c.id == ident)).first()
-        return _checked_event(row) if row else None
+        where = t.events.c.id == ident
+        found = list(_loaded(conn, conn.execute(select(t.events).where(where)), where))
+        return found[0] if found else None
 
     def events_for(self, conn: Connection, subject: str, scheme: str | None = None) -> list[Event]:
         if scheme is None:
             rows = conn.execute(_Q_EVENTS, {"subject": subject})
         else:
             rows = conn.execute(_Q_EVENTS_SCHEME, {"subject": subject, "scheme": scheme})
-        return [_checked_event(r) for r in rows]
+        return list(_loaded(conn, rows, t.events.c.subject == subject))
 
     def chain(
         self, conn: Connection, batch: int = 10_000
@@ -524,11 +560,12 @@ class Store:
             .order_by(t.events.c.id.desc())
             .limit(limit)
         )
-        return [_checked_event(r) for r in conn.execute(q)]
+        return list(_loaded(conn, conn.execute(q), t.events.c.authority == authority))
 
     def events_of_types(self, conn: Connection, types: Sequence[str]) -> list[Event]:
-        q = select(t.events).where(t.events.c.type.in_(list(types))).order_by(t.events.c.id)
-        return [_checked_event(r) for r in conn.execute(q)]
+        where = t.events.c.type.in_(list(types))
+        q = select(t.events).where(where).order_by(t.events.c.id)
+        return list(_loaded(conn, conn.execute(q), where))
 
     def subjects_with_events(self, conn: Connection) -> list[str]:
         q = select(t.events.c.subject).distinct().order_by(t.events.c.subject)
@@ -554,9 +591,9 @@ class Store:
         return [r.id for r in conn.execute(q.order_by(t.subjects.c.id))]
 
     def score_events(self, conn: Connection, scheme: str) -> Iterator[Event]:
-        q = select(t.events).where(t.events.c.scheme == scheme).order_by(t.events.c.id)
-        for r in conn.execute(q):
-            yield _checked_event(r)
+        where = t.events.c.scheme == scheme
+        q = select(t.events).where(where).order_by(t.events.c.id)
+        yield from _loaded(conn, conn.execute(q), where)
 
 
 def as_date(value: date | str) -> date:
