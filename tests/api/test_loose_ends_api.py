@@ -10,7 +10,7 @@ def test_score_under_a_scheme_for_another_kind_is_422(live) -> None:
         res = c.get(f"/v1/subjects/{ME}/scores/enterprise")
     assert res.status_code == 422, res.text
     body = res.json()
-    assert body["field"] == "subject"
+    assert body["field"] == "scheme"
     assert "scheme 'enterprise' applies to organisations only" in body["detail"]
     with live.client("subject") as c:
         assert c.get(f"/v1/subjects/{ME}/scores/rongcheng").status_code == 200

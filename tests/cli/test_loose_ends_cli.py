@@ -38,7 +38,7 @@ def test_score_of_another_kind_exits_2_naming_the_kinds(db, subject, scheme, kin
     assert res.exit_code == 2, res.output
     assert f"scheme '{scheme}' applies to {kinds} only" in res.stderr
     assert res.stderr.strip().count("\n") == 0
-    assert json.loads(res.stdout)["error"]["field"] == "subject"
+    assert json.loads(res.stdout)["error"]["field"] == "scheme"
 
 
 def test_record_of_another_kind_exits_2(db) -> None:

@@ -49,7 +49,7 @@ def test_score_refuses_a_subject_of_another_kind(both, db_url, subject, scheme, 
     before = _counts(both, db_url)
     with pytest.raises(BadInput, match=message) as exc:
         both.score(subject, scheme, date(2024, 6, 1))
-    assert exc.value.field == "subject" and exc.value.exit_code == 2
+    assert exc.value.field == "scheme" and exc.value.exit_code == 2
     assert exc.value.http_status == 422
     assert _counts(both, db_url) == before
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -88,7 +89,7 @@ def batch_score(
             bar.add_task("exporting events from the store", total=None)
             events = out_file.with_suffix(".events.parquet")
             roster = out_file.with_suffix(".subjects.parquet")
-            _export_store(book.scheme, events, roster)
+            _export_store(book.scheme, events, roster, day)
             subjects = subjects or roster
         if events is None:
             raise BadInput("give --events FILE or --from-store", field="events")
@@ -106,7 +107,7 @@ def batch_score(
         "as_of": day.isoformat(),
         "seconds": round(seconds, 3),
     }
-    skipped = _other_kinds(book, subjects)
+    skipped = _other_kinds_in_store(book) if from_store else _other_kinds(book, subjects)
     if skipped:
         body["skipped"] = skipped
     if as_json:
@@ -126,7 +127,19 @@ def _other_kinds(book: Any, roster: Path | None) -> dict[str, Any] | None:
     if "kind" not in pq.read_schema(roster).names:
         return None
     kinds = pq.read_table(roster, columns=["kind"]).column("kind").to_pylist()
-    n = sum(1 for k in kinds if k is not None and k != book.subjects)
+    return _skipped(book, sum(1 for k in kinds if k is not None and k != book.subjects))
+
+
+def _other_kinds_in_store(book: Any) -> dict[str, Any] | None:
+    """The registered subjects of kinds the scheme is not for: not exported, not scored."""
+    if book.subjects == "any":
+        return None
+    return _skipped(
+        book, sum(c for k, c in open_app().subject_counts().items() if k != book.subjects)
+    )
+
+
+def _skipped(book: Any, n: int) -> dict[str, Any] | None:
     if not n:
         return None
     return {
@@ -136,14 +149,18 @@ def _other_kinds(book: Any, roster: Path | None) -> dict[str, Any] | None:
     }
 
 
-def _export_store(scheme: str, events_path: Path, subjects_path: Path) -> None:
-    """The store's events of one scheme and its registered subjects, as batch inputs."""
+def _export_store(scheme: str, events_path: Path, subjects_path: Path, day: date) -> None:
+    """The store's events of one scheme, the effective reversals, and the subjects.
+
+    The reversals are what the one derivation voids as of ``day`` (corrections and
+    disputes alike), so the engines agree with every online path.
+    """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     from socialcredit.batch.population import EVENT_SCHEMA
 
-    events, people = open_app().batch_input(scheme)
+    events, people = open_app().batch_input(scheme, day)
     columns: dict[str, list[Any]] = {name: [] for name in EVENT_SCHEMA.names}
     for row in events:
         for name, value in zip(EVENT_SCHEMA.names, row, strict=True):

@@ -12,9 +12,11 @@ from rich.table import Table
 from socialcredit.application import directory_rulebooks, results
 from socialcredit.cli.common import (
     JsonOpt,
+    KnownOpt,
     app,
     day_arg,
     handled,
+    known_arg,
     open_app,
     opt_date,
     out,
@@ -152,10 +154,13 @@ def score(
     ident: Annotated[str, typer.Argument(metavar="ID")],
     scheme: Annotated[str, typer.Option(help="Scheme id.")],
     as_of: Annotated[str | None, typer.Option(help="Date, YYYY-MM-DD (default today).")] = None,
+    as_known_on: KnownOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Score, grade, caps and perks with the line-by-line explanation."""
-    report = open_app().score(ident, scheme, opt_date(as_of, "as-of"))
+    application = open_app()
+    known = known_arg(application, as_known_on)
+    report = application.score(ident, scheme, opt_date(as_of, "as-of"), known)
     if as_json:
         print_json(report_json(report))
         return

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from socialcredit.application import maintenance
 from socialcredit.cli.common import (
     app,
     err,
@@ -21,7 +22,7 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.", min=1, max=65535)] = 8000,
 ) -> None:
-    """Serve the HTTP API and the web pages for an existing store."""
+    """Serve the HTTP API and the web pages for an existing store; tick daily."""
     import gc
 
     import uvicorn
@@ -36,6 +37,8 @@ def serve(
         f"serving {application.settings.db_url} on http://{host}:{port}/  "
         f"(pages: /counter /desk /verify /review /stats /log; API: /docs)"
     )
+    # Maintenance runs itself: today's tick now, then every 24 hours (logged).
+    maintenance.start(application.settings, report=lambda m: err.print(m, markup=False))
     service = create_app(application.settings, application.store)
     # Everything loaded so far lives for the whole process: moving it out of the
     # collector's reach keeps full collections short, which is what the tail latency

@@ -34,6 +34,7 @@ class Reason:
     until: date | None
     remedy: str
     text: str = ""
+    items: tuple[int, ...] = ()  # the ledger items this reason rests on
 
 
 DISPUTE_HINT = (
@@ -53,6 +54,7 @@ def reason_for(
     entry: int | None = None,
     until: date | None = None,
     remedy: str | None = None,
+    items: tuple[int, ...] = (),
 ) -> Reason:
     """The reason a clause gives, as sentences built from the clause's own fields.
 
@@ -94,4 +96,5 @@ def reason_for(
         until=until,
         remedy=" ".join(how),
         text=" ".join(sentences),
+        items=items,
     )

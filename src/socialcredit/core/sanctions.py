@@ -199,11 +199,21 @@ class Registry:
 
 
 @dataclass(frozen=True)
-class Standing:
-    """The only facts of a score report a clause may look at."""
+class SchemeStanding:
+    """The only facts of a score report a clause may look at.
+
+    ``down`` and ``up`` are the items behind the score (negative or capping lines, and
+    positive lines): a decision records them as its basis, so that when one of them is
+    voided the verifier that was told can be told again.
+    """
 
     score: int
     grade: str
+    down: tuple[int, ...] = ()
+    up: tuple[int, ...] = ()
+
+
+Standing = SchemeStanding  # the older name, used by rulebook examples
 
 
 @dataclass(frozen=True)
@@ -222,7 +232,7 @@ def decide(
     service: str,
     as_of: date,
     entries: Iterable[EntryState],
-    standings: Mapping[str, Standing],
+    standings: Mapping[str, SchemeStanding],
 ) -> Decision:
     """allow / deny / benefit for one subject and one service, with the clauses that apply.
 
@@ -247,7 +257,14 @@ def decide(
                 if until is not None and as_of >= until:
                     continue
                 reasons.append(
-                    reason_for(memo, c, entry=e.entry, until=until, remedy=d.remedy if d else None)
+                    reason_for(
+                        memo,
+                        c,
+                        entry=e.entry,
+                        until=until,
+                        remedy=d.remedy if d else None,
+                        items=(e.entry,),
+                    )
                 )
         else:
             report = standings.get(c.scheme or "")
@@ -256,7 +273,9 @@ def decide(
             ok_grade = not c.grades or report.grade in c.grades
             ok_score = c.min_score is None or report.score >= c.min_score
             if ok_grade and ok_score:
-                reasons.append(reason_for(memo, c))
+                reasons.append(
+                    reason_for(memo, c, items=report.down if c.effect == DENY else report.up)
+                )
     denies = tuple(r for r in reasons if r.effect == DENY)
     if denies:
         return Decision(subject, service, as_of, DENY, denies)
