@@ -52,8 +52,9 @@ def record_event(
         evidence_kind=body.evidence_kind,
         evidence_sha256=body.evidence_sha256,
     )
-    sha = body.evidence_sha256.lower() if body.evidence_sha256 else None
-    return results.EventRecorded(event=r.event, created=r.created, evidence_sha256=sha)
+    return results.EventRecorded(
+        event=r.event, created=r.created, evidence_sha256=r.evidence_sha256
+    )
 
 
 @router.post(
