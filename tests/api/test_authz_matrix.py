@@ -30,6 +30,7 @@ M: dict[tuple[str, str], Rule] = {
     ("GET", "/v1/rulebooks/{scheme}"): Rule(ALL),
     ("GET", "/v1/services"): Rule(ALL),
     ("GET", "/v1/lists/{list_id}/board"): Rule(ALL),
+    ("GET", "/v1/figures"): Rule(ALL),
     ("GET", "/v1/stats/grades/{scheme}"): Rule(ALL),
     ("GET", "/v1/log/head"): Rule(ALL),
     ("GET", "/v1/log/inclusion/{event_id}"): Rule(ALL),

@@ -443,3 +443,11 @@ class Board(BaseModel):
     list_id: str = Field(alias="list")
     entries: list[BoardEntry]
     model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+
+class FiguresPublic(BaseModel):
+    as_of: str
+    lists: dict[str, dict[str, int]]
+    decisions: dict[str, dict[str, int]]
+    disputes: dict[str, float | int | None]
+    repairs: dict[str, int]
