@@ -91,6 +91,23 @@ class DisputeDecided(Result):
     events: list[int] = Field(description="The decision, then any correction it wrote")
 
 
+class RepairApplied(Result):
+    """``repair apply`` · ``POST /v1/subjects/{subject_id}/repairs``"""
+
+    repair: int
+    item: int
+    severity: str
+    decide_by: str = Field(description="Undecided by this day, the repair is granted")
+
+
+class RepairDecided(Result):
+    """``repair decide`` · ``POST /v1/repairs/{repair}/decision``"""
+
+    repair: int
+    event: int
+    outcome: str
+
+
 class TickDone(Result):
     """``tick`` · ``POST /v1/tick``"""
 
@@ -110,5 +127,7 @@ RESULTS: tuple[type[Result], ...] = (
     DisputeOpened,
     DisputeStepRecorded,
     DisputeDecided,
+    RepairApplied,
+    RepairDecided,
     TickDone,
 )
