@@ -19,6 +19,7 @@ from socialcredit.application.base import (
     packaged_rulebooks,
 )
 from socialcredit.application.due_process import DueProcess
+from socialcredit.application.figures import Figures
 from socialcredit.application.imports import Imports
 from socialcredit.application.listing import Listing
 from socialcredit.application.log import TransparencyLog
@@ -29,7 +30,15 @@ from socialcredit.application.service import Service
 
 
 class Application(
-    Records, Listing, DueProcess, Repairs, Notices, TransparencyLog, Service, Imports
+    Records,
+    Listing,
+    DueProcess,
+    Repairs,
+    Notices,
+    Figures,
+    TransparencyLog,
+    Service,
+    Imports,
 ):
     """The system's use cases for one store and one acting principal."""
 
