@@ -223,3 +223,31 @@ def test_cached_and_uncached_standing_agree(app, n: int) -> None:
         app.store.standing_cache.clear()
         d2 = app.check(P, "flight", verifier="airline-demo", purpose="p")
         assert d1 == d2
+
+
+def test_a_row_altered_after_caching_never_changes_an_answer(app, db_url) -> None:
+    """Attack: the triggers dropped and a cached subject's row altered with raw SQL.
+
+    The cached answer was derived from rows checked when loaded, so the alteration
+    cannot change it; the first derivation after the entry is invalidated (here: the
+    next day) reads the rows again and refuses, naming the entry.
+    """
+    from tests.conftest import drop_append_only, raw_sql
+
+    from socialcredit.core.errors import StoreIntegrity
+
+    app.add_subject(P, "person", "Wang Wei")
+    record(app, "t/1", "traffic-violation")
+    before = app.score(P, "rongcheng")
+    (target,) = raw_sql(db_url, "SELECT max(id) FROM events")[0]
+    raw_sql(
+        db_url,
+        *drop_append_only(db_url, "events"),
+        f"UPDATE events SET points = 50 WHERE id = {target}",
+    )
+    assert app.score(P, "rongcheng") == before  # not silently changed
+    tomorrow = Application(
+        Settings(db_url=db_url, clock=lambda: datetime(2024, 6, 2, tzinfo=UTC)), app.store
+    )
+    with pytest.raises(StoreIntegrity, match=f"ledger entry {target} was altered"):
+        tomorrow.score(P, "rongcheng")
