@@ -110,7 +110,7 @@ class GroupCommitter:
         self.batches = 0
         self.written = 0
         self._queue: queue.SimpleQueue[Pending | None] = queue.SimpleQueue()
-        self._busy = False  # did the last batch have company (then wait for more)?
+        self._expect = 1  # the last batch's size: how many callers are usually waiting
         self._thread = threading.Thread(target=self._run, name="group-commit", daemon=True)
         self._thread.start()
 
@@ -134,10 +134,13 @@ class GroupCommitter:
                 return
             batch = [first]
             stop = False
-            # Under load, wait up to the window for company; alone, commit at once so a
-            # single caller never pays the window.
-            deadline = time.monotonic() + (self.window if self._busy else 0.0)
+            # Under load, wait up to the window for as many callers as the last batch had
+            # (a measure of how many are waiting on commits); alone, commit at once, so a
+            # single caller never pays the window and a few never wait for many.
+            deadline = time.monotonic() + (self.window if self._expect > 1 else 0.0)
             while len(batch) < self.max_batch:
+                if len(batch) >= self._expect and self._expect > 1:
+                    deadline = 0.0  # as many as usual: take what is queued, no more waiting
                 remaining = deadline - time.monotonic()
                 try:
                     item = (
@@ -151,7 +154,7 @@ class GroupCommitter:
                     stop = True
                     break
                 batch.append(item)
-            self._busy = len(batch) > 1
+            self._expect = len(batch)
             store = self._store()
             if store is None:  # pragma: no cover - nobody can be waiting on a dropped store
                 return
