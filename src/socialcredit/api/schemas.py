@@ -375,6 +375,20 @@ class TickPublic(BaseModel):
     as_of: str
     lapsed: int
     erased: int
+    shredded: bool | None = Field(
+        None,
+        description="Copies of deleted keys removed from every file (WAL, dead rows); "
+        "null when nothing was erased",
+    )
+
+
+class ErasurePublic(BaseModel):
+    subject: str
+    event: int = Field(description="The ledger entry recording the erasure")
+    shredded: bool = Field(
+        description="Copies of the deleted key removed from every file (WAL, dead rows)"
+    )
+    detail: str
 
 
 class LedgerVerified(BaseModel):

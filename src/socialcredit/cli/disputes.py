@@ -10,6 +10,7 @@ from socialcredit.cli.common import (
     JsonOpt,
     app,
     day_arg,
+    err,
     handled,
     open_app,
     out,
@@ -150,6 +151,10 @@ def tick(
     """Materialise lapsed disputes (annulled for the subject) and due erasures; idempotent."""
     r = open_app().tick(day_arg(as_of, "as-of"))
     if as_json:
-        print_json({"as_of": as_of, "lapsed": r.lapsed, "erased": r.erased})
+        print_json(
+            {"as_of": as_of, "lapsed": r.lapsed, "erased": r.erased, "shredded": r.shredded}
+        )
     else:
         out.print(f"{r.lapsed} dispute(s) lapsed, {r.erased} subject(s) erased")
+    if r.shredded is False:
+        err.print(f"warning: {r.shred_detail}", markup=False, highlight=False)

@@ -170,7 +170,12 @@ def publish(
 )
 def tick(body: s.TickCreate, request: Request, who: Principal = Depends(admin)) -> dict[str, Any]:
     r = app_for(request, who, "deadlines and retention").tick(body.as_of)
-    return {"as_of": body.as_of.isoformat(), "lapsed": r.lapsed, "erased": r.erased}
+    return {
+        "as_of": body.as_of.isoformat(),
+        "lapsed": r.lapsed,
+        "erased": r.erased,
+        "shredded": r.shredded,
+    }
 
 
 @router.get(

@@ -253,6 +253,21 @@ def consent(
     return {"id": ev}
 
 
+@router.post(
+    "/subjects/{subject_id}/erasure",
+    tags=["subject"],
+    summary="Erase your personal data now, unless a published retention rule keeps it",
+    response_model=s.ErasurePublic,
+    responses={409: {"description": "A retention rule keeps the data: rule and date named"}},
+)
+def erasure(
+    subject_id: str, request: Request, who: Principal = Depends(subject_only)
+) -> dict[str, Any]:
+    sid = own_subject(request, who, subject_id)
+    r = app_for(request, who).erase(sid, requested_by_subject=True)
+    return {"subject": r.subject, "event": r.event, "shredded": r.shredded, "detail": r.detail}
+
+
 @router.get(
     "/audit/grades/{scheme}",
     tags=["auditor"],
