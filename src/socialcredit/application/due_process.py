@@ -322,9 +322,17 @@ class DueProcess(Erasure):
         return TickResult(lapsed, erased, shred.done, shred.detail)
 
     def access(
-        self, subject: str, as_of: date | None = None, known_at: datetime | None = None
+        self,
+        subject: str,
+        as_of: date | None = None,
+        known_at: datetime | None = None,
+        export: str = "json",
     ) -> dict[str, Any]:
         """The complete record of one subject in one response, and the read is recorded.
+
+        It is recorded as an export (``access.export`` with its ``format``): what is
+        handed out -- a JSON body, an HTML file -- leaves the store's control, and a
+        later erasure cannot reach it.
 
         Entries past their retention period are no longer shown (they are counted), and
         an erased subject's personal fields read "[erased]". ``known_at`` replays the
@@ -357,7 +365,7 @@ class DueProcess(Erasure):
             if known_at is not None:
                 limit = as_utc(known_at)
                 records = [r for r in records if as_utc(datetime.fromisoformat(r["at"])) <= limit]
-            detail = {"as_of": day.isoformat()}
+            detail = {"as_of": day.isoformat(), "format": export}
             if known_at is not None:
                 detail["known_at"] = known_at.isoformat()
             self._access(conn, "access.export", sid, detail)

@@ -412,7 +412,11 @@ class Records(Base):
         return dist
 
     def batch_input(
-        self, scheme: str, as_of: date | None = None, known_at: datetime | None = None
+        self,
+        scheme: str,
+        as_of: date | None = None,
+        known_at: datetime | None = None,
+        export: str | None = None,
     ) -> tuple[list[tuple[int, str, str | None, date, int | None]], list[tuple[str, str]]]:
         """A scheme's score events and effective reversals, and every subject it applies to.
 
@@ -449,7 +453,8 @@ class Records(Base):
                 conn,
                 "aggregate.batch-input",
                 None,
-                {"scheme": scheme, "events": len(events), "subjects": len(people)},
+                {"scheme": scheme, "events": len(events), "subjects": len(people)}
+                | ({"export": export} if export else {}),
             )
         return events, people
 
