@@ -79,6 +79,7 @@ class Erasure(Base):
         """
         if not self.store.delete_key(conn, sid):
             return None
+        self.store.mark_shred_pending(conn, self._now())
         (done,) = self.store.append(
             conn,
             [
@@ -146,6 +147,31 @@ class Erasure(Base):
             since = date.fromisoformat(registered[:10])
             if keep is not None and add_duration(since, keep) <= as_of:
                 erased += self._retention_erase(conn, sid, as_of)
+        return erased + self._erase_restored(conn, as_of)
+
+    def _erase_restored(self, conn: Connection, as_of: date) -> int:
+        """Delete again a key that a restored backup brought back after its erasure.
+
+        A key created before the subject's latest ``subject.erased`` entry was erased
+        once; only a restore can have put it back (a key made after the erasure for new
+        entries is created later, and stays).
+        """
+        last: dict[str, str] = {}
+        for e in self.store.events_of_types(conn, (ERASED,)):
+            last[e.subject] = max(last.get(e.subject, ""), e.recorded)
+        erased = 0
+        for sid, created in self.store.key_dates(conn, list(last)).items():
+            # Strictly before: a key created in the very second of the erasure may be the
+            # fresh one for a new entry, and deleting that would lose the entry's data.
+            if created < last[sid]:
+                done = self.erase_subject_key(
+                    conn,
+                    sid,
+                    occurred=as_of,
+                    authority="system:retention",
+                    reason="key restored from a backup after its erasure: deleted again",
+                )
+                erased += done is not None
         return erased
 
     def _retention_erase(self, conn: Connection, sid: str, as_of: date) -> int:
@@ -161,8 +187,8 @@ class Erasure(Base):
     def _shred_after(self, erased: int) -> Shredded | None:
         """Shred after erasures, or retry a shred an earlier erasure could not finish.
 
-        On SQLite a non-empty WAL counts as pending (a checkpoint is cheap); on PostgreSQL
-        dead rows in the key tables do (VACUUM FULL is not run for nothing).
+        Pending is a marker written in the erasure's own transaction and cleared once a
+        shred succeeded, so neither a failed shred nor a crash before it is forgotten.
         """
         if erased or self.store.shred_pending():
             return self.store.shred_keys()

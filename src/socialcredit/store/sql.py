@@ -29,6 +29,7 @@ from socialcredit.store import schema as t
 
 SCORING_KINDS = ("points", "scorecard")
 _PG_LOCK = 0x5C_0C_2E_D1  # advisory-lock key for ledger appends
+_SHRED_PENDING = "shred_pending"  # meta key: a deleted subject key awaits shredding
 
 
 def _engine(url: str) -> Engine:
@@ -138,6 +139,22 @@ class Shredded:
 
     done: bool
     detail: str
+
+
+# Anything that may still hold back the removal horizon of a deleted key row: a snapshot
+# or a transaction older than the erasure, in ANY database of the cluster (measured:
+# a concurrent CREATE/DROP DATABASE elsewhere made VACUUM FULL keep the row as "recently
+# dead"), a prepared transaction, a replication slot. Conservative: it may only wait.
+_PG_OLDER = (
+    "WITH h AS (SELECT %(h)s::xid AS x) SELECT "
+    "(SELECT count(*) FROM pg_stat_activity, h WHERE pid <> pg_backend_pid() AND "
+    "((backend_xmin IS NOT NULL AND age(backend_xmin) > age(h.x)) OR "
+    "(backend_xid IS NOT NULL AND age(backend_xid) > age(h.x)))) + "
+    "(SELECT count(*) FROM pg_prepared_xacts, h WHERE age(transaction) > age(h.x)) + "
+    "(SELECT count(*) FROM pg_replication_slots, h WHERE "
+    "(xmin IS NOT NULL AND age(xmin) > age(h.x)) OR "
+    "(catalog_xmin IS NOT NULL AND age(catalog_xmin) > age(h.x)))"
+)
 
 
 class Store:
@@ -533,17 +550,24 @@ class Store:
         conn.execute(insert(t.store_secrets), [{"name": name, "value": value, "created": at}])
         return value
 
+    def mark_shred_pending(self, conn: Connection, at: str) -> None:
+        """Note, in the erasure's own transaction, that a deleted key awaits shredding.
+
+        A marker in the store rather than a look at the files: PostgreSQL's dead-row
+        statistics lag behind, and a crash between commit and shred must not lose it.
+        """
+        self.meta_put(conn, _SHRED_PENDING, at)
+
     def shred_pending(self) -> bool:
-        """Whether a deleted key may still have a copy in a file (an earlier shred failed)."""
-        if self.dialect == "sqlite":
-            wal = (self.engine.url.database or "") + "-wal"
-            return wal != "-wal" and os.path.exists(wal) and os.path.getsize(wal) > 0
-        with self.engine.connect() as conn:
-            dead = conn.exec_driver_sql(
-                "SELECT coalesce(sum(n_dead_tup), 0) FROM pg_stat_user_tables "
-                "WHERE relname IN ('subject_keys', 'store_secrets')"
-            ).scalar()
-        return bool(dead)
+        """Whether a deleted key may still have a copy in a file (a shred has not run)."""
+        with self.transaction() as conn:
+            return self.is_initialised(conn) and self.meta_get(conn, _SHRED_PENDING) is not None
+
+    def _shred_marker(self, pending: bool) -> None:
+        with self.transaction() as conn:
+            conn.execute(t.meta.delete().where(t.meta.c.key == _SHRED_PENDING))
+            if pending:
+                self.meta_put(conn, _SHRED_PENDING, "retry")
 
     def shred_keys(self) -> Shredded:
         """After an erasure has committed, leave no copy of a deleted key in any file.
@@ -560,12 +584,20 @@ class Store:
         that gets ``done=False`` must say so (the next erasure or tick retries).
         """
         attempts, wait_s = self.shred_attempts, self.shred_wait_s
+        # SQLite: the marker is cleared first, so the checkpoint also takes that write
+        # out of the WAL; it is set again if the shred fails.
+        if self.dialect == "sqlite":
+            self._shred_marker(False)
         try:
             if self.dialect == "sqlite":
-                return self._shred_sqlite(attempts, wait_s)
-            return self._shred_pg(attempts, wait_s)
+                done = self._shred_sqlite(attempts, wait_s)
+            else:
+                done = self._shred_pg(attempts, wait_s)
         except DatabaseError as exc:
-            return Shredded(False, f"could not shred deleted keys: {exc.orig}")
+            done = Shredded(False, f"could not shred deleted keys: {exc.orig}")
+        if not done.done or self.dialect != "sqlite":
+            self._shred_marker(not done.done)
+        return done
 
     def _shred_sqlite(self, attempts: int, wait_s: float) -> Shredded:
         path = self.engine.url.database or ""
@@ -596,15 +628,14 @@ class Store:
     def _shred_pg(self, attempts: int, wait_s: float) -> Shredded:
         with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql(f"SET lock_timeout = '{int(wait_s * 1000)}ms'")
-            started = conn.exec_driver_sql("SELECT clock_timestamp()").scalar()
+            # Every transaction that deleted a key has committed: its xid is below the
+            # next xid to be assigned now.
+            horizon = conn.exec_driver_sql(
+                "SELECT mod(pg_snapshot_xmax(pg_current_snapshot())::text::bigint, "
+                "4294967296)::text"
+            ).scalar()
             for _ in range(attempts):
-                older = conn.exec_driver_sql(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                    "AND pid <> pg_backend_pid() AND backend_xmin IS NOT NULL "
-                    "AND xact_start < %(t)s",
-                    {"t": started},
-                ).scalar()
-                if older:
+                if conn.exec_driver_sql(_PG_OLDER, {"h": horizon}).scalar():
                     time.sleep(wait_s / 4)
                     continue
                 try:
@@ -619,6 +650,17 @@ class Store:
             f"VACUUM FULL of the key tables did not run after {attempts} attempts: "
             "older transactions were open or held locks; it is retried at the next tick",
         )
+
+    def key_dates(self, conn: Connection, subjects: Sequence[str]) -> dict[str, str]:
+        """When each of these subjects' current key was created."""
+        out: dict[str, str] = {}
+        k = t.subject_keys
+        for i in range(0, len(subjects), 500):
+            rows = conn.execute(
+                select(k.c.subject, k.c.created).where(k.c.subject.in_(subjects[i : i + 500]))
+            )
+            out.update({r.subject: r.created for r in rows})
+        return out
 
     def keyed_without_events(self, conn: Connection) -> list[tuple[str, str, str]]:
         """(id, kind, registered) of subjects with a key and no ledger entry at all."""
