@@ -264,3 +264,32 @@ def test_a_scheme_for_other_subjects_is_refused(world) -> None:
 
     with pytest.raises(BadInput, match="organisations"):
         application.score(P, "enterprise", date(2024, 6, 1))
+
+
+def test_evidence_is_hashed_by_the_application(world) -> None:
+    """Every adapter gets the same hashing: the content's SHA-256, checked if stated."""
+    import hashlib
+
+    from socialcredit.core.errors import BadInput
+
+    application, clock = world
+    content = b"ticket RC-1 photo"
+    args = {
+        "authority": "rongcheng-traffic-police",
+        "evidence_ref": "ticket/RC-1",
+        "occurred": clock.now.date(),
+    }
+    with pytest.raises(BadInput, match="does not match"):
+        application.record(
+            P,
+            "rongcheng",
+            "traffic-violation",
+            evidence_sha256="0" * 64,
+            evidence_content=content,
+            **args,
+        )
+    done = application.record(P, "rongcheng", "traffic-violation", evidence_content=content, **args)
+    assert done.evidence_sha256 == hashlib.sha256(content).hexdigest()
+    with application.store.transaction() as conn:
+        stored = application.store.get_event(conn, done.event)
+    assert stored is not None and stored.evidence_sha256 == done.evidence_sha256

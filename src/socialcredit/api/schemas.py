@@ -396,3 +396,46 @@ class LedgerVerified(BaseModel):
     entries: int
     first_bad: int | None
     message: str | None
+
+
+class RepairCreate(Strict):
+    item: int = Field(ge=1, le=2**62)
+    statement: str = Text
+    evidence: str = Field(min_length=1, max_length=2000)
+    occurred: date
+
+
+class RepairApplied(BaseModel):
+    repair: int
+    item: int
+    severity: str
+    decide_by: str
+
+
+class RepairDecisionCreate(Strict):
+    outcome: Literal["granted", "refused"]
+    reason: str = Text
+    occurred: date
+
+
+class RepairDecided(BaseModel):
+    repair: int
+    event: int
+    outcome: str
+
+
+class RepairPublic(BaseModel):
+    repair: int
+    subject: str
+    item: int
+    item_kind: str
+    severity: str
+    status: str
+    applied: str
+    decide_by: str
+    decided: str | None
+    outcome: str | None
+    authority: str | None
+    reason: str | None
+    apply_again_from: str | None
+    granted_from: str | None

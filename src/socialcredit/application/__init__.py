@@ -23,10 +23,11 @@ from socialcredit.application.listing import Listing
 from socialcredit.application.log import TransparencyLog
 from socialcredit.application.notices import Notices
 from socialcredit.application.records import Records
+from socialcredit.application.repairs import Repairs
 from socialcredit.application.service import Service
 
 
-class Application(Records, Listing, DueProcess, Notices, TransparencyLog, Service):
+class Application(Records, Listing, DueProcess, Repairs, Notices, TransparencyLog, Service):
     """The system's use cases for one store and one acting principal."""
 
 

@@ -214,6 +214,11 @@ class Erasure(Base):
             Hold(f"dispute {d.dispute} (open: the record stays until it is decided)", None)
             for d in view.open_disputes()
         ]
+        out += [
+            Hold(f"credit repair {r.repair} (pending: decided by {r.decide_by})", r.decide_by)
+            for r in view.repairs.values()
+            if r.status(as_of) == "pending"
+        ]
         if any(e.type == lists_core.PROPOSED for e in view.entries) and not view.lists:
             out.append(Hold("a list entry whose list is not published", None))
         books: dict[str, Rulebook] = {}

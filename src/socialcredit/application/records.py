@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -37,6 +38,19 @@ from socialcredit.core.ledger import (
 from socialcredit.core.rulebook import Rulebook, version_for
 from socialcredit.core.scoring import ScoreReport
 from socialcredit.core.standing import Published, as_utc, derive, effective_reversals
+
+
+def evidence_digest(stated: str | None, content: bytes | None) -> str | None:
+    """The evidence's SHA-256: computed from the content when given, else as stated."""
+    if content is None:
+        return stated
+    digest = hashlib.sha256(content).hexdigest()
+    if stated is not None and stated.strip().lower() != digest:
+        raise BadInput(
+            f"evidence_sha256 {stated} does not match the evidence content ({digest})",
+            field="evidence_sha256",
+        )
+    return digest
 
 
 class Records(Base):
@@ -99,7 +113,7 @@ class Records(Base):
     def add_subject(self, ident: str, kind: str, name: str) -> tuple[str, bool]:
         if kind not in SUBJECT_KINDS:
             raise BadInput(f"kind must be person or organisation, got {kind!r}", field="kind")
-        subject, _ = normalise_subject(ident, kind)
+        subject, _ = normalise_subject(ident, kind, self._today())
         clean = check_text(name, "name", required=True)
         assert clean is not None
         with self.store.transaction() as conn:
@@ -128,8 +142,9 @@ class Records(Base):
     def add_subjects(self, rows: Sequence[tuple[str, str, str]]) -> int:
         """Register many subjects at once (demo and bulk loads); existing ones are skipped."""
         clean: dict[str, dict[str, str]] = {}
+        today = self._today()
         for ident, kind, name in rows:
-            subject, _ = normalise_subject(ident, kind)
+            subject, _ = normalise_subject(ident, kind, today)
             n = check_text(name, "name", required=True)
             assert n is not None
             clean[subject] = {"id": subject, "kind": kind, "name": n, "registered": self._now()}
@@ -160,7 +175,15 @@ class Records(Base):
         occurred: date,
         evidence_kind: str | None = None,
         evidence_sha256: str | None = None,
+        evidence_content: bytes | None = None,
     ) -> Recorded:
+        """Record an evidence-backed event; the same submission twice is one event.
+
+        ``evidence_content`` is the evidence document itself: its SHA-256 is computed
+        here (every adapter gets the same hashing), and must agree with
+        ``evidence_sha256`` if both are given.
+        """
+        evidence_sha256 = evidence_digest(evidence_sha256, evidence_content)
         sid, _ = normalise_subject(subject)
         with self.store.transaction() as conn:
             self._ready(conn)
@@ -186,10 +209,10 @@ class Records(Base):
             assert key is not None
             existing = self.store.find_dedup(conn, [key])
             if key in existing:
-                return Recorded(existing[key], False)
+                return Recorded(existing[key], False, event.evidence_sha256)
             (done,) = self._append(conn, [replace(event, data={"dedup": key})])
             self._access(conn, "event.record", sid, {"event": done.id, "rule": rule})
-        return Recorded(done.id, True)
+        return Recorded(done.id, True, event.evidence_sha256)
 
     def record_many(
         self,

@@ -15,6 +15,7 @@ from socialcredit.cli import (  # noqa: F401  (each module registers its command
     lists,
     log,
     records,
+    repairs,
     rulebooks,
     serve,
     tokens,

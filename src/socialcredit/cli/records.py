@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Annotated
 
@@ -94,13 +93,15 @@ def record(
     as_json: JsonOpt = False,
 ) -> None:
     """Record an evidence-backed event (re-submitting the same one returns it)."""
-    sha = None
+    content = None
     if evidence_file is not None:
-        if not evidence_file.is_file():
+        try:
+            content = evidence_file.read_bytes()
+        except OSError as exc:
             raise BadInput(
-                f"evidence file {str(evidence_file)!r} does not exist", field="evidence-file"
-            )
-        sha = hashlib.sha256(evidence_file.read_bytes()).hexdigest()
+                f"evidence file {str(evidence_file)!r} cannot be read: {exc.strerror}",
+                field="evidence-file",
+            ) from None
     day = day_arg(occurred, "occurred")
     result = open_app().record(
         ident,
@@ -110,10 +111,16 @@ def record(
         evidence_ref=evidence,
         occurred=day,
         evidence_kind=evidence_kind,
-        evidence_sha256=sha,
+        evidence_content=content,
     )
     if as_json:
-        print_json({"event": result.event, "created": result.created, "evidence_sha256": sha})
+        print_json(
+            {
+                "event": result.event,
+                "created": result.created,
+                "evidence_sha256": result.evidence_sha256,
+            }
+        )
     else:
         out.print(f"{'recorded' if result.created else 'already recorded as'} event {result.event}")
 
