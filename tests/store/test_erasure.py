@@ -457,3 +457,34 @@ def test_pg_an_older_snapshot_in_any_database_delays_the_shred_and_it_is_reporte
         finally:
             elsewhere.dispose()
             app.store.close()
+
+
+def test_credit_repair_free_text_is_sealed_too(db_url, make_app) -> None:
+    app = make_app(NOW)
+    app.add_subject(SUBJECT, "person", NAME)
+    item = app.record(
+        SUBJECT,
+        "rongcheng",
+        "traffic-violation",
+        authority="rongcheng-traffic-police",
+        evidence_ref=REF1,
+        occurred=date(2024, 1, 10),
+    ).event
+    repair = app.repair_apply(
+        item,
+        subject=SUBJECT,
+        statement=STATEMENT,
+        evidence_ref=REF2,
+        occurred=NOW.date(),
+    ).repair
+    app.repair_decide(
+        repair,
+        authority="rongcheng-traffic-police",
+        outcome="refused",
+        reason=REVIEW,
+        occurred=NOW.date(),
+    )
+    rows = raw_sql(db_url, "SELECT evidence_ref, reason, data FROM events")
+    assert not [t for t in TEXTS[1:] for row in rows if t in str(row)]
+    state, _ = app.repair_show(repair)
+    assert (state.statement, state.evidence, state.reason) == (STATEMENT, REF2, REVIEW)
