@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from socialcredit.application.results import SubjectErased
 from socialcredit.cli.common import JsonOpt, app, err, handled, open_app, out, print_json
 
 
@@ -29,9 +30,8 @@ def erase(
     """
     r = open_app().erase(ident, requested_by_subject=requested_by_subject)
     if as_json:
-        print_json(
-            {"subject": r.subject, "event": r.event, "shredded": r.shredded, "detail": r.detail}
-        )
+        done = SubjectErased(subject=r.subject, event=r.event, shredded=r.shredded, detail=r.detail)
+        print_json(done.model_dump())
     else:
         out.print(f"subject {r.subject} erased (ledger entry {r.event}); {r.detail}")
     if not r.shredded:
