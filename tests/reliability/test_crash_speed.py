@@ -44,6 +44,10 @@ def prepare(url: str) -> None:
     app = Application(Settings(db_url=url, clock=lambda: NOW, purpose="setup"))
     app.init()
     app.add_subjects([(p, "person", "Resident") for p in PEOPLE])
+    # The store's idempotency secret is created on first use; six threads racing to
+    # create it would make one of them fail with a conflict (a separate matter).
+    with app.store.transaction() as conn:
+        app.store.secret(conn, "dedup", NOW.isoformat())
     app.store.close()
 
 
@@ -87,6 +91,29 @@ def query(url: str, sql: str) -> list[tuple]:
     return rows
 
 
+def opened_events(url: str) -> list:
+    """Every subject's entries with sealed fields opened (evidence is sealed at rest)."""
+    app = Application(Settings(db_url=url, clock=lambda: NOW, purpose="audit"))
+    try:
+        return [e for p in PEOPLE for e in app.history(p)]
+    finally:
+        app.store.close()
+
+
+def evidence_counts(url: str, prefix: str) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for e in opened_events(url):
+        if e.evidence_ref and e.evidence_ref.startswith(prefix):
+            out[e.evidence_ref] = out.get(e.evidence_ref, 0) + 1
+    return out
+
+
+def evidence_ids(url: str, prefix: str) -> list[int]:
+    return [
+        e.id for e in opened_events(url) if e.evidence_ref and e.evidence_ref.startswith(prefix)
+    ]
+
+
 def group_commit_crashes(url: str, kills: int) -> tuple[int, int]:
     prepare(url)
     points = ("", "in-group-commit", "after-group-commit")
@@ -99,13 +126,8 @@ def group_commit_crashes(url: str, kills: int) -> tuple[int, int]:
             "SELECT purpose, count(*) FROM access_log WHERE action = 'decision' GROUP BY purpose",
         )
     )
-    writes = dict(
-        query(
-            url,
-            "SELECT evidence_ref, count(*) FROM events WHERE evidence_ref LIKE 'g%' "
-            "GROUP BY evidence_ref",
-        )
-    )
+    writes = evidence_counts(url, "g")
+
     assert all(c == 1 for c in decisions.values())  # none duplicated
     assert all(c == 1 for c in writes.values())
     missing = [k for k in acked if k not in decisions and k not in writes]
@@ -138,13 +160,9 @@ def import_crashes(url: str, kills: int, folder: Path) -> tuple[int, int]:
     assert final == ["import"]
     check = verified(url)
     check.store.close()
-    counts = query(
-        url,
-        "SELECT evidence_ref, count(*) FROM events WHERE evidence_ref LIKE "
-        "'hist/%' GROUP BY evidence_ref",
-    )
+    counts = list(evidence_counts(url, "hist/").items())
     assert len(counts) == n and all(c == 1 for _, c in counts)
-    ids = sorted(r[0] for r in query(url, "SELECT id FROM events WHERE evidence_ref LIKE 'hist/%'"))
+    ids = sorted(evidence_ids(url, "hist/"))
     audited = sorted(
         i
         for (detail,) in query(url, "SELECT detail FROM access_log WHERE action = 'event.record'")

@@ -25,9 +25,9 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date
-from json.encoder import encode_basestring
 from typing import Any
 
+from socialcredit import sealing
 from socialcredit.application.base import Base, normalise_subject
 from socialcredit.core.errors import BadInput, NotFound, SocialCreditError
 from socialcredit.core.ledger import (
@@ -115,46 +115,6 @@ def _day(value: Any) -> date:
     return parse_date(str(value), field="occurred")
 
 
-_REF, _SUBJECT = "\ue000ref\ue000", "\ue000subject\ue000"
-
-
-@dataclass(frozen=True)
-class _Shape:
-    """A validated event and its canonical encoding cut around the two fields that vary.
-
-    ``canonical`` sorts its keys, so ``evidence_ref`` always precedes ``subject``; the
-    cut is checked against ``canonical`` itself before it is ever used.
-    """
-
-    event: Event
-    parts: tuple[bytes, bytes, bytes]
-
-    @classmethod
-    def of(cls, event: Event) -> _Shape | None:
-        if event.evidence_ref is None:
-            return None
-        marked = canonical(replace(event, evidence_ref=_REF, subject=_SUBJECT))
-        ref, subject = _quote(_REF), _quote(_SUBJECT)
-        if marked.count(ref) != 1 or marked.count(subject) != 1:
-            return None
-        head, rest = marked.split(ref)
-        mid, tail = rest.split(subject)
-        if subject in head:
-            return None
-        shape = cls(event, (head, mid, tail))
-        if shape.encode(event.evidence_ref, event.subject) != canonical(event):
-            return None  # pragma: no cover - the cut must reproduce canonical exactly
-        return shape
-
-    def encode(self, ref: str, subject: str) -> bytes:
-        head, mid, tail = self.parts
-        return head + _quote(ref) + mid + _quote(subject) + tail
-
-
-def _quote(text: str) -> bytes:
-    return encode_basestring(text).encode()
-
-
 def parse_lines(first_row: int, lines: Lines) -> Columns | tuple[int, str]:
     """Columns from raw CSV lines, or the first row whose field count is wrong."""
     header, data = lines
@@ -183,8 +143,6 @@ def prepare_chunk(first_row: int, cols: Columns | Lines, today: date, recorded: 
     evidence = cols.get("evidence", none)
     ev_kind = cols.get("evidence_kind", none)
     ev_sha = cols.get("evidence_sha256", none)
-    out: list[Encoded] = []
-    keys: list[str] = []
     row = first_row
     try:
         ids: dict[Any, str] = {}
@@ -207,7 +165,9 @@ def prepare_chunk(first_row: int, cols: Columns | Lines, today: date, recorded: 
             # What the rulebook makes of a row depends on its scheme, rule, authority,
             # subject kind, date and evidence kind only: validated in full once per such
             # combination, then only the subject and the evidence reference vary.
-            templates: dict[tuple[Any, ...], _Shape] = {}
+            templates: dict[tuple[Any, ...], Event] = {}
+            events: list[Event] = []
+            rows_of: list[int] = []
             for i in range(n):
                 row = first_row + i
                 sid = ids[cols["subject"][i]]
@@ -222,14 +182,11 @@ def prepare_chunk(first_row: int, cols: Columns | Lines, today: date, recorded: 
                 ref = _text(evidence[i])
                 sha = _text(ev_sha[i])
                 shape = (scheme, cols["rule"][i], cols["authority"][i], kind, day, ev_kind[i])
-                fast = templates.get(shape) if ref is not None and sha is None else None
-                encoded: bytes | None = None
-                if fast is not None:
+                template = templates.get(shape) if ref is not None and sha is None else None
+                if template is not None:
                     ref = check_text(ref, "evidence")
-                    assert ref is not None
                     e = object.__new__(Event)
-                    e.__dict__.update(fast.event.__dict__, subject=sid, evidence_ref=ref)
-                    encoded = fast.encode(ref, sid)
+                    e.__dict__.update(template.__dict__, subject=sid, evidence_ref=ref)
                 else:
                     e = prepare_score_event(
                         versions[scheme],
@@ -249,43 +206,59 @@ def prepare_chunk(first_row: int, cols: Columns | Lines, today: date, recorded: 
                         registered_authorities=authorities,
                     )
                     if sha is None:
-                        made = _Shape.of(e)
-                        if made is not None:
-                            templates[shape] = made
-                key = e.dedup_key() or ""
-                body = (
-                    e.type,
-                    e.subject,
-                    e.authority,
-                    e.occurred.isoformat() if iso else e.occurred,
-                    e.recorded,
-                    e.scheme,
-                    e.version,
-                    e.rule,
-                    e.points,
-                    (e.ends.isoformat() if iso else e.ends) if e.ends else None,
-                    e.cap,
-                    e.evidence_kind,
-                    e.evidence_ref,
-                    e.evidence_sha256,
-                    e.reverses,
-                    e.reason,
-                    json.dumps(dict(e.data), sort_keys=True) if e.data else "{}",
-                    key,
-                )
-                out.append((body, encoded if encoded is not None else canonical(e)))
-                keys.append(key)
+                        templates[shape] = e
+                events.append(e)
+                rows_of.append(row)
+            # The idempotency digest is keyed (an HMAC under the store secret, from the
+            # plaintext), then the personal fields are sealed under each subject's key,
+            # exactly as ``Base._seal_all`` does for every other write.
+            secret = store.secret(conn, "dedup", recorded)
+            keys = [sealing.keyed_dedup(secret, e) or "" for e in events]
             known_keys = store.find_dedup(conn, keys)
+            subject_keys = store.get_keys(conn, {e.subject for e in events})
     except SocialCreditError as exc:
         return Prepared([], 0, (row, exc.message))
     except (TypeError, ValueError) as exc:
         return Prepared([], 0, (row, f"cannot read the row: {exc}"))
     fresh: list[Encoded] = []
     seen: set[str] = set()
-    for item, key in zip(out, keys, strict=True):
-        if key not in known_keys and key not in seen:
-            seen.add(key)
-            fresh.append(item)
+    for e, key, row in zip(events, keys, rows_of, strict=True):
+        if key in known_keys or key in seen:
+            continue
+        seen.add(key)
+        subject_key = subject_keys.get(e.subject)
+        if subject_key is None:
+            return Prepared(
+                [],
+                0,
+                (
+                    row,
+                    f"subject {e.subject} was erased: record new events about it one at a "
+                    "time (`socialcredit record`), which gives it a fresh key",
+                ),
+            )
+        sealed = sealing.seal_event(subject_key, replace(e, data={**e.data, "dedup": key}))
+        body = (
+            sealed.type,
+            sealed.subject,
+            sealed.authority,
+            sealed.occurred.isoformat() if iso else sealed.occurred,
+            sealed.recorded,
+            sealed.scheme,
+            sealed.version,
+            sealed.rule,
+            sealed.points,
+            (sealed.ends.isoformat() if iso else sealed.ends) if sealed.ends else None,
+            sealed.cap,
+            sealed.evidence_kind,
+            sealed.evidence_ref,
+            sealed.evidence_sha256,
+            sealed.reverses,
+            sealed.reason,
+            json.dumps(dict(sealed.data), sort_keys=True) if sealed.data else "{}",
+            key,
+        )
+        fresh.append((body, canonical(sealed)))
     return Prepared(fresh, n - len(fresh))
 
 
@@ -304,8 +277,10 @@ class Imports(Base):
         """
         purpose = self.settings.purpose.strip() or "bulk import"
         today, recorded = self._today(), self._now()
-        with self.store.read() as conn:
+        with self.store.transaction() as conn:
             self._ready(conn)
+            # The workers read the store's idempotency secret: create it here if new.
+            self.store.secret(conn, "dedup", recorded)
         n_workers = max(1, workers or os.cpu_count() or 1)
         rows = created = existing = n_chunks = 0
         seen: set[str] = set()  # keys written by this run (workers may not see them yet)
