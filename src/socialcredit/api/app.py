@@ -49,9 +49,14 @@ Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
 
 def problem(
-    status: int, title: str, detail: str, code: str, field: str | None = None
+    status: int,
+    title: str,
+    detail: str,
+    code: str,
+    field: str | None = None,
+    findings: list[Any] | None = None,
 ) -> JSONResponse:
-    body = {
+    body: dict[str, Any] = {
         "type": "about:blank",
         "title": title,
         "status": status,
@@ -59,6 +64,8 @@ def problem(
         "code": code,
         "field": field,
     }
+    if findings:  # a refused document: every reason, each with its field path
+        body["findings"] = findings
     return JSONResponse(body, status_code=status, media_type=PROBLEM)
 
 
@@ -116,8 +123,14 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
 
     @app.exception_handler(SocialCreditError)
     async def _domain(_: Request, exc: SocialCreditError) -> JSONResponse:
+        findings = [f for f in getattr(exc, "findings", []) if isinstance(f, dict)]
         return problem(
-            exc.http_status, exc.code.replace("-", " "), exc.message, exc.code, exc.field
+            exc.http_status,
+            exc.code.replace("-", " "),
+            exc.message,
+            exc.code,
+            exc.field,
+            findings,
         )
 
     @app.exception_handler(RequestValidationError)

@@ -296,6 +296,16 @@ class DocumentPublished(BaseModel):
     created: bool
 
 
+class DocumentVersions(BaseModel):
+    id: str
+    kind: str
+    versions: list[dict[str, Any]]
+
+
+class DocumentIndex(BaseModel):
+    documents: list[dict[str, str]]
+
+
 class RulebookSummary(BaseModel):
     scheme: str
     versions: list[dict[str, Any]]

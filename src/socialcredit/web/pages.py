@@ -83,6 +83,20 @@ def rulebook_page(
     )
 
 
+@router.get("/documents/{ident}")
+def document_page(
+    ident: str, request: Request, who: Principal | None = Depends(current_principal)
+) -> HTMLResponse:
+    """Any published document (catalogue, measures, list, memorandum, scheme) with its
+    legal basis and every version's effective and publication dates."""
+    from socialcredit.wire import document_json
+
+    versions = [
+        document_json(d, at) for d, at in app_for(request, None, "public register").documents(ident)
+    ]
+    return page("document.html", who, versions=versions, d=versions[-1])
+
+
 @router.get("/stats")
 def stats_page(
     request: Request, who: Principal | None = Depends(current_principal)
