@@ -121,7 +121,11 @@ def check_documents(
         try:
             parsed.append((name, parse_document(text)))
         except BadInput as exc:
-            out.append(FileFinding(name, Finding(exc.field or "", "structure", exc.message)))
+            path, message = exc.field or "", exc.message
+            first = getattr(exc, "findings", None)
+            if first and isinstance(first[0], dict):  # the parser names the exact field
+                path, message = str(first[0]["path"]), str(first[0]["message"])
+            out.append(FileFinding(name, Finding(path, "structure", message)))
     mine = {(doc_kind(d), doc_id(d)) for _, d in parsed}
     base = [d for d in context_docs if (doc_kind(d), doc_id(d)) not in mine]
     everything: list[Document] = [*base, *(d for _, d in parsed)]

@@ -312,9 +312,9 @@ class Store:
 
     def document_ids(self, conn: Connection) -> list[tuple[str, str]]:
         rows = conn.execute(
-            select(t.rulebooks.c.scheme, t.rulebooks.c.kind).distinct().order_by(
-                t.rulebooks.c.kind, t.rulebooks.c.scheme
-            )
+            select(t.rulebooks.c.scheme, t.rulebooks.c.kind)
+            .distinct()
+            .order_by(t.rulebooks.c.kind, t.rulebooks.c.scheme)
         )
         return [(r.scheme, r.kind) for r in rows]
 

@@ -272,11 +272,8 @@ def gate_memorandum(
         else:
             book = schemes.get(c.scheme or "")
             refs = tuple(r.conduct for r in book.rules) if book is not None else ()
-        if (
-            (c.list is not None
-            and c.list not in lists)
-            or (c.scheme is not None
-            and c.scheme not in schemes)
+        if (c.list is not None and c.list not in lists) or (
+            c.scheme is not None and c.scheme not in schemes
         ):
             continue  # reported as unknown-list / unknown-scheme by check_memorandum
         conduct = [ctx.entries[x] for x in dict.fromkeys(refs) if x in ctx.entries]
