@@ -160,3 +160,23 @@ def test_every_document_kind_can_be_shown(db: str, ident: str, kind: str, needle
     text = run(db, "rulebook", "show", ident)
     assert text.exit_code == 0 and "legal basis" in text.output and "published" in text.output
     assert run(db, "rulebook", "show", "nothing-by-this-name").exit_code == 2
+
+
+def test_init_on_an_existing_store_publishes_on_the_clocks_day(db: str, tmp_path: Path) -> None:
+    """`init --rulebooks DIR` is no back door: the declared date only counts for a new store."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    text = (FOLDER / "rongcheng.toml").read_text()
+    (folder / "r.toml").write_text(
+        text.replace('version = "2014.1"', 'version = "2014.9"').replace(
+            "effective = 2014-01-01", "effective = 2015-01-01"
+        )
+    )
+    res = run(db, "init", "--rulebooks", str(folder))
+    assert res.exit_code == 1 and "effective-before-publication" in res.output
+    assert versions(db, "rongcheng") == ["2014.1"]
+    fresh = f"sqlite:///{tmp_path / 'fresh.db'}"
+    for name in ("catalogue.toml", "measures.toml"):
+        (folder / name).write_text((FOLDER / name).read_text())
+    assert run(fresh, "init", "--rulebooks", str(folder)).exit_code == 0  # as declared
+    assert versions(fresh, "rongcheng") == ["2014.9"]

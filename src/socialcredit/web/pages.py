@@ -42,7 +42,9 @@ def _needs(who: Principal | None, role: str, here: str) -> Response | None:
 
 @router.get("/")
 def home(request: Request, who: Principal | None = Depends(current_principal)) -> HTMLResponse:
-    return page("home.html", who, schemes=app_for(request, None, "public register").schemes())
+    application = app_for(request, None, "public register")
+    documents = [(i, k) for i, k in application.document_ids() if k not in ("points", "scorecard")]
+    return page("home.html", who, schemes=application.schemes(), documents=documents)
 
 
 @router.get("/signin")
