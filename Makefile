@@ -20,7 +20,7 @@ install: $(BIN)/socialcredit
 run: install
 	$(SC) init
 	$(SC) demo --residents 2000 --seed 7 --chart demo-grades.svg
-	$(BIN)/python -m socialcredit.demo_tokens --db sqlite:///$(DB)
+	$(SC) --purpose "demo token issue" token demo
 	$(SC) serve --host 127.0.0.1 --port 8000
 
 demo: install

@@ -1,0 +1,130 @@
+"""The registered services and a verifier's yes/no question."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from socialcredit.cli.common import (
+    JsonOpt,
+    KnownOpt,
+    app,
+    handled,
+    known_arg,
+    open_app,
+    opt_date,
+    out,
+    print_json,
+)
+
+
+@app.command()
+@handled
+def services(as_json: JsonOpt = False) -> None:
+    """Registered services (with sectors) and the verifiers allowed to ask about them."""
+    reg = open_app().registry()
+    svc, ver = reg.services, reg.verifiers
+    if as_json:
+        print_json(
+            {
+                "services": [
+                    {"id": s.id, "sector": s.sector, "title": s.title} for s in svc.values()
+                ],
+                "verifiers": [
+                    {"id": v.id, "title": v.title, "services": list(v.services)}
+                    for v in ver.values()
+                ],
+            }
+        )
+        return
+    t = Table("service", "sector", "title", "verifiers")
+    for s in svc.values():
+        t.add_row(
+            s.id, s.sector, s.title, ", ".join(v.id for v in ver.values() if s.id in v.services)
+        )
+    out.print(t)
+
+
+@app.command()
+@handled
+def check(
+    ident: Annotated[str, typer.Argument(metavar="ID")],
+    service: Annotated[str, typer.Option(help="The verifier's service, e.g. flight.")],
+    verifier: Annotated[str, typer.Option(help="Verifier id, e.g. airline-demo.")],
+    purpose: Annotated[str | None, typer.Option(help="Why the verifier asks (required).")] = None,
+    as_of: Annotated[str | None, typer.Option(help="Date (default today).")] = None,
+    as_known_on: KnownOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """A verifier's yes/no: decision and reason codes only, never score, grade or record.
+
+    With --as-known-on the answer is replayed as the system gave it then, and recorded
+    as a read, not as a new decision.
+    """
+    application = open_app()
+    d = application.check(
+        ident,
+        service,
+        verifier=verifier,
+        purpose=purpose,
+        as_of=opt_date(as_of, "as-of"),
+        known_at=known_arg(application, as_known_on),
+    )
+    reasons = [
+        {
+            "code": r.code,
+            "clause": r.clause,
+            "memorandum": r.memorandum,
+            "basis": r.basis,
+            "until": r.until.isoformat() if r.until else None,
+            "remedy": r.remedy,
+        }
+        for r in d.reasons
+    ]
+    if as_json:
+        print_json(
+            {
+                "subject": d.subject,
+                "service": d.service,
+                "as_of": d.as_of.isoformat(),
+                "decision": d.decision,
+                "reasons": reasons,
+            }
+        )
+        return
+    out.print(f"[bold]{d.decision.upper()}[/] {d.service} for {d.subject} on {d.as_of}")
+    for r in reasons:
+        out.print(
+            f"  {r['code']}: {r['basis']}; until {r['until'] or 'while it holds'}; {r['remedy']}",
+            markup=False,
+        )
+
+
+@app.command()
+@handled
+def notices(
+    verifier: Annotated[str, typer.Option(help="Verifier id, e.g. airline-demo.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Notices to a verifier: past decisions that rested on an item since voided."""
+    found = open_app().notices(verifier)
+    if as_json:
+        print_json({"notices": found})
+        return
+    if not found:
+        out.print(f"no notices for {verifier}")
+        return
+    t = Table("notice", "decision", "item", "service", "recorded", "reason")
+    t.columns[0].no_wrap = True
+    for n in found:
+        t.add_row(
+            str(n["notice"]),
+            str(n["decision"]),
+            str(n["item"]),
+            str(n["service"]),
+            str(n["recorded"]),
+            str(n["reason"]),
+        )
+    out.print(t)

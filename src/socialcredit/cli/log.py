@@ -1,0 +1,158 @@
+"""The hash chain and the Merkle transparency log: verification, heads and proofs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from socialcredit.cli.common import (
+    JsonOpt,
+    app,
+    err,
+    handled,
+    open_app,
+    out,
+    print_json,
+    read_text,
+    write_or_print,
+)
+from socialcredit.core.errors import BadInput
+
+ledger_app = typer.Typer(help="Verify the ledger's hash chain.", no_args_is_help=True)
+log_app = typer.Typer(help="The Merkle transparency log: heads and proofs.", no_args_is_help=True)
+app.add_typer(ledger_app, name="ledger")
+app.add_typer(log_app, name="log")
+
+
+@ledger_app.command("verify")
+@handled
+def ledger_verify(as_json: JsonOpt = False) -> None:
+    """Walk the hash chain; name the first entry that does not verify (exit 1)."""
+    n, problem = open_app().verify()
+    if as_json:
+        print_json(
+            {
+                "ok": problem is None,
+                "entries": n,
+                "first_bad": problem.event_id if problem else None,
+                "message": problem.message if problem else None,
+            }
+        )
+    elif problem is None:
+        out.print(f"ok: {n} entries verify")
+    else:
+        err.print(f"FAILED: {problem.message}", markup=False)
+    if problem is not None:
+        raise typer.Exit(1)
+
+
+def _emit_proof(
+    head: dict[str, Any],
+    proof: dict[str, Any],
+    head_out: Path | None,
+    proof_out: Path | None,
+    as_json: bool,
+) -> None:
+    """Write the head and the proof to files if asked, else print both as one document."""
+    if head_out or proof_out:
+        write_or_print(head, head_out)
+        write_or_print(proof, proof_out)
+    if as_json or not (head_out or proof_out):
+        print_json({"head": head, "proof": proof})
+
+
+@log_app.command("head")
+@handled
+def log_head(as_json: JsonOpt = False) -> None:
+    """Sign and print the current tree head (with the log's public key)."""
+    from socialcredit.transparency.heads import head_to_json
+
+    head, public = open_app().log_head()
+    body = head_to_json(head) | {"public_key": public.hex()}
+    if as_json:
+        print_json(body)
+    else:
+        out.print(f"size {head.size} root {head.root.hex()} at {head.timestamp}")
+        out.print(f"signature {head.signature.hex()}")
+        out.print(f"public key {public.hex()}")
+
+
+@log_app.command("prove-inclusion")
+@handled
+def log_prove_inclusion(
+    event_id: Annotated[int, typer.Argument(metavar="EVENT_ID")],
+    head_out: Annotated[
+        Path | None, typer.Option("--head-out", help="Write the head here.")
+    ] = None,
+    proof_out: Annotated[
+        Path | None, typer.Option("--proof-out", help="Write the proof here.")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """A signed head and the proof that an entry is in the log."""
+    head, proof = open_app().log_prove_inclusion(event_id)
+    _emit_proof(head, proof, head_out, proof_out, as_json)
+
+
+@log_app.command("prove-consistency")
+@handled
+def log_prove_consistency(
+    old_size: Annotated[int, typer.Argument(metavar="OLD_SIZE")],
+    new_size: Annotated[int, typer.Argument(metavar="NEW_SIZE")],
+    head_out: Annotated[
+        Path | None, typer.Option("--head-out", help="Write the head here.")
+    ] = None,
+    proof_out: Annotated[
+        Path | None, typer.Option("--proof-out", help="Write the proof here.")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """A signed head of NEW_SIZE and the proof that it extends the first OLD_SIZE entries."""
+    head, proof = open_app().log_prove_consistency(old_size, new_size)
+    _emit_proof(head, proof, head_out, proof_out, as_json)
+
+
+@log_app.command("verify")
+@handled
+def log_verify(
+    head: Annotated[Path, typer.Option(help="Signed tree head JSON (or {head, proof}).")],
+    public_key: Annotated[str, typer.Option(help="The log's Ed25519 public key, hex.")],
+    proof: Annotated[Path | None, typer.Option(help="Proof JSON, if not inside --head.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Check a proof against a head with nothing but them and the public key (no store)."""
+    from socialcredit.transparency.heads import parse_documents, verify_proof_document
+
+    def load(path: Path) -> Any:
+        try:
+            return json.loads(read_text(path))
+        except json.JSONDecodeError as exc:
+            raise BadInput(f"{path}: not JSON: {exc}", field="file") from None
+
+    doc = load(head)
+    if proof is None:
+        if not isinstance(doc, dict) or "proof" not in doc or "head" not in doc:
+            raise BadInput("--head must hold {head, proof} when --proof is not given")
+        head_doc, proof_doc = doc["head"], doc["proof"]
+    else:
+        head_doc, proof_doc = doc, load(proof)
+    try:
+        key = bytes.fromhex(public_key)
+    except ValueError:
+        raise BadInput("--public-key: not valid hex", field="public-key") from None
+    try:
+        parse_documents(head_doc, proof_doc)
+    except ValueError as exc:
+        raise BadInput(f"malformed proof document: {exc}", field="proof") from None
+    ok, reason = verify_proof_document(key, head_doc, proof_doc)
+    if as_json:
+        print_json({"ok": ok, "reason": reason})
+    elif ok:
+        out.print(f"ok: {reason}")
+    else:
+        err.print(f"FAILED: {reason}", markup=False)
+    if not ok:
+        raise typer.Exit(1)
