@@ -51,9 +51,16 @@ def directory_rulebooks(path: Path) -> list[tuple[str, str]]:
     return [(p.name, p.read_text(encoding="utf-8")) for p in sorted(path.glob("*.toml"))]
 
 
-def normalise_subject(ident: str, kind: str | None = None) -> tuple[str, str]:
+def normalise_subject(
+    ident: str, kind: str | None = None, today: date | None = None
+) -> tuple[str, str]:
+    """The canonical ID and kind, or InvalidId naming the position and the reason.
+
+    ``today`` is the clock's date where a subject is registered (no birth date may be
+    after it); look-ups may leave it out, since nobody born later can have been registered.
+    """
     try:
-        return ids.normalize_subject_id(ident, kind)
+        return ids.normalize_subject_id(ident, kind, today)
     except ids.IdError as exc:
         raise InvalidId(str(exc), field="subject") from None
 

@@ -172,7 +172,7 @@ class Records(Base):
     def add_subject(self, ident: str, kind: str, name: str) -> tuple[str, bool]:
         if kind not in SUBJECT_KINDS:
             raise BadInput(f"kind must be person or organisation, got {kind!r}", field="kind")
-        subject, _ = normalise_subject(ident, kind)
+        subject, _ = normalise_subject(ident, kind, self._today())
         clean = check_text(name, "name", required=True)
         assert clean is not None
         with self.store.transaction() as conn:
@@ -201,8 +201,9 @@ class Records(Base):
     def add_subjects(self, rows: Sequence[tuple[str, str, str]]) -> int:
         """Register many subjects at once (demo and bulk loads); existing ones are skipped."""
         clean: dict[str, dict[str, str]] = {}
+        today = self._today()
         for ident, kind, name in rows:
-            subject, _ = normalise_subject(ident, kind)
+            subject, _ = normalise_subject(ident, kind, today)
             n = check_text(name, "name", required=True)
             assert n is not None
             clean[subject] = {"id": subject, "kind": kind, "name": n, "registered": self._now()}

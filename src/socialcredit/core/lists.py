@@ -18,7 +18,7 @@ from typing import Any
 from socialcredit.core.errors import BadInput, Conflict, NotAllowed
 from socialcredit.core.ledger import Event, check_text
 from socialcredit.core.periods import Duration, add_duration
-from socialcredit.core.rulebook import Authority, parse_authorities, read_toml
+from socialcredit.core.rulebook import Authority, TableReader, parse_authorities, read_toml
 
 PROPOSED = "list.proposed"
 NOTIFIED = "list.notified"
@@ -67,12 +67,21 @@ class ListDef:
     conduct: tuple[str, ...] = ()
     examples: tuple[ListExample, ...] = ()
     published: date | None = None
+    severity: str = "general"  # minor / general / serious: sets the credit-repair periods
+    repair_business_days: int = 5  # the deciding authority's deadline for a repair
     sha256: str = ""
     source: str = field(default="", repr=False, compare=False)
 
     @property
     def authority_ids(self) -> tuple[str, ...]:
         return tuple(a.id for a in self.authorities)
+
+
+def _severity(r: TableReader) -> str:
+    value = str(r.str_("severity", "general"))
+    if value not in ("minor", "general", "serious"):
+        raise r.fail("severity", "must be minor, general or serious")
+    return value
 
 
 def parse_list(text: str) -> ListDef:
@@ -120,6 +129,8 @@ def parse_list(text: str) -> ListDef:
             for t in r.tables("examples")
         ),
         published=r.opt_date("published"),
+        severity=_severity(r),
+        repair_business_days=r.int_("repair_business_days", 5),
         sha256=hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(),
         source=text,
     )
