@@ -121,7 +121,7 @@ def bodies(ids: dict[str, int]) -> dict[tuple[str, str], Any]:
             "occurred": today,
         },
         ("POST", "/v1/subjects/{subject_id}/repairs"): {
-            "item": ids["old"],
+            "item": ids.get("old", ids["event"]),
             "statement": "paid",
             "evidence": "r/2",
             "occurred": today,
@@ -142,7 +142,7 @@ def fill(path: str, subject: str, ids: dict[str, int]) -> str:
         .replace("{event_id}", str(ids["event"]))
         .replace("{entry}", str(ids["entry"]))
         .replace("{dispute}", str(ids["dispute"]))
-        .replace("{repair}", str(ids["repair"]))
+        .replace("{repair}", str(ids.get("repair", 1)))
         .replace("{list_id}", "honour-roll")
     )
 

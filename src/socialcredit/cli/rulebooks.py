@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from socialcredit.application.results import DocumentPublished
 from socialcredit.cli.common import (
     JsonOpt,
     app,
@@ -241,7 +242,8 @@ def rulebook_publish(
         _findings_out(results, as_json, "")
         return
     if as_json:
-        print_json({"id": doc_id(book), "version": book.version, "created": created})
+        done = DocumentPublished(id=doc_id(book), version=book.version, created=created)
+        print_json(done.model_dump())
     else:
         out.print(
             f"{'published' if created else 'already published'} {doc_id(book)} {book.version}"
