@@ -54,6 +54,7 @@ def problem(
     detail: str,
     code: str,
     field: str | None = None,
+    extra: dict[str, Any] | None = None,
     findings: list[Any] | None = None,
 ) -> JSONResponse:
     body: dict[str, Any] = {
@@ -63,7 +64,7 @@ def problem(
         "detail": detail,
         "code": code,
         "field": field,
-    }
+    } | (extra or {})
     if findings:  # a refused document: every reason, each with its field path
         body["findings"] = findings
     return JSONResponse(body, status_code=status, media_type=PROBLEM)
@@ -123,6 +124,11 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
 
     @app.exception_handler(SocialCreditError)
     async def _domain(_: Request, exc: SocialCreditError) -> JSONResponse:
+        # Members an error adds beyond code/message/field (e.g. the retention rule and
+        # the date it allows erasure) are extension members of the problem (RFC 9457).
+        extra = {
+            k: v for k, v in exc.to_dict().items() if k not in ("code", "message", "field")
+        }
         findings = [f for f in getattr(exc, "findings", []) if isinstance(f, dict)]
         return problem(
             exc.http_status,
@@ -130,6 +136,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
             exc.message,
             exc.code,
             exc.field,
+            extra,
             findings,
         )
 
