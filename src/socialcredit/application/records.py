@@ -116,7 +116,9 @@ class Records(Base):
         """Refuse, with every reason at once, anything the policy does not allow."""
         if not files:
             return
-        findings = check_documents(files, stored, today=self._today(), declared_dates=fresh)
+        findings = check_documents(
+            files, stored, today=self._today(), declared_dates=fresh, offline=False
+        )
         error = refusal(findings)
         if error is not None:
             raise error

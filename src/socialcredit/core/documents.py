@@ -105,6 +105,7 @@ def check_documents(
     *,
     today: date,
     declared_dates: bool = True,
+    offline: bool = True,
     config: LintConfig | None = None,
 ) -> list[FileFinding]:
     """Every finding for each file, in one pass: structure, the catalogue gate, bounds,
@@ -113,7 +114,8 @@ def check_documents(
     ``context_docs`` is what is already published; a file replaces a context document
     of the same kind and id. A file is taken as published on the date it declares
     (``published``) or ``today``; with ``declared_dates=False`` (publishing into a
-    store) always on ``today``, the publishing clock's day.
+    store) always on ``today``, the publishing clock's day. ``offline`` (a file
+    checked on its own) also refuses a declared date after ``today``.
     """
     parsed: list[tuple[str, Document]] = []
     out: list[FileFinding] = []
@@ -178,7 +180,9 @@ def check_documents(
                     f"{doc_kind(doc)} {doc_id(doc)!r} carries no [[examples]]",
                 )
             )
-        published_on = doc.published if declared_dates and doc.published else today
+        # A store seeded on a simulated clock before a document's declared date takes it
+        # as published that day (never later than the clock); offline it is an error.
+        published_on = min(doc.published, today) if declared_dates and doc.published else today
         earlier = [
             d for d in context_docs if doc_kind(d) == doc_kind(doc) and doc_id(d) == doc_id(doc)
         ]
@@ -189,7 +193,7 @@ def check_documents(
             doc,
             earlier,
         )
-        if declared_dates and doc.published and doc.published > today:
+        if offline and declared_dates and doc.published and doc.published > today:
             found.append(
                 Finding(
                     "published",
