@@ -96,6 +96,7 @@ def rulebook_json(b: Rulebook) -> dict[str, Any]:
         "title": b.title,
         "version": b.version,
         "effective": b.effective.isoformat(),
+        "published": _d(b.published),
         "publisher": b.publisher,
         "legal_basis": b.legal_basis,
         "kind": b.kind,
@@ -110,6 +111,7 @@ def rulebook_json(b: Rulebook) -> dict[str, Any]:
         "rules": [
             {
                 "code": r.code,
+                "conduct": r.conduct,
                 "title": r.title,
                 "points": r.points,
                 "category": r.category,
@@ -203,6 +205,97 @@ def dispute_json(d: DisputeState, as_of: date) -> dict[str, Any]:
         "lapsed": _d(d.lapsed),
         "events": list(d.events),
     }
+
+
+def _authorities(doc: Any) -> list[dict[str, str]]:
+    return [
+        {"id": a.id, "name": a.name, "kind": a.kind, "jurisdiction": a.jurisdiction}
+        for a in getattr(doc, "authorities", ())
+    ]
+
+
+def document_json(doc: Any, registered: str | None = None) -> dict[str, Any]:
+    """Any published document, readably: the common head (kind, id, version, legal
+    basis, effective and publication dates, when this store registered it) and the
+    body of its kind. Rulebooks keep their ``rulebook_json`` body."""
+    from socialcredit.core.documents import doc_id, doc_kind
+    from socialcredit.core.lists import ListDef
+    from socialcredit.core.policy.catalogue import Catalogue, MeasuresList
+    from socialcredit.core.sanctions import Memorandum
+
+    head: dict[str, Any] = {
+        "id": doc_id(doc),
+        "kind": doc_kind(doc),
+        "title": doc.title,
+        "version": doc.version,
+        "effective": doc.effective.isoformat(),
+        "published": _d(doc.published),
+        "registered": registered,
+        "publisher": doc.publisher,
+        "legal_basis": doc.legal_basis,
+        "sha256": doc.sha256,
+    }
+    if isinstance(doc, Rulebook):
+        return {**rulebook_json(doc), **head}
+    if isinstance(doc, Catalogue):
+        head["entries"] = [
+            {
+                "id": e.id,
+                "conduct": e.conduct,
+                "legal_basis": e.legal_basis,
+                "recorded_by": list(e.recorded_by),
+                "whose": e.whose,
+                "severity": e.severity,
+                "direction": e.direction,
+                "most_points": e.most_points,
+                "longest": e.longest.iso(),
+                "measures": list(e.measures),
+            }
+            for e in doc.entries
+        ]
+    elif isinstance(doc, MeasuresList):
+        head["measures"] = [
+            {
+                "id": m.id,
+                "title": m.title,
+                "effect": m.effect,
+                "legal_basis": m.legal_basis,
+                "sectors": list(m.sectors),
+                "follows": list(m.follows),
+            }
+            for m in doc.measures
+        ]
+    elif isinstance(doc, ListDef):
+        head.update(
+            list_kind=doc.kind,
+            subjects=doc.subjects,
+            conduct=list(doc.conduct),
+            sectors=list(doc.sectors),
+            fields=list(doc.fields),
+            evidence=list(doc.evidence),
+            max_duration=doc.max_duration.iso(),
+            notice=doc.notice.iso(),
+            remedy=doc.remedy,
+            remedy_evidence=list(doc.remedy_evidence),
+            authorities=_authorities(doc),
+        )
+    elif isinstance(doc, Memorandum):
+        head["services"] = [
+            {"id": x.id, "sector": x.sector, "title": x.title} for x in doc.services
+        ]
+        head["clauses"] = [
+            {
+                "id": c.id,
+                "effect": c.effect,
+                "measure": c.measure,
+                "on": f"list {c.list}" if c.list else f"scheme {c.scheme}",
+                "services": list(c.services),
+                "legal_basis": c.legal_basis,
+                "lasts": c.lasts.iso() if c.lasts else None,
+            }
+            for c in doc.clauses
+        ]
+    return head
 
 
 def decision_json(d: Decision) -> dict[str, Any]:

@@ -28,6 +28,8 @@ class Rule:
 M: dict[tuple[str, str], Rule] = {
     ("GET", "/v1/rulebooks"): Rule(ALL),
     ("GET", "/v1/rulebooks/{scheme}"): Rule(ALL),
+    ("GET", "/v1/documents"): Rule(ALL),
+    ("GET", "/v1/documents/{ident}"): Rule(ALL),
     ("GET", "/v1/services"): Rule(ALL),
     ("GET", "/v1/lists/{list_id}/board"): Rule(ALL),
     ("GET", "/v1/figures"): Rule(ALL),
@@ -138,6 +140,7 @@ def fill(path: str, subject: str, ids: dict[str, int]) -> str:
     return (
         path.replace("{subject_id}", subject)
         .replace("{scheme}", "rongcheng")
+        .replace("{ident}", "catalogue")
         .replace("{event_id}", str(ids["event"]))
         .replace("{entry}", str(ids["entry"]))
         .replace("{dispute}", str(ids["dispute"]))

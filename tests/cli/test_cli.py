@@ -167,7 +167,7 @@ def test_rulebook_check_examples_pass_and_bad_files_fail(tmp_path: Path) -> None
     broken = tmp_path / "broken.toml"
     broken.write_text("scheme = [unclosed")
     res = runner.invoke(app, ["rulebook", "check", str(broken)])
-    assert res.exit_code == 1 and "malformed TOML" in res.output
+    assert res.exit_code == 2 and "malformed TOML" in res.output  # bad input
 
 
 def test_rulebook_show_and_unknown_scheme(db: str) -> None:

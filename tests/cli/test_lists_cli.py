@@ -138,10 +138,12 @@ def test_list_and_check_story(tmp_path: Path) -> None:
     assert {"flight", "high-speed-rail"} <= {s["id"] for s in json.loads(res.stdout)["services"]}
 
 
-def test_memo_check_strict_context(tmp_path: Path) -> None:
+def test_memo_check_relatedness_is_the_gate(tmp_path: Path) -> None:
+    """A sanction carried into a sector its measure does not name is an error, always:
+    there is no option to make it a warning (``--strict-context`` is gone)."""
     folder = Path(__file__).parents[2] / "src" / "socialcredit" / "rulebooks"
     memos = sorted(str(p) for p in folder.glob("memo-*.toml"))
-    assert runner.invoke(app, ["memo", "check", *memos, "--strict-context"]).exit_code == 0
+    assert runner.invoke(app, ["memo", "check", *memos]).exit_code == 0
     text = (folder / "memo-joint-sanctions.toml").read_text()
     bad = tmp_path / "memo-bad.toml"
     bad.write_text(
@@ -151,9 +153,12 @@ def test_memo_check_strict_context(tmp_path: Path) -> None:
         )
     )
     res = runner.invoke(app, ["memo", "check", str(bad), "--json"])
-    assert res.exit_code == 0
+    assert res.exit_code == 1
     found = json.loads(res.stdout)["findings"]
-    assert [f["code"] for f in found] == ["unrelated-sector"]
-    assert found[0]["severity"] == "warning"
+    assert [(f["path"], f["code"], f["severity"]) for f in found] == [
+        ("clauses[2].services", "unrelated-sector", "error"),
+        # and its own example (trains barred) no longer holds: also reported, at once
+        ("examples[4]", "example-failed", "error"),
+    ]
     res = runner.invoke(app, ["memo", "check", str(bad), "--strict-context"])
-    assert res.exit_code == 1 and "unrelated-sector" in res.output
+    assert res.exit_code == 2 and "--strict-context" in res.output  # the option is gone

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from socialcredit.core.errors import RulebookInvalid
-from socialcredit.core.lint import Finding, LintConfig, lint, render
+from socialcredit.core.policy import Finding, LintConfig, lint, render
 from socialcredit.core.rulebook import document_kind, parse_rulebook
 
 GRADES = """
@@ -399,7 +399,8 @@ def test_others_conduct_wording_is_refused(title: str) -> None:
 
 def test_others_conduct_by_declaration() -> None:
     text = POINTS + rule(title="Unpaid debt", conduct_of="family")
-    assert found(text) == [("rules[2].conduct_of", "others-conduct")]
+    with pytest.raises(RulebookInvalid, match=r"conduct_of: must be the subject's own"):
+        found(text)  # refused by construction: it does not even parse
     assert found(POINTS + rule(title="Unpaid debt", conduct_of="subject")) == []
 
 

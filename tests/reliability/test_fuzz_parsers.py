@@ -22,8 +22,8 @@ import pytest
 from socialcredit.core.documents import parse_document
 from socialcredit.core.errors import SocialCreditError
 from socialcredit.core.ids import IdError, IdGenerator, normalize_subject_id
-from socialcredit.core.lint import lint
 from socialcredit.core.periods import parse_date, parse_duration
+from socialcredit.core.policy import lint
 from socialcredit.core.rulebook import Rulebook
 from tests.api.conftest import ME, Live
 

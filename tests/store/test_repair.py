@@ -51,11 +51,12 @@ def apply(application, item, day, subject=P, **kw):
 def test_paid_judgment_points_end_early_once_repair_is_granted(world) -> None:
     application, clock, judgment = world
     assert application.score(P, "rongcheng").score == 950
-    with pytest.raises(Conflict, match="from 2024-04-08"):
-        apply(application, judgment, clock.advance(days=30).date())  # general: 3 months first
-    day = clock.advance(days=70).date()  # 2024-04-17
+    # The catalogue makes an unfulfilled judgment serious: a year must run first.
+    with pytest.raises(Conflict, match="from 2025-01-08"):
+        apply(application, judgment, clock.advance(days=100).date())
+    day = clock.advance(days=267).date()  # 2025-01-09, a Thursday
     applied = apply(application, judgment, day)
-    assert applied.severity == "general" and applied.decide_by == date(2024, 4, 24)
+    assert applied.severity == "serious" and applied.decide_by == date(2025, 1, 16)
     granted_on = clock.advance(days=1).date()
     application.repair_decide(
         applied.repair,
@@ -83,7 +84,7 @@ def test_paid_judgment_points_end_early_once_repair_is_granted(world) -> None:
 
 def test_an_undecided_repair_is_granted_at_its_deadline(world) -> None:
     application, clock, judgment = world
-    applied = apply(application, judgment, clock.advance(days=100).date())
+    applied = apply(application, judgment, clock.advance(days=370).date())
     clock.advance(days=7).date()  # five business days have passed; nobody decided
     state, today = application.repair_show(applied.repair)
     assert state.status(today) == "granted-by-deadline"
@@ -100,7 +101,7 @@ def test_an_undecided_repair_is_granted_at_its_deadline(world) -> None:
 
 def test_a_refusal_says_why_and_when_to_apply_again(world) -> None:
     application, clock, judgment = world
-    applied = apply(application, judgment, clock.advance(days=100).date())
+    applied = apply(application, judgment, clock.advance(days=370).date())
     day = clock.advance(days=1).date()
     application.repair_decide(
         applied.repair,
@@ -121,7 +122,7 @@ def test_a_refusal_says_why_and_when_to_apply_again(world) -> None:
 
 def test_bad_applications_change_nothing(world) -> None:
     application, clock, judgment = world
-    day = clock.advance(days=100).date()
+    day = clock.advance(days=370).date()
     with application.store.transaction() as conn:
         before = application.store.count(conn, "events")
     with pytest.raises(NotFound):
@@ -219,7 +220,7 @@ def test_repair_through_the_cli(world, db_url) -> None:
             "2024-01-09",
         ],
     )
-    assert too_early.exit_code == 2 and "from 2024-04-08" in too_early.stderr
+    assert too_early.exit_code == 2 and "from 2025-01-08" in too_early.stderr
     with application.store.transaction() as conn:
         assert not [e for e in application.store.events_for(conn, P) if e.type.startswith("rep")]
     res = runner.invoke(cli, ["--db", db_url, "repair", "show", "999999", "--json"])
@@ -244,7 +245,7 @@ def test_what_changes_when(world) -> None:
         ("2027-01-08", 1000),  # the judgment after three
     ]
     (judged,) = [w for w in ahead["if_ended_today"] if w["item"] == judgment]
-    assert judged["score"] == 995 and judged["repair_from"] == "2024-04-08"
+    assert judged["score"] == 995 and judged["repair_from"] == "2025-01-08"
     export = application.access(P)
     (mine,) = [r for r in export["reports"] if r["scheme"] == "rongcheng"]
     assert mine["changes"] == ahead["changes"]

@@ -54,9 +54,10 @@ def problem(
     detail: str,
     code: str,
     field: str | None = None,
-    extra: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
+    findings: list[Any] | None = None,
 ) -> JSONResponse:
-    body = {
+    body: dict[str, Any] = {
         "type": "about:blank",
         "title": title,
         "status": status,
@@ -64,6 +65,8 @@ def problem(
         "code": code,
         "field": field,
     } | (extra or {})
+    if findings:  # a refused document: every reason, each with its field path
+        body["findings"] = findings
     return JSONResponse(body, status_code=status, media_type=PROBLEM)
 
 
@@ -126,8 +129,15 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
         extra = {
             k: v for k, v in exc.to_dict().items() if k not in ("code", "message", "field")
         }
+        findings = [f for f in getattr(exc, "findings", []) if isinstance(f, dict)]
         return problem(
-            exc.http_status, exc.code.replace("-", " "), exc.message, exc.code, exc.field, extra
+            exc.http_status,
+            exc.code.replace("-", " "),
+            exc.message,
+            exc.code,
+            exc.field,
+            extra,
+            findings,
         )
 
     @app.exception_handler(RequestValidationError)

@@ -318,6 +318,16 @@ class SubjectRecord(BaseModel):
     access_records: list[AccessRecordDetailed]
 
 
+class DocumentVersions(BaseModel):
+    id: str
+    kind: str
+    versions: list[dict[str, Any]]
+
+
+class DocumentIndex(BaseModel):
+    documents: list[dict[str, str]]
+
+
 class RulebookSummary(BaseModel):
     scheme: str
     versions: list[dict[str, Any]]

@@ -1,9 +1,8 @@
 """Credit repair use cases: apply, decide, show (``core/repair.py`` holds the rules).
 
 Severity comes from the item's list definition (``severity``, default ``general``)
-for list entries; for score events from the rule's catalogue entry where the rulebook
-names one (``severity`` on the rule), else ``general`` until the conduct catalogue is
-published. A granted repair, or one left undecided past its deadline, ends the item
+for list entries and, for score events, from the published conduct catalogue's entry
+for the rule's conduct (``general`` only for a rule that names no entry). A granted repair, or one left undecided past its deadline, ends the item
 early from that day in the one derivation (``core/standing.py``).
 """
 
@@ -22,6 +21,7 @@ from socialcredit.core import repair as repair_core
 from socialcredit.core.changes import changes, list_changes, what_ifs
 from socialcredit.core.errors import BadInput, Conflict, NotFound
 from socialcredit.core.ledger import SCORE, Event
+from socialcredit.core.policy.catalogue import Catalogue
 from socialcredit.core.repair import RepairState
 from socialcredit.core.rulebook import in_force
 from socialcredit.core.scoring import ScoreReport
@@ -34,6 +34,16 @@ class RepairApplied:
     item: int
     severity: str
     decide_by: date
+
+
+def conduct_severity(app: Base, conn: Connection, conduct: str) -> str:
+    """The severity the latest published catalogue gives a conduct (NDRC Order No. 58)."""
+    catalogues = [d for d in app.store.documents(conn, "catalogue") if isinstance(d, Catalogue)]
+    for catalogue in sorted(catalogues, key=lambda c: c.effective, reverse=True):
+        entry = catalogue.entry(conduct) if conduct else None
+        if entry is not None:
+            return str(entry.severity)
+    return repair_core.GENERAL
 
 
 def item_terms(
@@ -51,7 +61,7 @@ def item_terms(
         assert target.scheme is not None
         book = in_force(app._versions(conn, target.scheme), target.occurred)
         rule = book.rule(target.rule or "") if book else None
-        severity = str(getattr(rule, "severity", None) or repair_core.GENERAL)
+        severity = conduct_severity(app, conn, rule.conduct if rule else "")
         deciders = (target.authority, *(rule.authorities if rule else ()))
         return (
             "event",

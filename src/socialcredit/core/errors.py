@@ -82,6 +82,21 @@ class RulebookInvalid(BadInput):
         self.findings = findings or []
 
 
+class PolicyRefused(SocialCreditError):
+    """A document is well formed but its content is not allowed (a rule citing no catalogue
+    entry, a sanction in an unrelated sector, a backdated version, a failing example).
+    Carries every finding; nothing was published. Exit 1 like a failed check, 422 over HTTP.
+    """
+
+    code = "policy-refused"
+    http_status = 422
+    exit_code = 1
+
+    def __init__(self, message: str, findings: list[dict[str, str]] | None = None) -> None:
+        super().__init__(message)
+        self.findings = findings or []
+
+
 class IntegrityError(SocialCreditError):
     """The stored ledger does not verify: someone changed history."""
 

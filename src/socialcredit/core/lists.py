@@ -33,6 +33,17 @@ DEFAULT_RETENTION = Duration(months=36)  # shown for 3 years after an entry ends
 
 
 @dataclass(frozen=True)
+class ListExample:
+    """A list ``[[examples]]`` case: an entry notified (and perhaps remedied), its status."""
+
+    name: str
+    as_of: date
+    notified: date
+    remedied: date | None
+    expect: str
+
+
+@dataclass(frozen=True)
 class ListDef:
     id: str
     kind: str  # "black" | "red"
@@ -52,6 +63,10 @@ class ListDef:
     authorities: tuple[Authority, ...]
     public_board: bool = False
     retention: Duration = DEFAULT_RETENTION
+    # The catalogue entries whose conduct puts a subject on the list (core/policy/).
+    conduct: tuple[str, ...] = ()
+    examples: tuple[ListExample, ...] = ()
+    published: date | None = None
     severity: str = "general"  # minor / general / serious: sets the credit-repair periods
     repair_business_days: int = 5  # the deciding authority's deadline for a repair
     sha256: str = ""
@@ -102,6 +117,18 @@ def parse_list(text: str) -> ListDef:
         authorities=parse_authorities(r),
         public_board=bool(r.bool_("public_board")),
         retention=r.duration("retention") or DEFAULT_RETENTION,
+        conduct=r.strs("conduct"),
+        examples=tuple(
+            ListExample(
+                name=t.str_("name"),
+                as_of=t.date_("as_of"),
+                notified=t.date_("notified"),
+                remedied=t.opt_date("remedied"),
+                expect=t.str_("expect_status"),
+            )
+            for t in r.tables("examples")
+        ),
+        published=r.opt_date("published"),
         severity=_severity(r),
         repair_business_days=r.int_("repair_business_days", 5),
         sha256=hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(),

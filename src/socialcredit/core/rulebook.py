@@ -3,7 +3,7 @@
 A rulebook is parsed from TOML into frozen dataclasses so that everything downstream
 (scoring, the policy validator, the SQL generator for batch engines) reads one typed
 model. Structural problems (a missing field, a wrong type) stop parsing with the exact
-field path; policy problems are the validator's job (``core/lint.py``) so that a
+field path; policy problems are the validator's job (``core/policy/``) so that a
 malformed-but-parseable rulebook can still be reported on in full.
 """
 
@@ -55,8 +55,10 @@ class Rule:
     authorities: tuple[str, ...]
     cap_grade: str | None = None
     description: str = ""
-    conduct_of: str = "subject"
     excusing: tuple[str, ...] = ()
+    # The catalogue entry this rule counts (``core/policy/catalogue.py``): the entry says
+    # which statute allows recording the conduct, who may record it and the bounds.
+    conduct: str = ""
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,9 @@ class Rulebook:
     factors: tuple[Factor, ...] = ()
     retention: Duration | None = None
     examples: tuple[Example, ...] = ()
+    # The date the publisher published this version (its gazette), if the file says so;
+    # a version never takes effect before it (``core/policy/dates.py``).
+    published: date | None = None
     sha256: str = ""
     source: str = field(default="", repr=False, compare=False)
 
@@ -228,6 +233,9 @@ class TableReader:
         except BadInput as exc:
             raise self.fail(key, exc.message.split(": ", 1)[-1]) from None
 
+    def opt_date(self, key: str) -> date | None:
+        return self.date_(key) if key in self.data else None
+
     def duration(self, key: str) -> Duration | None:
         if key not in self.data:
             return None
@@ -326,6 +334,7 @@ def parse_rulebook(text: str) -> Rulebook:
         factors=factors,
         retention=r.duration("retention"),
         examples=examples,
+        published=r.opt_date("published"),
         sha256=hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(),
         source=text,
     )
@@ -355,9 +364,25 @@ def _parse_rule(t: TableReader) -> Rule:
         authorities=t.strs("authorities"),
         cap_grade=t.opt_str("cap_grade"),
         description=t.str_("description", ""),
-        conduct_of=t.str_("conduct_of", "subject"),
         excusing=t.strs("excusing"),
+        conduct=_own_conduct(t),
     )
+
+
+def _own_conduct(t: TableReader) -> str:
+    """The catalogue entry a rule counts; ``conduct_of`` survives only as ``subject``.
+
+    Whose conduct a rule scores is not a choice: only the subject's own (an organisation's
+    own acts). Anything else is refused here, by construction, before any policy check.
+    """
+    whose = t.str_("conduct_of", "subject")
+    if whose not in ("subject", "self"):
+        raise t.fail(
+            "conduct_of",
+            f"must be the subject's own conduct ('subject'), got {whose!r}: "
+            "nobody is scored for a relative's, neighbour's or colleague's conduct",
+        )
+    return t.str_("conduct", "")
 
 
 def _parse_factor(t: TableReader) -> Factor:

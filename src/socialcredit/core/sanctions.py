@@ -44,7 +44,9 @@ class Clause:
     effect: str
     services: tuple[str, ...]
     legal_basis: str
-    basis_sectors: tuple[str, ...] = ()
+    # The measure from the measures list this clause applies (core/policy/gate.py): it
+    # decides the sectors a sanction or benefit may reach.
+    measure: str = ""
     lasts: Duration | None = None
     list: str | None = None
     scheme: str | None = None
@@ -79,6 +81,7 @@ class Memorandum:
     verifiers: tuple[Verifier, ...]
     clauses: tuple[Clause, ...]
     examples: tuple[MemoExample, ...] = ()
+    published: date | None = None
     sha256: str = ""
     source: str = field(default="", repr=False, compare=False)
 
@@ -92,7 +95,7 @@ def _clause(t: TableReader) -> Clause:
         effect=effect,
         services=t.strs("services"),
         legal_basis=t.str_("legal_basis", ""),
-        basis_sectors=t.strs("basis_sectors"),
+        measure=t.str_("measure", ""),
         lasts=t.duration("lasts"),
         list=t.opt_str("list"),
         scheme=t.opt_str("scheme"),
@@ -151,6 +154,7 @@ def parse_memorandum(text: str) -> Memorandum:
         ),
         clauses=tuple(_clause(c) for c in r.tables("clauses")),
         examples=tuple(_example(e) for e in r.tables("examples")),
+        published=r.opt_date("published"),
         sha256=hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(),
         source=text,
     )
@@ -298,14 +302,10 @@ def check_memorandum(
     lists: Mapping[str, ListDef],
     schemes: Sequence[str] | None = None,
     services: Mapping[str, Service] | None = None,
-    *,
-    strict_context: bool = False,
 ) -> list[MemoFinding]:
-    """Policy checks, including relatedness (EU AI Act Art. 5(1)(c)).
-
-    A sanction carried into a sector unrelated to the list's own basis is a warning
-    unless the clause's legal basis names that sector; ``strict_context`` makes it an
-    error. Benefits are not sanctions and are not subject to the relatedness rule.
+    """References and basic policy: a legal basis, known lists, schemes and services, and
+    no sanction for a score. Whether a sanction reaches a related sector is the gate's
+    (``core/policy/gate.py``): the clause's measure names the sectors it may apply to.
     """
     out: list[MemoFinding] = []
     known = {s.id: s for s in memo.services}
@@ -364,22 +364,6 @@ def check_memorandum(
                 out.append(
                     MemoFinding(
                         f"{p}.services", "unknown-service", f"unknown service {s!r}", "error"
-                    )
-                )
-                continue
-            if c.effect != DENY or c.list is None or c.list not in lists:
-                continue
-            d = lists[c.list]
-            sector = known[s].sector
-            if d.kind == "black" and sector not in d.sectors and sector not in c.basis_sectors:
-                out.append(
-                    MemoFinding(
-                        f"{p}.services",
-                        "unrelated-sector",
-                        f"clause {c.id!r} carries list {d.id!r} (sectors: "
-                        f"{', '.join(d.sectors) or 'none'}) into sector {sector!r} of service "
-                        f"{s!r} without a legal basis naming that sector",
-                        "error" if strict_context else "warning",
                     )
                 )
     return out

@@ -435,6 +435,41 @@ class Store:
                 self._docs[r.sha256] = parse_document(r.source)
         return [self._docs[h] for h in shas]
 
+    def _doc(self, sha: str, source: str) -> Document:
+        doc = self._docs.get(sha)
+        if doc is None:
+            doc = parse_document(source)
+            self._docs[sha] = doc
+        return doc
+
+    def every_document(self, conn: Connection) -> list[Document]:
+        """Every published version of every kind: the context a new publication is
+        checked against (catalogue, measures, lists, schemes, memoranda)."""
+        rows = conn.execute(
+            select(t.rulebooks.c.sha256, t.rulebooks.c.source).order_by(
+                t.rulebooks.c.scheme, t.rulebooks.c.effective
+            )
+        )
+        return [self._doc(r.sha256, r.source) for r in rows]
+
+    def document_versions(self, conn: Connection, ident: str) -> list[tuple[Document, str]]:
+        """Every version of one document of any kind, oldest first, with the moment it
+        was registered in this store."""
+        rows = conn.execute(
+            select(t.rulebooks.c.sha256, t.rulebooks.c.source, t.rulebooks.c.published)
+            .where(t.rulebooks.c.scheme == ident)
+            .order_by(t.rulebooks.c.effective, t.rulebooks.c.published)
+        )
+        return [(self._doc(r.sha256, r.source), str(r.published)) for r in rows]
+
+    def document_ids(self, conn: Connection) -> list[tuple[str, str]]:
+        rows = conn.execute(
+            select(t.rulebooks.c.scheme, t.rulebooks.c.kind)
+            .distinct()
+            .order_by(t.rulebooks.c.kind, t.rulebooks.c.scheme)
+        )
+        return [(r.scheme, r.kind) for r in rows]
+
     def publications(self, conn: Connection) -> dict[tuple[str, str], str]:
         """When each (document id, version) was published: for replays as known then."""
         rows = conn.execute(

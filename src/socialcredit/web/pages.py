@@ -42,7 +42,9 @@ def _needs(who: Principal | None, role: str, here: str) -> Response | None:
 
 @router.get("/")
 def home(request: Request, who: Principal | None = Depends(current_principal)) -> HTMLResponse:
-    return page("home.html", who, schemes=app_for(request, None, "public register").schemes())
+    application = app_for(request, None, "public register")
+    documents = [(i, k) for i, k in application.document_ids() if k not in ("points", "scorecard")]
+    return page("home.html", who, schemes=application.schemes(), documents=documents)
 
 
 @router.get("/signin")
@@ -81,6 +83,20 @@ def rulebook_page(
         versions=[rulebook_json(v) for v in versions],
         b=rulebook_json(versions[-1]),
     )
+
+
+@router.get("/documents/{ident}")
+def document_page(
+    ident: str, request: Request, who: Principal | None = Depends(current_principal)
+) -> HTMLResponse:
+    """Any published document (catalogue, measures, list, memorandum, scheme) with its
+    legal basis and every version's effective and publication dates."""
+    from socialcredit.wire import document_json
+
+    versions = [
+        document_json(d, at) for d, at in app_for(request, None, "public register").documents(ident)
+    ]
+    return page("document.html", who, versions=versions, d=versions[-1])
 
 
 @router.get("/stats")

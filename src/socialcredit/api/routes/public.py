@@ -31,6 +31,27 @@ def show_rulebook(scheme: str, request: Request) -> dict[str, Any]:
 
 
 @router.get(
+    "/documents", summary="Every published document: id and kind", response_model=s.DocumentIndex
+)
+def list_documents(request: Request) -> dict[str, Any]:
+    ids = app_for(request, None, "public register").document_ids()
+    return {"documents": [{"id": i, "kind": k} for i, k in ids]}
+
+
+@router.get(
+    "/documents/{ident}",
+    summary="A document of any kind (catalogue, measures, list, memorandum, scheme), every version",
+    response_model=s.DocumentVersions,
+)
+def show_document(ident: str, request: Request) -> dict[str, Any]:
+    from socialcredit.wire import document_json
+
+    versions = app_for(request, None, "public register").documents(ident)
+    docs = [document_json(d, at) for d, at in versions]
+    return {"id": ident, "kind": docs[-1]["kind"], "versions": docs}
+
+
+@router.get(
     "/services", summary="Services, their sectors and verifiers", response_model=s.ServiceList
 )
 def services(request: Request) -> dict[str, Any]:
