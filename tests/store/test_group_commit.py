@@ -178,7 +178,7 @@ def test_cache_sees_a_publication(make_app) -> None:
     before = a.score(P, "rongcheng")
     text = b.rulebook("rongcheng")[-1].source
     newer = re.sub(r'^version = ".*"$', 'version = "2024.9"', text, count=1, flags=re.M)
-    newer = re.sub(r"^effective = .*$", "effective = 2024-01-01", newer, count=1, flags=re.M)
+    newer = re.sub(r"^effective = .*$", "effective = 2024-06-01", newer, count=1, flags=re.M)
     b.publish(newer)
     after = a.score(P, "rongcheng")
     fresh = make_app().score(P, "rongcheng")
