@@ -1,9 +1,10 @@
 """Credit repair use cases: apply, decide, show (``core/repair.py`` holds the rules).
 
-Severity comes from the item's list definition (``severity``, default ``general``)
-for list entries and, for score events, from the published conduct catalogue's entry
-for the rule's conduct (``general`` only for a rule that names no entry). A granted repair, or one left undecided past its deadline, ends the item
-early from that day in the one derivation (``core/standing.py``).
+Severity comes from the item's list definition (``severity``, default ``general``) for
+list entries and, for score events, from the published conduct catalogue's entry for
+the rule's conduct (``general`` only for a rule that names no entry). A granted repair,
+or one left undecided past its deadline, ends the item early from that day in the one
+derivation (``core/standing.py``).
 """
 
 from __future__ import annotations
