@@ -58,7 +58,9 @@ def test_untampered_reads_answer(app, person) -> None:
         # the idempotency key is derived, not asserted: changing it alone is refused too
         "UPDATE events SET dedup = 'x' WHERE id = {id}",
         "UPDATE events SET data = 'not json' WHERE id = {id}",
-        "UPDATE events SET prev_hash = 'f' || substr(prev_hash, 2) WHERE id = {id}",
+        # flip the first hex digit (a fixed 'f' was a no-op when the hash began with 'f')
+        "UPDATE events SET prev_hash = CASE WHEN substr(prev_hash, 1, 1) = 'f' THEN 'e' "
+        "ELSE 'f' END || substr(prev_hash, 2) WHERE id = {id}",
     ],
 )
 def test_score_refuses_a_tampered_row_and_names_it(
