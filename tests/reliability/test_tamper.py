@@ -47,6 +47,7 @@ def build(path: Path) -> Application:
     app.add_subject(P, "person", "Wang Wei")
     app.add_subject(Q, "person", "Li Na")
     rng = random.Random(3)
+    first: tuple[int, str] | None = None
     for i in range(40):
         rule, who = rng.choice(
             [
@@ -54,7 +55,7 @@ def build(path: Path) -> Application:
                 ("city-award", "rongcheng-credit-office"),
             ]
         )
-        app.record(
+        done = app.record(
             rng.choice([P, Q]),
             "rongcheng",
             rule,
@@ -62,6 +63,7 @@ def build(path: Path) -> Application:
             evidence_ref=f"d/{i}",
             occurred=date(2024, 1, 1 + i % 28),
         )
+        first = first or (done.event, who)
     entry = app.list_propose(
         P,
         "court-defaulters",
@@ -86,13 +88,8 @@ def build(path: Path) -> Application:
     app.dispute_decide(
         d, reviewer="rongcheng-review-board", outcome="annulled", reason="ok", occurred=NOW.date()
     )
-    app.correct(
-        1,
-        reason="wrong",
-        authority=app.history(P)[0].authority
-        if app.history(P)[0].id == 1
-        else app.history(Q)[0].authority,
-    )
+    assert first is not None
+    app.correct(first[0], reason="wrong", authority=first[1])
     return app
 
 

@@ -20,13 +20,14 @@ from socialcredit.application.base import (
     packaged_rulebooks,
 )
 from socialcredit.application.due_process import DueProcess
+from socialcredit.application.integrity import Integrity
 from socialcredit.application.listing import Listing
 from socialcredit.application.log import TransparencyLog
 from socialcredit.application.records import Records
 from socialcredit.application.service import Service
 
 
-class Application(Records, Listing, DueProcess, TransparencyLog, Service):
+class Application(Records, Listing, DueProcess, TransparencyLog, Service, Integrity):
     """The system's use cases for one store and one acting principal."""
 
 

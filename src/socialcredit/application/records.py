@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from socialcredit import sealing
+from socialcredit.application import chaining, log
 from socialcredit.application.base import (
     SUBJECT_KINDS,
     Base,
@@ -24,13 +25,11 @@ from socialcredit.core.errors import BadInput, Conflict, NotFound
 from socialcredit.core.ledger import (
     REVERSAL,
     SCORE,
-    ChainProblem,
     Event,
     Submission,
     check_text,
     prepare_reversal,
     prepare_score_event,
-    verify_chain,
 )
 from socialcredit.core.rulebook import Rulebook
 from socialcredit.core.scoring import ScoreReport, score
@@ -51,9 +50,12 @@ class Records(Base):
         n_auth = 0
         with self.store.transaction() as conn:
             self.store.create(conn)
+            log.ensure_key(self, conn)
+            chaining.backfill(self, conn)
             for book in books:
                 label = f"{doc_kind(book)} {doc_id(book)} {book.version}"
                 if self.store.insert_rulebook(conn, book, self._now()):
+                    chaining.publication(self, conn, book)
                     published.append(label)
                 else:
                     already.append(label)
@@ -62,6 +64,7 @@ class Records(Base):
                         conn, a.id, a.name, a.kind, a.jurisdiction, self._now()
                     ):
                         n_auth += 1
+            log.sign_if_extends(self, conn)
         return InitResult(published, already, n_auth)
 
     def publish(self, text: str) -> tuple[Document, bool]:
@@ -69,6 +72,8 @@ class Records(Base):
         with self.store.transaction() as conn:
             self._ready(conn)
             created = self.store.insert_rulebook(conn, book, self._now())
+            if created:
+                chaining.publication(self, conn, book)
             for a in getattr(book, "authorities", ()):
                 self.store.insert_authority(conn, a.id, a.name, a.kind, a.jurisdiction, self._now())
         return book, created
@@ -100,18 +105,18 @@ class Records(Base):
                     raise Conflict(f"subject {subject} is already registered as a {row.kind}")
                 return subject, False
             key = sealing.new_key()
-            self.store.insert_keys(conn, [{"subject": subject, "key": key, "created": self._now()}])
-            self.store.insert_subjects(
-                conn,
-                [
-                    {
-                        "id": subject,
-                        "kind": kind,
-                        "name": sealing.seal(key, subject, clean),
-                        "registered": self._now(),
-                    }
-                ],
-            )
+            keys = [{"subject": subject, "key": key, "created": self._now()}]
+            self.store.insert_keys(conn, keys)
+            rows = [
+                {
+                    "id": subject,
+                    "kind": kind,
+                    "name": sealing.seal(key, subject, clean),
+                    "registered": self._now(),
+                }
+            ]
+            self.store.insert_subjects(conn, rows)
+            chaining.registrations(self, conn, rows, keys)
             self._access(conn, "subject.register", subject)
         return subject, True
 
@@ -135,6 +140,7 @@ class Records(Base):
                 r["name"] = sealing.seal(k["key"], r["id"], r["name"])
             self.store.insert_keys(conn, keys)
             self.store.insert_subjects(conn, fresh)
+            chaining.registrations(self, conn, fresh, keys)
             if fresh:
                 self._access(conn, "subject.register-bulk", None, {"count": len(fresh)})
         return len(fresh)
@@ -384,10 +390,3 @@ class Records(Base):
                 {"scheme": scheme, "events": len(events), "subjects": len(people)},
             )
         return events, people
-
-    def verify(self) -> tuple[int, ChainProblem | None]:
-        with self.store.transaction() as conn:
-            self._ready(conn)
-            n = self.store.count(conn, "events")
-            problem = verify_chain(self.store.chain(conn))
-        return n, problem

@@ -6,6 +6,7 @@ import hashlib
 import secrets
 from typing import Any
 
+from socialcredit.application import chaining
 from socialcredit.application.base import (
     ROLES,
     Base,
@@ -39,15 +40,14 @@ class Service(Base):
             elif not check_text(principal, "principal"):
                 raise BadInput("a principal is required", field="principal")
             token = secrets.token_urlsafe(32)
-            self.store.insert_token(
-                conn,
-                {
-                    "token_hash": hashlib.sha256(token.encode()).hexdigest(),
-                    "principal": principal,
-                    "role": role,
-                    "created": self._now(),
-                },
-            )
+            row = {
+                "token_hash": hashlib.sha256(token.encode()).hexdigest(),
+                "principal": principal,
+                "role": role,
+                "created": self._now(),
+            }
+            self.store.insert_token(conn, row)
+            chaining.token_issued(self, conn, row)
         return token
 
     def authenticate(self, token: str) -> tuple[str, str] | None:

@@ -88,3 +88,4 @@ class IntegrityError(SocialCreditError):
     code = "integrity"
     http_status = 500
     exit_code = 1
+
