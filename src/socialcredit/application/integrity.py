@@ -68,6 +68,7 @@ class Integrity(Base):
         found = (
             self._check_heads(conn, against)
             or self._check_documents(conn, entries)
+            or self._check_authorities(conn, entries)
             or self._check_subjects(conn, entries)
             or self._check_tokens(conn, entries)
             or self._check_access(conn, entries)
@@ -186,6 +187,37 @@ class Integrity(Base):
                     " ".join(key),
                     f"rulebooks row {' '.join(key)} was deleted (published by entry {e.id})",
                 )
+        return None
+
+    def _check_authorities(self, conn: Connection, entries: Sequence[Event]) -> Finding | None:
+        """Authorities come only from published documents (checked above): each row must
+        be one a document declares, as it declares it (the first publication wins)."""
+        from socialcredit.core.documents import parse_document
+
+        declared: dict[str, tuple[str, str, str]] = {}
+        for e in _by_type(entries, trust.PUBLISHED):  # in publication order
+            for a in getattr(parse_document(str(e.data.get("source"))), "authorities", ()):
+                declared.setdefault(a.id, (a.name, a.kind, a.jurisdiction))
+        stored = {r["id"]: r for r in self.store.table_rows(conn, "authorities")}
+        for ident, r in stored.items():
+            want = declared.get(ident)
+            if want is None:
+                return Finding(
+                    "authorities",
+                    ident,
+                    f"authorities row {ident} is declared by no "
+                    "published document: inserted behind the application's back",
+                )
+            if (r["name"], r["kind"], r["jurisdiction"]) != want:
+                return Finding(
+                    "authorities",
+                    ident,
+                    f"authorities row {ident} differs from its "
+                    "published declaration (name, kind or jurisdiction altered)",
+                )
+        for ident in declared:
+            if ident not in stored:
+                return Finding("authorities", ident, f"authorities row {ident} was deleted")
         return None
 
     # -- subjects and their keys ----------------------------------------------------
