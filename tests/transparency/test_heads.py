@@ -136,9 +136,7 @@ def test_check_extension_accepts_every_honest_growth(n: int, m: int, data: st.Da
     assert check_extension(PUBLIC, old, new, con)[0] in (CONSISTENT, SAME)
     if n > m > 0:
         i = data.draw(st.integers(0, m - 1))
-        changed = MerkleLog(
-            [leaf_hash(b"x" if j == i else j.to_bytes(2, "big")) for j in range(n)]
-        )
+        changed = MerkleLog([leaf_hash(b"x" if j == i else j.to_bytes(2, "big")) for j in range(n)])
         liar = sign_head(PRIVATE, n, changed.root(), "t")
         lie = consistency_json(m, n, changed.root(m), changed.consistency_proof(m, n))
         assert check_extension(PUBLIC, old, liar, lie)[0] == FORK

@@ -85,43 +85,61 @@ def _stored(row: dict[str, Any]) -> heads.TreeHead:
     return heads.head_from_json(row)
 
 
-def sign_if_extends(app: Base, conn: Connection) -> tuple[heads.TreeHead, bytes]:
-    """Seal pending access records, then sign the tree iff it extends the last head."""
+def sign_if_extends(
+    app: Base, conn: Connection, *, strict: bool = True
+) -> tuple[heads.TreeHead, bytes] | None:
+    """Seal pending access records, then sign the tree iff it extends the last head.
+
+    ``strict=False`` (``init``) skips signing instead of raising when the store does not
+    extend its last head, so an operator can still open it; ``ledger verify`` reports why.
+    """
     signer = signer_of(app)
     public = signer.public_key()
     app.store.lock_appends(conn)
-    chaining.seal_access(app, conn)
     tree, _ = _tree(app, conn)
     last_row = app.store.latest_signed_head(conn)
-    if last_row is not None:
-        last = _stored(last_row)
-        if last_row["public_key"] != public.hex() or not heads.verify_head(public, last):
-            raise IntegrityError(
-                f"refusing to sign: the last signed head (size {last.size}) does not verify with "
-                f"this log key {public.hex()[:16]}...: the key was replaced, or the head forged"
-            )
-        if tree.size < last.size:
-            raise IntegrityError(
-                f"refusing to sign: the log has {tree.size} entries, fewer than the {last.size} "
-                "of the last signed head (entries were deleted; run `socialcredit ledger verify`)"
-            )
-        if tree.size == last.size:
-            if tree.root() == last.root:
-                return last, public
-            raise IntegrityError(
-                f"refusing to sign: the log's root at size {tree.size} differs from the signed "
-                "head of that size (history was rewritten; run `socialcredit ledger verify`)"
-            )
-        proof = tree.consistency_proof(last.size)
-        if not merkle.verify_consistency(last.size, tree.size, last.root, tree.root(), proof):
-            raise IntegrityError(
-                f"refusing to sign: the log of {tree.size} entries does not extend the signed "
-                f"head of size {last.size} (history was rewritten; run `socialcredit ledger "
-                "verify`)"
-            )
+    try:
+        last = _refuse_unless_extends(tree, last_row, public)
+    except IntegrityError:
+        if strict:
+            raise
+        return None
+    sealed = chaining.seal_access(app, conn)
+    if sealed is not None:
+        tip_id, tip_hash = app.store.tip(conn)
+        tree.append(leaf_for(tip_id, tip_hash))
+    if last is not None and tree.size == last.size:
+        return last, public
     head = heads.sign_head_with(signer, tree.size, tree.root(), app._now())
     app.store.insert_signed_head(conn, heads.head_to_json(head) | {"public_key": public.hex()})
     return head, public
+
+
+def _refuse_unless_extends(
+    tree: merkle.MerkleLog, last_row: dict[str, Any] | None, public: bytes
+) -> heads.TreeHead | None:
+    """The last signed head, after checking the tree extends it (RFC 9162 consistency)."""
+    if last_row is None:
+        return None
+    last = _stored(last_row)
+    if last_row["public_key"] != public.hex() or not heads.verify_head(public, last):
+        raise IntegrityError(
+            f"refusing to sign: the last signed head (size {last.size}) does not verify with "
+            f"this log key {public.hex()[:16]}...: the key was replaced, or the head forged"
+        )
+    if tree.size < last.size:
+        raise IntegrityError(
+            f"refusing to sign: the log has {tree.size} entries, fewer than the {last.size} "
+            "of the last signed head (entries were deleted; run `socialcredit ledger verify`)"
+        )
+    proof = tree.consistency_proof(last.size)
+    if not merkle.verify_consistency(last.size, tree.size, last.root, tree.root(), proof):
+        raise IntegrityError(
+            f"refusing to sign: the log of {tree.size} entries does not extend the signed "
+            f"head of size {last.size} (history was rewritten; run `socialcredit ledger "
+            "verify`)"
+        )
+    return last
 
 
 class TransparencyLog(Base):
@@ -132,7 +150,9 @@ class TransparencyLog(Base):
         """Sign the current tree head if it extends the last one, and keep it (a write)."""
         with self.store.transaction() as conn:
             self._ready(conn)
-            return sign_if_extends(self, conn)
+            signed = sign_if_extends(self, conn)
+        assert signed is not None  # strict: refusals raise
+        return signed
 
     def latest_head(self) -> tuple[heads.TreeHead, bytes]:
         """The newest head signed so far, with its public key; never signs (a read)."""
