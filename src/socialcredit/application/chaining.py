@@ -9,6 +9,7 @@ The entry shapes are in ``core/trust.py``; the checks that recompute them are in
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -178,3 +179,27 @@ def backfill(app: Base, conn: Connection) -> int:
             )
     app.store.append(conn, entries)
     return len(entries)
+
+
+def access_each(
+    app: Base, conn: Connection, action: str, per_subject: Mapping[str, Mapping[str, Any]]
+) -> None:
+    """One access record per subject whose data a many-subject view showed (the review
+    queue, the registrar desk), so each subject sees the read in their own record; the
+    caller still writes its one aggregate record with the count."""
+    stated = app.settings.purpose.strip() or "own record"
+    app.store.record_access(
+        conn,
+        [
+            {
+                "at": app._now(),
+                "actor": app.settings.actor,
+                "role": app.settings.role,
+                "action": action,
+                "subject": sid,
+                "purpose": stated,
+                "detail": json.dumps(dict(detail), sort_keys=True, default=str),
+            }
+            for sid, detail in sorted(per_subject.items())
+        ],
+    )

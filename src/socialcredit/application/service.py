@@ -72,6 +72,12 @@ class Service(Base):
             self._ready(conn)
             events = self.store.events_by_authority(conn, authority, limit)
             self._access(conn, "desk.read", None, {"authority": authority, "count": len(events)})
+            shown: dict[str, list[int]] = {}
+            for e in events:
+                shown.setdefault(e.subject, []).append(e.id)
+            chaining.access_each(
+                self, conn, "desk.read", {s: {"events": ids} for s, ids in shown.items()}
+            )
         return events
 
     def access_records(self, subject: str) -> list[dict[str, Any]]:

@@ -606,6 +606,7 @@ class Store:
         q = (
             select(t.events)
             .where(t.events.c.authority == authority)
+            .where(t.events.c.type.not_in(trust.CHAIN_ONLY))
             .order_by(t.events.c.id.desc())
             .limit(limit)
         )
