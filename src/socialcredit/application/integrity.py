@@ -51,6 +51,13 @@ class Integrity(Base):
             self._ready(conn)
             n = self.store.count(conn, "events")
             problem = verify_chain(self.store.chain(conn))
+            if problem is None and not self.store.engine.dialect.has_table(conn, "signed_heads"):
+                return n, Finding(
+                    "meta",
+                    "schema",
+                    "the store predates the trust model (issue "
+                    "11): run `socialcredit init` to upgrade it",
+                )
             if problem is not None:
                 return n, Finding(
                     "events", str(problem.event_id), problem.message, problem.event_id

@@ -167,7 +167,12 @@ def migrate(conn: Connection) -> None:
     (copied row for row, same ids and hashes, inside the caller's transaction).
     """
     if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql("ALTER TABLE events ALTER COLUMN subject DROP NOT NULL")
+        nullable = conn.exec_driver_sql(
+            "SELECT is_nullable FROM information_schema.columns WHERE table_schema = "
+            "current_schema() AND table_name = 'events' AND column_name = 'subject'"
+        ).scalar()
+        if nullable == "NO":
+            conn.exec_driver_sql("ALTER TABLE events ALTER COLUMN subject DROP NOT NULL")
         return
     info = conn.exec_driver_sql("PRAGMA table_info(events)").all()
     if not any(r[1] == "subject" and r[3] for r in info):
