@@ -253,3 +253,20 @@ def test_a_head_under_another_key_is_refused(log: Log, tmp_path: Path) -> None:
     res = witness("add", str(f), "--state", str(state), "--json")
     assert res.exit_code == 1 and json.loads(res.stdout)["verdict"] == "bad-signature"
     assert state.read_bytes() == held
+
+
+def test_the_server_signs_on_its_schedule(log: Log) -> None:
+    """`serve --sign-every`: the head follows the log without any GET signing."""
+    from socialcredit.cli.serve import start_signer
+
+    before = log.head()["size"]
+    log.record(2)
+    stop = start_signer(log.app, 0.05)
+    try:
+        deadline = time.monotonic() + 10
+        while log.head()["size"] == before:
+            assert time.monotonic() < deadline, "the scheduled signer never signed"
+            time.sleep(0.05)
+    finally:
+        stop.set()
+    assert log.head()["size"] > before
