@@ -106,6 +106,7 @@ def seal_access(app: Base, conn: Connection) -> Event | None:
     them into one chained ``access.batch`` entry (id range, count, digest). It runs
     before every signed head, so a head covers every access record older than it.
     """
+    app.store.lock_access(conn)
     last = app.store.last_of_type(conn, trust.ACCESS_BATCH)
     after = int(last.data["last"]) if last else 0
     rows = app.store.access_rows(conn, after)

@@ -29,6 +29,10 @@ from socialcredit.store import schema as t
 
 SCORING_KINDS = ("points", "scorecard")
 _PG_LOCK = 0x5C_0C_2E_D1  # advisory-lock key for ledger appends
+# Access records: every transaction writing one holds this key shared; sealing a batch
+# holds it exclusively, so no access row can commit later with an id inside a sealed
+# range (PostgreSQL sequences hand out ids before commit). SQLite serialises anyway.
+_PG_ACCESS_LOCK = 0x5C_0C_2E_D2
 
 
 def _engine(url: str) -> Engine:
@@ -629,7 +633,19 @@ class Store:
     # -- access records ---------------------------------------------------------------
     def record_access(self, conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
         if rows:
+            if self.dialect == "postgresql":
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock_shared({_PG_ACCESS_LOCK})")
             conn.execute(_INS_ACCESS, list(rows))
+
+    def lock_access(self, conn: Connection) -> None:
+        """Wait for every transaction writing access records to end (sealing a batch)."""
+        if self.dialect == "postgresql":
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_ACCESS_LOCK})")
+
+    def snapshot(self, conn: Connection) -> None:
+        """Make the rest of this transaction read one snapshot (``ledger verify``)."""
+        if self.dialect == "postgresql":
+            conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
 
     def access_for(self, conn: Connection, subject: str) -> list[dict[str, Any]]:
         rows = conn.execute(
