@@ -400,3 +400,35 @@ def test_no_false_alarms_after_a_full_life(db_url: str) -> None:
         assert json.dumps(heads)  # plain data
     finally:
         app.store.close()
+
+
+def test_a_running_process_refuses_a_source_swapped_under_it(db_url: str) -> None:
+    """The server's parse cache is keyed by what it verified, not by the hash alone."""
+    build(db_url)
+    app = open_app(db_url)
+    try:
+        app.score(P, "rongcheng")  # loads and caches the rulebook
+        _source_swap(db_url, only_source=False)
+        with pytest.raises(IntegrityError, match="publication entry"):
+            app.score(P, "rongcheng")
+        # lists and memoranda go through the same check
+        (row,) = raw_sql(
+            db_url,
+            "SELECT scheme, version, source FROM rulebooks "
+            "WHERE kind = 'list' ORDER BY scheme LIMIT 1",
+        )
+        other = row.source + "\n# edited\n"
+        raw_sql(
+            db_url,
+            "UPDATE rulebooks SET source = :s, sha256 = :h WHERE scheme = :sc AND version = :v",
+            params={
+                "s": other,
+                "h": hashlib.sha256(other.encode()).hexdigest(),
+                "sc": row.scheme,
+                "v": row.version,
+            },
+        )
+        with pytest.raises(IntegrityError):
+            app.registry()
+    finally:
+        app.store.close()

@@ -124,6 +124,8 @@ class Integrity(Base):
             if found is not None:
                 return found
         for label, doc in against:
+            if isinstance(doc, dict) and isinstance(doc.get("head"), dict):
+                doc = doc["head"]  # a {head, proof} document as the log prints them
             try:
                 head = heads.head_from_json(doc)
             except ValueError as exc:

@@ -128,7 +128,7 @@ _Q_EVENTS_SCHEME = (
     .order_by(t.events.c.id)
 )
 _Q_DOC_SHAS = (
-    select(t.rulebooks.c.sha256)
+    select(t.rulebooks.c.sha256, t.rulebooks.c.scheme, t.rulebooks.c.version)
     .where(t.rulebooks.c.kind == bindparam("kind"))
     .order_by(t.rulebooks.c.scheme, t.rulebooks.c.effective)
 )
@@ -149,6 +149,8 @@ class Store:
             threading.Lock() if self.engine.dialect.name == "sqlite" else nullcontext()
         )
         self._docs: dict[str, Document] = {}
+        # (kind, id, version, sha256) of rows checked against their publication entries
+        self._verified: set[tuple[str, str, str, str]] = set()
         # Shared by every Application on this store (one per HTTP request).
         self.registry_cache: tuple[tuple[str, ...], Any] | None = None
         self.token_cache: dict[str, tuple[str, str]] = {}
@@ -305,6 +307,8 @@ class Store:
                     f"rulebooks row {label}: its source does not match the SHA-256 of its "
                     f"publication entry {entry.id}; refusing to load it"
                 )
+        for r in rows:
+            self._verified.add((r.kind, r.scheme, r.version, r.sha256))
 
     def _parse(self, sha: str, source: str) -> Rulebook:
         book = self._books.get(sha)
@@ -326,7 +330,7 @@ class Store:
             .where(t.rulebooks.c.kind.in_(SCORING_KINDS))
             .order_by(t.rulebooks.c.effective)
         ).all()
-        fresh = [r for r in rows if r.sha256 not in self._books]
+        fresh = [r for r in rows if (r.kind, r.scheme, r.version, r.sha256) not in self._verified]
         if fresh:
             self._checked(conn, fresh)
         return [self._parse(r.sha256, r.source) for r in rows]
@@ -337,8 +341,15 @@ class Store:
         Only the hashes are read on each call; a source is fetched and parsed the first
         time its hash is seen, so the hot path of a check costs one small query.
         """
-        shas = [r.sha256 for r in conn.execute(_Q_DOC_SHAS, {"kind": kind})]
-        missing = [h for h in shas if h not in self._docs]
+        listed = conn.execute(_Q_DOC_SHAS, {"kind": kind}).all()
+        shas = [r.sha256 for r in listed]
+        # A row is checked against its publication entry once per (id, version, hash):
+        # a hash moved to another row (a source swapped between versions) is re-checked.
+        missing = [
+            (r.scheme, r.version)
+            for r in listed
+            if (kind, r.scheme, r.version, r.sha256) not in self._verified
+        ]
         if missing:
             rows = conn.execute(
                 select(
@@ -347,11 +358,15 @@ class Store:
                     t.rulebooks.c.kind,
                     t.rulebooks.c.scheme,
                     t.rulebooks.c.version,
-                ).where(t.rulebooks.c.sha256.in_(missing))
+                )
+                .where(t.rulebooks.c.kind == kind)
+                .where(t.rulebooks.c.scheme.in_({m[0] for m in missing}))
             ).all()
+            rows = [r for r in rows if (r.scheme, r.version) in set(missing)]
             self._checked(conn, rows)
             for r in rows:
-                self._docs[r.sha256] = parse_document(r.source)
+                if r.sha256 not in self._docs:
+                    self._docs[r.sha256] = parse_document(r.source)
         return [self._docs[h] for h in shas]
 
     def schemes(self, conn: Connection) -> list[str]:
