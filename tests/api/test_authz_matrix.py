@@ -43,6 +43,7 @@ M: dict[tuple[str, str], Rule] = {
     ("POST", "/v1/list-entries/{entry}/remedy"): Rule(frozenset({"registrar"})),
     ("POST", "/v1/documents"): Rule(frozenset({"admin"})),
     ("POST", "/v1/checks"): Rule(frozenset({"verifier"})),
+    ("GET", "/v1/notices"): Rule(frozenset({"verifier"})),
     ("GET", "/v1/disputes"): Rule(frozenset({"reviewer"})),
     ("POST", "/v1/disputes/{dispute}/decision"): Rule(frozenset({"reviewer"})),
     ("GET", "/v1/subjects/{subject_id}/record"): Rule(frozenset({"subject"}), scoped=True),

@@ -12,7 +12,6 @@ from socialcredit.application.base import (
     BulkResult,
     InitResult,
     Recorded,
-    SubjectView,
     TickResult,
     directory_rulebooks,
     leaf_for,
@@ -23,11 +22,12 @@ from socialcredit.application.due_process import DueProcess
 from socialcredit.application.integrity import Integrity
 from socialcredit.application.listing import Listing
 from socialcredit.application.log import TransparencyLog
+from socialcredit.application.notices import Notices
 from socialcredit.application.records import Records
 from socialcredit.application.service import Service
 
 
-class Application(Records, Listing, DueProcess, TransparencyLog, Service, Integrity):
+class Application(Records, Listing, DueProcess, Notices, TransparencyLog, Service, Integrity):
     """The system's use cases for one store and one acting principal."""
 
 
@@ -38,7 +38,6 @@ __all__ = [
     "BulkResult",
     "InitResult",
     "Recorded",
-    "SubjectView",
     "TickResult",
     "directory_rulebooks",
     "leaf_for",

@@ -140,7 +140,7 @@ def backfill(app: Base, conn: Connection) -> int:
     shows. Returns the number of entries written.
     """
     entries: list[Event] = []
-    chained = app.store.publications(conn)
+    chained = app.store.publication_entries(conn)
     for row in app.store.table_rows(conn, "rulebooks"):
         if (row["kind"], row["scheme"], row["version"]) not in chained:
             entries.append(

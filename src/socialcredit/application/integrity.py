@@ -72,7 +72,7 @@ class Integrity(Base):
             return None
 
     def _tables(self, conn: Connection, against: Sequence[tuple[str, object]]) -> Finding | None:
-        entries = self.store.events_of_types(conn, [*trust.CHAIN_ONLY, trust.ERASED])
+        entries = self.store.events_of_types(conn, [*trust.CHAIN_ONLY, trust.ERASED])  # by id
         found = (
             self._check_heads(conn, against)
             or self._check_documents(conn, entries)
@@ -235,7 +235,6 @@ class Integrity(Base):
         regs: dict[str, Event] = {}
         for e in _by_type(entries, trust.REGISTERED):
             regs.setdefault(e.subject, e)
-        erased = {e.subject for e in _by_type(entries, trust.ERASED)}
         rows = {r["id"]: r for r in self.store.table_rows(conn, "subjects")}
         for sid, row in rows.items():
             reg = regs.get(sid)
@@ -257,23 +256,32 @@ class Integrity(Base):
                 return Finding(
                     "subjects", sid, f"subjects row {sid} was deleted (registered by entry {e.id})"
                 )
+        # The key each subject should hold now: committed at registration, none after an
+        # erasure, a fresh one committed by a `subject.key` entry after that.
+        expected: dict[str, tuple[str | None, Event]] = {}
+        for e in entries:
+            if e.type in (trust.REGISTERED, trust.KEY_ISSUED):
+                expected[e.subject] = (str(e.data.get("key") or "") or None, e)
+            elif e.type == trust.ERASED:
+                expected[e.subject] = (None, e)
         keys = {k["subject"]: k for k in self.store.table_rows(conn, "subject_keys")}
         for sid, k in keys.items():
-            reg = regs.get(sid)
+            want = expected.get(sid, (None, None))[0]
             commit = trust.key_commitment(sid, bytes(k["key"]), str(k["created"]))
-            if reg is None or commit != reg.data.get("key"):
+            if commit != want:
                 return Finding(
                     "subject_keys",
                     sid,
-                    f"subject_keys row {sid}: the key is not "
-                    "the one committed at registration (replaced or inserted)",
+                    f"subject_keys row {sid}: the key is not the one committed on the chain "
+                    "(replaced, or inserted after an erasure without a `subject.key` entry)",
                 )
-        for sid, e in regs.items():
-            if sid not in keys and sid not in erased and e.data.get("key"):
+        for sid, (want, e) in expected.items():
+            if want is not None and sid not in keys:
                 return Finding(
                     "subject_keys",
                     sid,
-                    f"subject_keys row {sid} was deleted without an erasure entry (subject.erased)",
+                    f"subject_keys row {sid} was deleted without an erasure entry "
+                    f"(subject.erased; key committed by entry {e.id})",
                 )
         return None
 

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
+from socialcredit.application import maintenance
 from socialcredit.cli.common import (
     app,
     err,
@@ -30,7 +31,7 @@ def serve(
         ),
     ] = 30,
 ) -> None:
-    """Serve the HTTP API and the web pages for an existing store."""
+    """Serve the HTTP API and the web pages for an existing store; tick daily."""
     import gc
 
     import uvicorn
@@ -48,6 +49,8 @@ def serve(
     if sign_every:
         application.log_head()  # refuse to start on a log that does not extend its heads
         start_signer(application, sign_every)
+    # Maintenance runs itself: today's tick now, then every 24 hours (logged).
+    maintenance.start(application.settings, report=lambda m: err.print(m, markup=False))
     service = create_app(application.settings, application.store)
     # Everything loaded so far lives for the whole process: moving it out of the
     # collector's reach keeps full collections short, which is what the tail latency

@@ -135,12 +135,17 @@ class EntryState:
     annulled: date | None = None
     consent: bool = False
     events: tuple[int, ...] = ()
+    voided: bool = False  # annulled from the start: it never restricted anyone
 
     def status(self, as_of: date) -> str:
-        """proposed / notified / in-effect / removed / expired / annulled / not-yet."""
+        """proposed / notified / in-effect / removed / expired / annulled / not-yet.
+
+        An annulment voids the entry from the start (it was wrong on every day), unlike
+        a remedy or removal, which end it from their date.
+        """
         if as_of < self.proposed:
             return "not-yet"
-        if self.annulled is not None and self.annulled <= as_of:
+        if self.voided or (self.annulled is not None and self.annulled <= as_of):
             return "annulled"
         if self.removed is not None and self.removed <= as_of:
             return "removed"
@@ -177,7 +182,8 @@ def fold(events: Iterable[Event], defs: Mapping[str, ListDef]) -> dict[int, Entr
                 subject=e.subject,
                 authority=e.authority,
                 proposed=e.occurred,
-                fields=dict(e.data.get("fields", {})),
+                # Sealed (or erased) fields arrive as an opaque string: nothing to show.
+                fields=dict(raw) if isinstance(raw := e.data.get("fields", {}), Mapping) else {},
                 evidence=e.evidence_ref,
                 events=(e.id,),
             )
@@ -202,7 +208,7 @@ def fold(events: Iterable[Event], defs: Mapping[str, ListDef]) -> dict[int, Entr
         elif e.type == REMOVED:
             changes["removed"] = e.occurred
         elif e.type == ANNULLED:
-            changes["annulled"] = e.occurred
+            changes.update(annulled=e.occurred, voided=True)
         elif e.type == CONSENT:
             changes["consent"] = bool(e.data.get("consent"))
         states[ident] = EntryState(**{**s.__dict__, **changes})

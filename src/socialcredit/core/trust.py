@@ -27,10 +27,11 @@ REGISTERED = "subject.registered"
 TOKEN_ISSUED = "token.issued"  # noqa: S105 - an entry type, not a secret
 TOKEN_REVOKED = "token.revoked"  # noqa: S105 - an entry type
 ACCESS_BATCH = "access.batch"
+KEY_ISSUED = "subject.key"  # a fresh data key after an erasure (records made later)
 ERASED = "subject.erased"  # written by erasure (due process); the key deletion entry
 
 # Entries that exist for the chain only: never part of a subject's standing.
-CHAIN_ONLY = (PUBLISHED, REGISTERED, TOKEN_ISSUED, TOKEN_REVOKED, ACCESS_BATCH)
+CHAIN_ONLY = (PUBLISHED, REGISTERED, TOKEN_ISSUED, TOKEN_REVOKED, ACCESS_BATCH, KEY_ISSUED)
 
 _CANON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
@@ -92,6 +93,19 @@ def registered(subject: str, row: str, key: str, *, by: str, on: date, at: str) 
         occurred=on,
         recorded=at,
         data={"row": row, "key": key},
+    )
+
+
+def key_issued(subject: str, key: str, *, by: str, on: date, at: str) -> Event:
+    """A subject's fresh data key (after an erasure): a commitment to it, nothing more."""
+    return Event(
+        id=0,
+        type=KEY_ISSUED,
+        subject=subject,
+        authority=by,
+        occurred=on,
+        recorded=at,
+        data={"key": key},
     )
 
 

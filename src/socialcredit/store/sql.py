@@ -264,7 +264,7 @@ class Store:
         )
         return True
 
-    def publications(self, conn: Connection) -> dict[tuple[str, str, str], Event]:
+    def publication_entries(self, conn: Connection) -> dict[tuple[str, str, str], Event]:
         """Each document's publication entry, by (kind, id, version); self-checked.
 
         An entry whose own chain hash does not match is refused here, so an attacker
@@ -291,7 +291,7 @@ class Store:
         Called for sources not yet parsed by this process, so the hot path stays one small
         query; a source edited in place (triggers dropped) is refused on the next load.
         """
-        pubs = self.publications(conn)
+        pubs = self.publication_entries(conn)
         for r in rows:
             label = f"{r.kind} {r.scheme!r} version {r.version}"
             actual = hashlib.sha256(r.source.encode("utf-8")).hexdigest()
@@ -368,6 +368,32 @@ class Store:
                 if r.sha256 not in self._docs:
                     self._docs[r.sha256] = parse_document(r.source)
         return [self._docs[h] for h in shas]
+
+    def publications(self, conn: Connection) -> dict[tuple[str, str], str]:
+        """When each (document id, version) was published: for replays as known then."""
+        rows = conn.execute(
+            select(t.rulebooks.c.scheme, t.rulebooks.c.version, t.rulebooks.c.published)
+        )
+        return {(r.scheme, r.version): r.published for r in rows}
+
+    def events_by_subject(self, conn: Connection) -> Iterator[tuple[str, list[Event]]]:
+        """Every subject's entries, one subject at a time (aggregates and batch export)."""
+        q = (
+            select(t.events)
+            .where(t.events.c.type.not_in(trust.CHAIN_ONLY))  # standing entries only
+            .order_by(t.events.c.subject, t.events.c.id)
+        )
+        current: str | None = None
+        bucket: list[Event] = []
+        for r in conn.execute(q):
+            e = _event_from_row(r)
+            if e.subject != current:
+                if current is not None:
+                    yield current, bucket
+                current, bucket = e.subject, []
+            bucket.append(e)
+        if current is not None:
+            yield current, bucket
 
     def schemes(self, conn: Connection) -> list[str]:
         rows = conn.execute(

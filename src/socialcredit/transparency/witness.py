@@ -133,6 +133,7 @@ def http_fetcher(base: str, timeout: float = 10.0) -> Fetch:
             with urllib.request.urlopen(url, timeout=timeout) as resp:  # noqa: S310 - http(s) only
                 body = resp.read(MAX_BODY + 1)
         except urllib.error.HTTPError as exc:
+            exc.close()  # it holds the connection open
             raise WitnessInputError(f"{url} answered HTTP {exc.code}") from None
         except (urllib.error.URLError, OSError, ValueError) as exc:
             reason = getattr(exc, "reason", exc)
