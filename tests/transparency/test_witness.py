@@ -270,3 +270,16 @@ def test_the_server_signs_on_its_schedule(log: Log) -> None:
     finally:
         stop.set()
     assert log.head()["size"] > before
+
+
+def test_a_service_signing_with_another_key_is_refused(log: Log, tmp_path: Path) -> None:
+    from socialcredit.transparency.heads import generate_key
+
+    state = start(log, tmp_path)
+    doc = json.loads(state.read_text())
+    doc["public_key"] = generate_key()[1].hex()  # the key this witness pinned long ago
+    state.write_text(json.dumps(doc))
+    held = state.read_bytes()
+    res = witness("check", "--from", log.url, "--state", str(state), "--json")
+    assert res.exit_code == 1 and json.loads(res.stdout)["verdict"] == "key-changed"
+    assert state.read_bytes() == held

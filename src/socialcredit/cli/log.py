@@ -61,7 +61,7 @@ def ledger_verify(
             }
         )
     elif problem is None:
-        out.print(f"ok: {n} entries verify")
+        out.print(f"ok: {n} entries verify, and every table and signed head they commit to")
     else:
         err.print(f"FAILED: {problem.message}", markup=False)
     if problem is not None:
