@@ -12,7 +12,7 @@ import os
 import tempfile
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,26 @@ FIXED_NOW = datetime(2024, 6, 1, 12, 0, 0, tzinfo=UTC)
 # The log signing key of a server database defaults to $XDG_CONFIG_HOME/socialcredit/:
 # keep the keys of the tests' throwaway PostgreSQL databases out of the real home.
 os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="socialcredit-test-config-")
+
+class MovingClock:
+    """An injected clock a test moves; the code under test never reads the wall clock.
+
+    ``seen`` keeps every moment it was moved to, for tests that replay the past.
+    """
+
+    def __init__(self, now: datetime = FIXED_NOW) -> None:
+        self.now = now
+        self.seen: list[datetime] = []
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kw: float) -> datetime:
+        self.now += timedelta(**kw)
+        self.seen.append(self.now)
+        return self.now
+
+
 PG_SERVER = os.environ.get("SOCIALCREDIT_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
 
 

@@ -117,6 +117,9 @@ class ScoreReportPublic(BaseModel):
     lines: list[Line]
     excluded: list[dict[str, Any]]
     factors: list[dict[str, Any]]
+    changes: list[dict[str, Any]] = []
+    list_entries_end: list[dict[str, Any]] = []
+    if_ended_today: list[dict[str, Any]] = []
 
 
 class ListEntryCreate(Strict):
@@ -382,3 +385,69 @@ class LedgerVerified(BaseModel):
     entries: int
     first_bad: int | None
     message: str | None
+
+
+class RepairCreate(Strict):
+    item: int = Field(ge=1, le=2**62)
+    statement: str = Text
+    evidence: str = Field(min_length=1, max_length=2000)
+    occurred: date
+
+
+class RepairApplied(BaseModel):
+    repair: int
+    item: int
+    severity: str
+    decide_by: str
+
+
+class RepairDecisionCreate(Strict):
+    outcome: Literal["granted", "refused"]
+    reason: str = Text
+    occurred: date
+
+
+class RepairDecided(BaseModel):
+    repair: int
+    event: int
+    outcome: str
+
+
+class RepairPublic(BaseModel):
+    repair: int
+    subject: str
+    item: int
+    item_kind: str
+    severity: str
+    status: str
+    applied: str
+    decide_by: str
+    decided: str | None
+    outcome: str | None
+    authority: str | None
+    reason: str | None
+    apply_again_from: str | None
+    granted_from: str | None
+
+
+class BoardEntry(BaseModel):
+    entry: int
+    name: str
+    kind: str
+    since: str | None
+    until: str | None
+    citation: str | None
+
+
+class Board(BaseModel):
+    list_id: str = Field(alias="list")
+    entries: list[BoardEntry]
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+
+class FiguresPublic(BaseModel):
+    as_of: str
+    lists: dict[str, dict[str, int]]
+    decisions: dict[str, dict[str, int]]
+    disputes: dict[str, float | int | None]
+    repairs: dict[str, int]

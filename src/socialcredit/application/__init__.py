@@ -19,15 +19,19 @@ from socialcredit.application.base import (
     packaged_rulebooks,
 )
 from socialcredit.application.due_process import DueProcess
+from socialcredit.application.figures import Figures
 from socialcredit.application.integrity import Integrity
 from socialcredit.application.listing import Listing
 from socialcredit.application.log import TransparencyLog
 from socialcredit.application.notices import Notices
 from socialcredit.application.records import Records
+from socialcredit.application.repairs import Repairs
 from socialcredit.application.service import Service
 
 
-class Application(Records, Listing, DueProcess, Notices, TransparencyLog, Service, Integrity):
+class Application(
+    Records, Listing, DueProcess, Repairs, Notices, Figures, TransparencyLog, Service, Integrity
+):
     """The system's use cases for one store and one acting principal."""
 
 

@@ -128,3 +128,45 @@ def notices(
             str(n["reason"]),
         )
     out.print(t)
+
+
+@app.command()
+@handled
+def figures(
+    as_of: Annotated[str | None, typer.Option(help="Date (default today).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Public figures: list entries, decisions by service, disputes and repairs."""
+    body = open_app().figures(opt_date(as_of, "as-of"))
+    if as_json:
+        print_json(body)
+        return
+    t = Table(
+        "list", "added", "in effect", "removed", "expired", "annulled", "remedied", "repaired"
+    )
+    for name, c in body["lists"].items():
+        t.add_row(
+            name,
+            *(
+                str(c[k])
+                for k in (
+                    "added",
+                    "in_effect",
+                    "removed",
+                    "expired",
+                    "annulled",
+                    "remedied",
+                    "repaired",
+                )
+            ),
+        )
+    out.print(t)
+    t = Table("service", "allow", "deny", "benefit")
+    t.columns[0].no_wrap = True
+    for service, c in body["decisions"].items():
+        t.add_row(service, str(c["allow"]), str(c["deny"]), str(c["benefit"]))
+    out.print(t)
+    out.print(
+        "disputes: " + ", ".join(f"{k} {v}" for k, v in body["disputes"].items()), markup=False
+    )
+    out.print("repairs: " + ", ".join(f"{k} {v}" for k, v in body["repairs"].items()), markup=False)

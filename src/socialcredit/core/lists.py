@@ -18,7 +18,7 @@ from typing import Any
 from socialcredit.core.errors import BadInput, Conflict, NotAllowed
 from socialcredit.core.ledger import Event, check_text
 from socialcredit.core.periods import Duration, add_duration
-from socialcredit.core.rulebook import Authority, parse_authorities, read_toml
+from socialcredit.core.rulebook import Authority, TableReader, parse_authorities, read_toml
 
 PROPOSED = "list.proposed"
 NOTIFIED = "list.notified"
@@ -52,12 +52,21 @@ class ListDef:
     authorities: tuple[Authority, ...]
     public_board: bool = False
     retention: Duration = DEFAULT_RETENTION
+    severity: str = "general"  # minor / general / serious: sets the credit-repair periods
+    repair_business_days: int = 5  # the deciding authority's deadline for a repair
     sha256: str = ""
     source: str = field(default="", repr=False, compare=False)
 
     @property
     def authority_ids(self) -> tuple[str, ...]:
         return tuple(a.id for a in self.authorities)
+
+
+def _severity(r: TableReader) -> str:
+    value = str(r.str_("severity", "general"))
+    if value not in ("minor", "general", "serious"):
+        raise r.fail("severity", "must be minor, general or serious")
+    return value
 
 
 def parse_list(text: str) -> ListDef:
@@ -93,6 +102,8 @@ def parse_list(text: str) -> ListDef:
         authorities=parse_authorities(r),
         public_board=bool(r.bool_("public_board")),
         retention=r.duration("retention") or DEFAULT_RETENTION,
+        severity=_severity(r),
+        repair_business_days=r.int_("repair_business_days", 5),
         sha256=hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(),
         source=text,
     )

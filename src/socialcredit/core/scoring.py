@@ -102,12 +102,16 @@ def is_in_force(e: Event, as_of: date) -> bool:
 
 
 def partition(
-    events: Sequence[Event], as_of: date, voided: Mapping[int, str] | None = None
+    events: Sequence[Event],
+    as_of: date,
+    voided: Mapping[int, str] | None = None,
+    ended: Mapping[int, tuple[date, str]] | None = None,
 ) -> tuple[list[Event], list[Excluded]]:
     """Split a subject's score events into those counting on ``as_of`` and the rest.
 
     ``voided`` maps items voided otherwise than by a reversal among ``events`` (a
-    dispute's outcome) to the reason; they never count either.
+    dispute's outcome) to the reason; they never count either. ``ended`` maps items
+    ended early (a granted repair) to the day and the reason: they count before it.
     """
     rev = reversed_ids(events)
     counted: list[Event] = []
@@ -122,6 +126,8 @@ def partition(
             excluded.append(Excluded(e.id, rule, _why_reversed(rev[e.id])))
         elif e.occurred > as_of:
             excluded.append(Excluded(e.id, rule, f"occurs after {as_of.isoformat()}"))
+        elif ended and e.id in ended and as_of >= ended[e.id][0]:
+            excluded.append(Excluded(e.id, rule, ended[e.id][1]))
         elif e.ends is not None and as_of >= e.ends:
             excluded.append(Excluded(e.id, rule, f"expired on {e.ends.isoformat()}"))
         else:
@@ -203,6 +209,7 @@ def score(
     as_of: date,
     disputed: Mapping[int, int] | None = None,
     voided: Mapping[int, str] | None = None,
+    ended: Mapping[int, tuple[date, str]] | None = None,
 ) -> ScoreReport:
     """The report for one subject under one scheme on ``as_of``.
 
@@ -213,7 +220,7 @@ def score(
     ``voided`` maps items that never count to why (``core/standing.py`` supplies both).
     """
     mine = [e for e in events if e.subject == subject and e.scheme == book.scheme]
-    counted, excluded = partition(mine, as_of, voided)
+    counted, excluded = partition(mine, as_of, voided, ended)
     lines = tuple(_line(e, disputed or {}) for e in counted)
     results: tuple[FactorResult, ...] = ()
     if book.kind == "scorecard":

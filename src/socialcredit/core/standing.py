@@ -13,8 +13,8 @@ Two kinds of undoing (DESIGN principle 2):
 - *voiding* -- a correction, a dispute decided ``annulled`` or ``amended``, a dispute
   left undecided past its deadline: the item never counted. Once the voiding is known,
   the item counts for no ``as_of`` at all, including dates before the voiding.
-- *ending early* -- a list remedy (and later a granted repair): effective from its date;
-  the item counted before it.
+- *ending early* -- a list remedy, a granted repair (``core/repair.py``): effective
+  from its date; the item counted before it.
 
 Knowledge time: only entries recorded at or before ``known_at`` are seen, so any past
 answer can be replayed as the system gave it. Deadlines are evaluated on the later of
@@ -31,9 +31,11 @@ from datetime import UTC, date, datetime
 
 from socialcredit.core import disputes as disputes_core
 from socialcredit.core import lists as lists_core
+from socialcredit.core import repair as repair_core
 from socialcredit.core.disputes import DisputeState
 from socialcredit.core.ledger import REVERSAL, SCORE, Event
 from socialcredit.core.lists import EntryState
+from socialcredit.core.repair import RepairState
 from socialcredit.core.rulebook import Rulebook, version_for
 from socialcredit.core.sanctions import Decision, Registry, SchemeStanding, decide
 from socialcredit.core.scoring import ScoreReport, score
@@ -79,6 +81,8 @@ class Standing:
     disputed: Mapping[int, int]  # item -> open dispute on it
     voided: Mapping[int, Voided]
     skipped: Mapping[str, str] = field(default_factory=dict)  # scheme -> why not scored
+    repairs: Mapping[int, RepairState] = field(default_factory=dict)
+    ended: Mapping[int, tuple[date, str]] = field(default_factory=dict)  # item -> from, why
 
     def open_disputes(self) -> list[DisputeState]:
         return [d for d in self.disputes.values() if d.is_open(self.moment)]
@@ -189,11 +193,21 @@ def derive(
     disputes = disputes_core.fold(seen)
     voided = voided_items(seen, disputes, day)
     disputed = {d.item: d.dispute for d in disputes.values() if d.is_open(day)}
+    repairs = repair_core.fold(seen)
+    ended = {
+        item: (since, f"ended early by repair {r} granted from {since.isoformat()}")
+        for item, (since, r) in repair_core.ended_items(repairs.values(), day).items()
+        if item not in voided
+    }
     states = lists_core.fold(seen, published.registry.lists)
     for item, v in voided.items():
         st = states.get(item)
         if st is not None:
             states[item] = replace(st, annulled=st.annulled or v.since, voided=True)
+    for item, (since, _) in ended.items():
+        st = states.get(item)
+        if st is not None and (st.removed is None or since < st.removed):
+            states[item] = replace(st, removed=since)
     reports: dict[str, ScoreReport] = {}
     skipped: dict[str, str] = {}
     names = list(published.schemes) if schemes is None else list(schemes)
@@ -207,7 +221,7 @@ def derive(
             continue
         mine = [e for e in seen if e.scheme == scheme and e.type in (SCORE, REVERSAL)]
         why = {i: v.reason for i, v in voided.items()}
-        reports[scheme] = score(book, subject, mine, as_of, disputed, voided=why)
+        reports[scheme] = score(book, subject, mine, as_of, disputed, voided=why, ended=ended)
     return Standing(
         subject=subject,
         kind=kind,
@@ -220,6 +234,8 @@ def derive(
         disputed=disputed,
         voided=voided,
         skipped=skipped,
+        repairs=repairs,
+        ended=ended,
     )
 
 

@@ -153,6 +153,8 @@ class Store:
         self._verified: set[tuple[str, str, str, str]] = set()
         # Shared by every Application on this store (one per HTTP request).
         self.registry_cache: tuple[tuple[str, ...], Any] | None = None
+        # Public figures materialised per day in the process: (day, computed at, body).
+        self.figures_cache: dict[str, tuple[float, Any]] = {}
         self.token_cache: dict[str, tuple[str, str]] = {}
 
     @property
@@ -687,6 +689,23 @@ class Store:
         """Make the rest of this transaction read one snapshot (``ledger verify``)."""
         if self.dialect == "postgresql":
             conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+
+    def decision_counts(self, conn: Connection, before: str) -> dict[tuple[str, str], int]:
+        """(service, decision) -> count of decisions recorded before ``before`` (ISO day)."""
+        rows = conn.execute(
+            select(t.access_log.c.detail)
+            .where(t.access_log.c.action == "decision")
+            .where(t.access_log.c.at < before)
+        )
+        out: dict[tuple[str, str], int] = {}
+        for r in rows:
+            try:
+                d = json.loads(r.detail)
+            except ValueError:
+                continue
+            key = (str(d.get("service")), str(d.get("decision")))
+            out[key] = out.get(key, 0) + 1
+        return out
 
     def access_for(self, conn: Connection, subject: str) -> list[dict[str, Any]]:
         rows = conn.execute(

@@ -12,7 +12,7 @@ from socialcredit.api.deps import Principal, app_for, own_subject, require
 from socialcredit.api.schemas import Id
 from socialcredit.application import Application
 from socialcredit.core.periods import parse_moment
-from socialcredit.wire import dispute_json, report_json
+from socialcredit.wire import dispute_json, repair_json, report_json
 
 router = APIRouter(prefix="/v1")
 KnownQuery = Query(
@@ -27,6 +27,8 @@ def known(application: Application, value: str | None) -> datetime | None:
     if value is None:
         return None
     return parse_moment(value, now=application.settings.clock(), field="known_at")
+
+
 verifier = require("verifier")
 reviewer = require("reviewer")
 subject_only = require("subject")
@@ -140,7 +142,10 @@ def own_score(
 ) -> dict[str, Any]:
     sid = own_subject(request, who, subject_id)
     application = app_for(request, who)
-    return report_json(application.score(sid, scheme, known_at=known(application, known_at)))
+    report, ahead = application.score_with_changes(
+        sid, scheme, known_at=known(application, known_at)
+    )
+    return report_json(report) | ahead
 
 
 @router.get(
@@ -270,3 +275,43 @@ def audit_grades(
         "as_of": application.settings.clock().date().isoformat(),
         "grades": {g: dist.get(g, 0) for g in order},
     }
+
+
+@router.post(
+    "/subjects/{subject_id}/repairs",
+    tags=["subject"],
+    summary="Apply for credit repair of one of your negative items",
+    response_model=s.RepairApplied,
+    status_code=201,
+)
+def apply_repair(
+    subject_id: str, body: s.RepairCreate, request: Request, who: Principal = Depends(subject_only)
+) -> dict[str, Any]:
+    sid = own_subject(request, who, subject_id)
+    r = app_for(request, who).repair_apply(
+        body.item,
+        subject=sid,
+        statement=body.statement,
+        evidence_ref=body.evidence,
+        occurred=body.occurred,
+    )
+    return {
+        "repair": r.repair,
+        "item": r.item,
+        "severity": r.severity,
+        "decide_by": r.decide_by.isoformat(),
+    }
+
+
+@router.get(
+    "/subjects/{subject_id}/repairs/{repair}",
+    tags=["subject"],
+    summary="Your repair: status, deadline, decision, when to apply again",
+    response_model=s.RepairPublic,
+)
+def show_repair(
+    subject_id: str, repair: Id, request: Request, who: Principal = Depends(subject_only)
+) -> dict[str, Any]:
+    sid = own_subject(request, who, subject_id)
+    state, day = app_for(request, who).repair_show(repair, subject=sid)
+    return repair_json(state, day)

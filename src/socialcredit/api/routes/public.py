@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -105,3 +106,22 @@ def whoami(principal: Principal | None = Depends(current_principal)) -> dict[str
     if principal is None:
         return {"principal": "public", "role": "public"}
     return {"principal": principal.id, "role": principal.role}
+
+
+@router.get(
+    "/lists/{list_id}/board",
+    summary="A red list's public honour board (consenting subjects only)",
+    response_model=s.Board,
+)
+def board(list_id: str, request: Request) -> dict[str, Any]:
+    application = app_for(request, None, "public honour board")
+    return {"list": list_id, "entries": application.board(list_id)}
+
+
+@router.get(
+    "/figures",
+    summary="Public figures: lists, decisions by service, disputes, repairs (materialised per day)",
+    response_model=s.FiguresPublic,
+)
+def figures(request: Request, as_of: date | None = None) -> dict[str, Any]:
+    return app_for(request, None, "public figures").figures(as_of)
