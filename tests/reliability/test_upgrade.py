@@ -40,7 +40,11 @@ def test_init_upgrades_a_store_from_before(tmp_path: Path) -> None:
     raw.close()
     app = Application(Settings(db_url=url, clock=lambda: NOW))
     assert "socialcredit init" in app.verify()[1].message  # not upgraded yet
-    res = CliRunner().invoke(cli, ["--db", url, "init"])
+    # The upgrade alone (no documents to publish): the shipped documents may have changed
+    # since that store was made, which is a publishing question, not an upgrade one.
+    empty = tmp_path / "no-documents"
+    empty.mkdir()
+    res = CliRunner().invoke(cli, ["--db", url, "init", "--rulebooks", str(empty)])
     assert res.exit_code == 0, res.output
     key = Path(str(path) + ".logkey")
     assert read_key_file(key).hex() == legacy and stat.S_IMODE(key.stat().st_mode) == 0o600
