@@ -18,6 +18,7 @@ from socialcredit.cli.common import (
     out,
     print_json,
 )
+from socialcredit.wire import decision_json
 
 
 @app.command()
@@ -72,34 +73,13 @@ def check(
         as_of=opt_date(as_of, "as-of"),
         known_at=known_arg(application, as_known_on),
     )
-    reasons = [
-        {
-            "code": r.code,
-            "clause": r.clause,
-            "memorandum": r.memorandum,
-            "basis": r.basis,
-            "until": r.until.isoformat() if r.until else None,
-            "remedy": r.remedy,
-        }
-        for r in d.reasons
-    ]
+    body = decision_json(d)
     if as_json:
-        print_json(
-            {
-                "subject": d.subject,
-                "service": d.service,
-                "as_of": d.as_of.isoformat(),
-                "decision": d.decision,
-                "reasons": reasons,
-            }
-        )
+        print_json(body)
         return
     out.print(f"[bold]{d.decision.upper()}[/] {d.service} for {d.subject} on {d.as_of}")
-    for r in reasons:
-        out.print(
-            f"  {r['code']}: {r['basis']}; until {r['until'] or 'while it holds'}; {r['remedy']}",
-            markup=False,
-        )
+    for r in body["reasons"]:
+        out.print(f"  {r['code']}: {r['text']}", markup=False)
 
 
 @app.command()
