@@ -49,7 +49,12 @@ Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
 
 def problem(
-    status: int, title: str, detail: str, code: str, field: str | None = None
+    status: int,
+    title: str,
+    detail: str,
+    code: str,
+    field: str | None = None,
+    extra: dict[str, str] | None = None,
 ) -> JSONResponse:
     body = {
         "type": "about:blank",
@@ -58,7 +63,7 @@ def problem(
         "detail": detail,
         "code": code,
         "field": field,
-    }
+    } | (extra or {})
     return JSONResponse(body, status_code=status, media_type=PROBLEM)
 
 
@@ -116,8 +121,13 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
 
     @app.exception_handler(SocialCreditError)
     async def _domain(_: Request, exc: SocialCreditError) -> JSONResponse:
+        # Members an error adds beyond code/message/field (e.g. the retention rule and
+        # the date it allows erasure) are extension members of the problem (RFC 9457).
+        extra = {
+            k: v for k, v in exc.to_dict().items() if k not in ("code", "message", "field")
+        }
         return problem(
-            exc.http_status, exc.code.replace("-", " "), exc.message, exc.code, exc.field
+            exc.http_status, exc.code.replace("-", " "), exc.message, exc.code, exc.field, extra
         )
 
     @app.exception_handler(RequestValidationError)

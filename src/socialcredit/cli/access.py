@@ -34,7 +34,10 @@ def access(
     """Everything recorded about a subject, who looked at it, and every decision given."""
     application = open_app()
     record = application.access(
-        ident, opt_date(as_of, "as-of"), known_arg(application, as_known_on)
+        ident,
+        opt_date(as_of, "as-of"),
+        known_arg(application, as_known_on),
+        export="html" if html is not None else ("json" if as_json else "text"),
     )
     if html is not None:
         from socialcredit.web.render import render_access

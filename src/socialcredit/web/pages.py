@@ -110,7 +110,7 @@ def log_page(request: Request, who: Principal | None = Depends(current_principal
 
 # -- the counter: a resident's own record -------------------------------------------------
 def _counter(request: Request, who: Principal, **ctx: Any) -> HTMLResponse:
-    record = app_for(request, who).access(who.id)
+    record = app_for(request, who).access(who.id, export="html page")
     return page("counter.html", who, r=record, **ctx)
 
 
