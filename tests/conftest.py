@@ -9,6 +9,7 @@ SOCIALCREDIT_REQUIRE_PG=1 (set by .ci/run), which turns the skip into a failure.
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -23,6 +24,9 @@ from socialcredit.settings import Settings
 
 FIXED_NOW = datetime(2024, 6, 1, 12, 0, 0, tzinfo=UTC)
 
+# The log signing key of a server database defaults to $XDG_CONFIG_HOME/socialcredit/:
+# keep the keys of the tests' throwaway PostgreSQL databases out of the real home.
+os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="socialcredit-test-config-")
 
 class MovingClock:
     """An injected clock a test moves; the code under test never reads the wall clock.

@@ -6,6 +6,8 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit
 
 DEFAULT_DB = "sqlite:///socialcredit.db"
 
@@ -28,6 +30,14 @@ class Settings:
     role: str = "operator"
     purpose: str = "operator console"
     clock: Callable[[], datetime] = field(default=utcnow, compare=False)
+    # The transparency log's signing key lives outside the store (DESIGN principle 6):
+    # a key file (``log_key``, default from ``default_log_key``) or, with ``log_signer``
+    # = "module:factory", a KMS / PKCS#11 signer the factory builds.
+    log_key: str | None = None
+    log_signer: str | None = None
+
+    def log_key_path(self) -> Path:
+        return Path(self.log_key) if self.log_key else default_log_key(self.db_url)
 
     @classmethod
     def from_env(cls, db: str | None = None, purpose: str | None = None) -> Settings:
@@ -35,4 +45,23 @@ class Settings:
         return cls(
             db_url=normalise_db_url(url),
             purpose="operator console" if purpose is None else purpose,
+            log_key=os.environ.get("SOCIALCREDIT_LOG_KEY") or None,
+            log_signer=os.environ.get("SOCIALCREDIT_LOG_SIGNER") or None,
         )
+
+
+def default_log_key(db_url: str) -> Path:
+    """Where the log key lives unless configured: never inside the database itself.
+
+    Next to a SQLite file (``<file>.logkey``: a different file, so a copy of the database
+    does not carry the key); for a server database, in the operator's configuration
+    directory (``$XDG_CONFIG_HOME/socialcredit/<host>-<port>-<database>.logkey``).
+    """
+    if db_url.startswith("sqlite:///") and db_url != "sqlite:///:memory:":
+        return Path(db_url.removeprefix("sqlite:///") + ".logkey")
+    base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    parts = urlsplit(db_url)
+    name = "-".join(
+        x for x in (parts.hostname or "local", str(parts.port or ""), parts.path.strip("/")) if x
+    )
+    return base / "socialcredit" / f"{name or 'memory'}.logkey"

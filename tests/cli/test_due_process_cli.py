@@ -151,7 +151,9 @@ def test_dispute_access_and_log(tmp_path: Path) -> None:
         ).exit_code
         == 0
     )
-    key = json.loads(run(db, "log", "head", "--json").stdout)["public_key"]
+    signed = json.loads(run(db, "log", "head", "--json").stdout)
+    key = signed["public_key"]
+    (tmp_path / "old.json").write_text(json.dumps(signed))
     verify = ["log", "verify", "--head", str(head), "--proof", str(proof), "--public-key", key]
     assert runner.invoke(app, verify).exit_code == 0
     doc = json.loads(proof.read_text())
@@ -163,13 +165,15 @@ def test_dispute_access_and_log(tmp_path: Path) -> None:
     assert res.exit_code == 2 and "malformed proof" in res.output
     proof.write_text("not json")
     assert runner.invoke(app, verify).exit_code == 2
-    res = run(db, "log", "prove-consistency", "1", "3", "--json")
+    assert run(db, "log", "prove-consistency", "1", "3", "--json").exit_code == 2  # unsigned
+    run(db, "access", P, "--json")  # a read: its access record is sealed by the next head
+    res = run(db, "log", "prove-consistency", str(signed["size"]), "--json")
     both = json.loads(res.stdout)
+    assert both["head"]["size"] > signed["size"]
     (tmp_path / "c.json").write_text(json.dumps(both))
-    assert (
-        runner.invoke(
-            app, ["log", "verify", "--head", str(tmp_path / "c.json"), "--public-key", key]
-        ).exit_code
-        == 0
-    )
+    bare = ["log", "verify", "--head", str(tmp_path / "c.json"), "--public-key", key]
+    res = runner.invoke(app, bare)  # the proof's own old root is never trusted
+    assert res.exit_code == 1 and "--trusted-head" in res.output
+    trusted = [*bare, "--trusted-head", str(tmp_path / "old.json")]
+    assert runner.invoke(app, trusted).exit_code == 0
     assert run(db, "--purpose", "", "score", P, "--scheme", "rongcheng").exit_code == 2

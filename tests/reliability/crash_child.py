@@ -103,7 +103,7 @@ def main() -> None:
             )
         else:
             app.log_head()
-            continue  # a head writes no ledger item: nothing to acknowledge
+            continue  # a head writes only its access batch: nothing to acknowledge
         if crash_at == "after-commit":
             tick()  # committed, not yet acknowledged
         print(f"ACK {key}", flush=True)

@@ -92,7 +92,7 @@ def run_kills(url: str, kills: int) -> tuple[int, int]:
         reads = [k for k in acked if k in purposes]
         assert all(purposes[k] == 1 for k in reads)
         assert not [p for p in purposes if p.startswith("refused-")]
-        head, proof = check.log_prove_inclusion(n)
+        head, proof = check.log_prove_inclusion(n, sign=True)
         assert verify_proof_document(check.log_public_key(), head, proof)[0]
         recomputed = check.score(P, "rongcheng", NOW.date())
         from socialcredit.core.scoring import score

@@ -11,7 +11,12 @@ from tests.conftest import raw_sql
 from socialcredit.application import leaf_for
 from socialcredit.core.errors import BadInput, Conflict, NotAllowed, NotFound
 from socialcredit.core.ids import synthetic_resident_ids
-from socialcredit.transparency.heads import verify_proof_document
+from socialcredit.transparency.heads import (
+    CONSISTENT,
+    check_extension,
+    head_from_json,
+    verify_proof_document,
+)
 from socialcredit.transparency.merkle import MerkleLog
 
 P = "11010519491231002X"
@@ -234,11 +239,13 @@ def test_erasure_makes_personal_data_unreadable_and_all_still_verifies(db_url, m
     assert all(x["statement"] == "[erased]" for x in export["disputes"] if x["dispute"] == d)
     assert app.access(Q)["name"] == "Li Na"
     assert app.verify()[1] is None
-    head_json, proof = app.log_prove_inclusion(entry)
+    head_json, proof = app.log_prove_inclusion(entry, sign=True)
     public = app.log_public_key()
     assert verify_proof_document(public, head_json, proof) == (True, "included")
+    assert head_json["size"] > head_before.size
     _, consistency = app.log_prove_consistency(head_before.size, head_json["size"])
-    assert verify_proof_document(public, head_json, consistency)[0]
+    verdict, _ = check_extension(public, head_before, head_from_json(head_json), consistency)
+    assert verdict == CONSISTENT
     keys = raw_sql(db_url, "SELECT count(*) FROM subject_keys WHERE subject = :s", params={"s": P})
     assert keys[0][0] == 0
     # Erasure removes personal data, not rights: the erased subject stays a known
@@ -272,6 +279,10 @@ def test_log_matches_the_ledger(db_url, make_app) -> None:
     head, _ = app.log_head()
     with app.store.transaction() as conn:
         leaves = [leaf_for(i, h) for i, h in app.store.leaf_rows(conn)]
-    assert head.size == 9 and MerkleLog(leaves).root() == head.root
+    # init chained the published documents; then one registration and nine events
+    assert head.size == len(leaves) and MerkleLog(leaves).root() == head.root
+    assert [e.type for e in app.history(P)] == ["score"] * 9
     with pytest.raises(BadInput):
-        app.log_prove_consistency(5, 99)
+        app.log_prove_consistency(5, 99)  # no signed head of size 99
+    with pytest.raises(BadInput):
+        app.log_prove_consistency(head.size + 1)  # OLD beyond the signed head

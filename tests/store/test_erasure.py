@@ -138,7 +138,7 @@ def assert_after_erasure(app: Application, seen: dict[str, Any]) -> None:
     assert {ln.evidence for ln in lines if ln.evidence} == {"[erased]"}
     assert app.access(OTHER)["name"] == "Li Na"
     assert app.verify()[1] is None
-    head, proof = app.log_prove_inclusion(seen["event"])
+    head, proof = app.log_prove_inclusion(seen["event"], sign=True)
     assert verify_proof_document(app.log_public_key(), head, proof) == (True, "included")
     # Rights stay: a later item is sealed under a fresh key and can be disputed.
     later = app.record(

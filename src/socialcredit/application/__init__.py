@@ -21,6 +21,7 @@ from socialcredit.application.base import (
 from socialcredit.application.due_process import DueProcess
 from socialcredit.application.figures import Figures
 from socialcredit.application.imports import Imports
+from socialcredit.application.integrity import Integrity
 from socialcredit.application.listing import Listing
 from socialcredit.application.log import TransparencyLog
 from socialcredit.application.notices import Notices
@@ -39,6 +40,7 @@ class Application(
     TransparencyLog,
     Service,
     Imports,
+    Integrity,
 ):
     """The system's use cases for one store and one acting principal."""
 

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 
 from socialcredit import sealing
 from socialcredit.core import disputes as disputes_core
-from socialcredit.core import ids
+from socialcredit.core import ids, trust
 from socialcredit.core import lists as lists_core
 from socialcredit.core.disputes import DisputeState
 from socialcredit.core.errors import BadInput, InvalidId, NotAllowed, NotFound
@@ -201,8 +201,20 @@ class Base:
         """
         keys = self.store.get_keys(conn, subjects)
         fresh = {s: sealing.new_key() for s in sorted(subjects - set(keys))}
+        created = self._now()
         self.store.insert_keys(
-            conn, [{"subject": s, "key": k, "created": self._now()} for s, k in fresh.items()]
+            conn, [{"subject": s, "key": k, "created": created} for s, k in fresh.items()]
+        )
+        # each fresh key is committed to on the chain (issue 11: `subject.key`)
+        self.store.append(
+            conn,
+            [
+                trust.key_issued(
+                    s, trust.key_commitment(s, k, created), by=self.settings.actor,
+                    on=self._today(), at=created,
+                )
+                for s, k in fresh.items()
+            ],
         )
         keys.update(fresh)
         return keys

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from socialcredit import sealing
+from socialcredit.application import chaining
 from socialcredit.application.base import TickResult, normalise_subject
 from socialcredit.application.erasure import Erasure
 from socialcredit.application.group_commit import Pending
@@ -282,6 +283,12 @@ class DueProcess(Erasure):
                 ]
             states = [s for s in disputes_core.fold(events).values() if s.is_open(today)]
             self._access(conn, "disputes.queue", None, {"count": len(states)})
+            shown: dict[str, list[int]] = {}
+            for st in states:
+                shown.setdefault(st.subject, []).append(st.dispute)
+            chaining.access_each(
+                self, conn, "disputes.queue", {s: {"disputes": d} for s, d in shown.items()}
+            )
         return sorted(states, key=lambda s: (s.deadline() or today, s.dispute))
 
     def tick(self, as_of: date) -> TickResult:

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from socialcredit import sealing
+from socialcredit.application import chaining, log
 from socialcredit.application.base import (
     SUBJECT_KINDS,
     Base,
@@ -35,13 +36,11 @@ from socialcredit.core.documents import (
 from socialcredit.core.errors import BadInput, Conflict, NotFound
 from socialcredit.core.ledger import (
     SCORE,
-    ChainProblem,
     Event,
     Submission,
     check_text,
     prepare_reversal,
     prepare_score_event,
-    verify_chain,
 )
 from socialcredit.core.rulebook import Rulebook, version_for
 from socialcredit.core.scoring import ScoreReport
@@ -90,6 +89,8 @@ class Records(Base):
         with self.store.transaction() as conn:
             fresh = not self.store.is_initialised(conn)
             self.store.create(conn)
+            log.ensure_key(self, conn)
+            chaining.backfill(self, conn)
             stored = self.store.every_document(conn)
             have = {(doc_kind(d), doc_id(d), d.version) for d in stored}
             new = [
@@ -101,6 +102,7 @@ class Records(Base):
             for _, book in books:
                 label = f"{doc_kind(book)} {doc_id(book)} {book.version}"
                 if self.store.insert_rulebook(conn, book, self._now()):
+                    chaining.publication(self, conn, book)
                     published.append(label)
                 else:
                     already.append(label)
@@ -109,6 +111,7 @@ class Records(Base):
                         conn, a.id, a.name, a.kind, a.jurisdiction, self._now()
                     ):
                         n_auth += 1
+            log.sign_if_extends(self, conn, strict=False)
         return InitResult(published, already, n_auth)
 
     def _gate(
@@ -141,6 +144,8 @@ class Records(Base):
             if not same:  # the same version again is a no-op or refused by the store
                 self._gate([(name, text)], stored, fresh=False)
             created = self.store.insert_rulebook(conn, book, self._now())
+            if created:
+                chaining.publication(self, conn, book)
             for a in getattr(book, "authorities", ()):
                 self.store.insert_authority(conn, a.id, a.name, a.kind, a.jurisdiction, self._now())
         return book, created
@@ -187,18 +192,18 @@ class Records(Base):
                     raise Conflict(f"subject {subject} is already registered as a {row.kind}")
                 return subject, False
             key = sealing.new_key()
-            self.store.insert_keys(conn, [{"subject": subject, "key": key, "created": self._now()}])
-            self.store.insert_subjects(
-                conn,
-                [
-                    {
-                        "id": subject,
-                        "kind": kind,
-                        "name": sealing.seal(key, subject, clean),
-                        "registered": self._now(),
-                    }
-                ],
-            )
+            keys = [{"subject": subject, "key": key, "created": self._now()}]
+            self.store.insert_keys(conn, keys)
+            rows = [
+                {
+                    "id": subject,
+                    "kind": kind,
+                    "name": sealing.seal(key, subject, clean),
+                    "registered": self._now(),
+                }
+            ]
+            self.store.insert_subjects(conn, rows)
+            chaining.registrations(self, conn, rows, keys)
             self._access(conn, "subject.register", subject)
         return subject, True
 
@@ -223,6 +228,7 @@ class Records(Base):
                 r["name"] = sealing.seal(k["key"], r["id"], r["name"])
             self.store.insert_keys(conn, keys)
             self.store.insert_subjects(conn, fresh)
+            chaining.registrations(self, conn, fresh, keys)
             if fresh:
                 self._access(conn, "subject.register-bulk", None, {"count": len(fresh)})
         return len(fresh)
@@ -569,10 +575,3 @@ class Records(Base):
                 | ({"export": export} if export else {}),
             )
         return events, people
-
-    def verify(self) -> tuple[int, ChainProblem | None]:
-        with self.store.transaction() as conn:
-            self._ready(conn)
-            n = self.store.count(conn, "events")
-            problem = verify_chain(self.store.chain(conn))
-        return n, problem

@@ -6,6 +6,7 @@ import hashlib
 import secrets
 from typing import Any
 
+from socialcredit.application import chaining
 from socialcredit.application.base import (
     ROLES,
     Base,
@@ -39,15 +40,14 @@ class Service(Base):
             elif not check_text(principal, "principal"):
                 raise BadInput("a principal is required", field="principal")
             token = secrets.token_urlsafe(32)
-            self.store.insert_token(
-                conn,
-                {
-                    "token_hash": hashlib.sha256(token.encode()).hexdigest(),
-                    "principal": principal,
-                    "role": role,
-                    "created": self._now(),
-                },
-            )
+            row = {
+                "token_hash": hashlib.sha256(token.encode()).hexdigest(),
+                "principal": principal,
+                "role": role,
+                "created": self._now(),
+            }
+            self.store.insert_token(conn, row)
+            chaining.token_issued(self, conn, row)
         return token
 
     def authenticate(self, token: str) -> tuple[str, str] | None:
@@ -72,6 +72,12 @@ class Service(Base):
             self._ready(conn)
             events = self._opened(conn, self.store.events_by_authority(conn, authority, limit))
             self._access(conn, "desk.read", None, {"authority": authority, "count": len(events)})
+            shown: dict[str, list[int]] = {}
+            for e in events:
+                shown.setdefault(e.subject, []).append(e.id)
+            chaining.access_each(
+                self, conn, "desk.read", {s: {"events": ids} for s, ids in shown.items()}
+            )
         return events
 
     def access_records(self, subject: str) -> list[dict[str, Any]]:

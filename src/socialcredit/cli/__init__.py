@@ -20,6 +20,7 @@ from socialcredit.cli import (  # noqa: F401  (each module registers its command
     rulebooks,
     serve,
     tokens,
+    witness,
 )
 from socialcredit.cli.common import app, err
 from socialcredit.core.errors import SocialCreditError

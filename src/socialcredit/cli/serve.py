@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import threading
+from typing import Annotated, Any
 
 import typer
 
@@ -13,7 +14,7 @@ from socialcredit.cli.common import (
     handled,
     open_app,
 )
-from socialcredit.core.errors import BadInput
+from socialcredit.core.errors import BadInput, SocialCreditError
 
 
 @app.command()
@@ -21,6 +22,14 @@ from socialcredit.core.errors import BadInput
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.", min=1, max=65535)] = 8000,
+    sign_every: Annotated[
+        float,
+        typer.Option(
+            help="Seconds between signing the log's head when it grew (0: never; then sign "
+            "with `socialcredit log head` from a scheduler).",
+            min=0,
+        ),
+    ] = 30,
 ) -> None:
     """Serve the HTTP API and the web pages for an existing store; tick daily."""
     import gc
@@ -37,6 +46,9 @@ def serve(
         f"serving {application.settings.db_url} on http://{host}:{port}/  "
         f"(pages: /counter /desk /verify /review /stats /log; API: /docs)"
     )
+    if sign_every:
+        application.log_head()  # refuse to start on a log that does not extend its heads
+        start_signer(application, sign_every)
     # Maintenance runs itself: today's tick now, then every 24 hours (logged).
     maintenance.start(application.settings, report=lambda m: err.print(m, markup=False))
     service = create_app(application.settings, application.store)
@@ -51,3 +63,22 @@ def serve(
         port=port,
         log_level="warning",
     )
+
+
+def start_signer(application: Any, every: float) -> threading.Event:
+    """Sign the head in the background (on write, at most once per tree size).
+
+    GETs never sign; this thread is what keeps the published head fresh. A refusal (the
+    store no longer extends its last head) is printed every time and never signed over.
+    """
+    stop = threading.Event()
+
+    def run() -> None:
+        while not stop.wait(every):
+            try:
+                application.log_head()
+            except SocialCreditError as exc:
+                err.print(f"log signer: {exc.message}", markup=False, highlight=False)
+
+    threading.Thread(target=run, name="log-signer", daemon=True).start()
+    return stop

@@ -21,6 +21,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.engine import Connection
+from sqlalchemy.schema import CreateTable
 
 SCHEMA_VERSION = "1"
 
@@ -69,7 +70,10 @@ events = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("type", String(32), nullable=False),
-    Column("subject", String(18), ForeignKey("subjects.id"), nullable=False),
+    # NULL for chain-only entries that concern no subject (document publication, token
+    # issue, access batches: core/trust.py); stores made before may still say NOT NULL
+    # until `init` migrates them (Store.create).
+    Column("subject", String(18), ForeignKey("subjects.id"), nullable=True),
     Column("authority", String(128), nullable=False),
     Column("occurred", Date, nullable=False),
     Column("recorded", String(32), nullable=False),
@@ -138,6 +142,21 @@ tree_heads = Table(
     Column("signature", String(128), nullable=False),
 )
 
+# Every tree head the log ever signed, with the public key that signed it. Append-only:
+# the next head must extend the last one here (application/log.py), so a head once
+# published can never be taken back. (tree_heads above is the pre-issue-11 table, kept
+# for old stores and no longer written.)
+signed_heads = Table(
+    "signed_heads",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("size", Integer, nullable=False, unique=True),
+    Column("root", String(64), nullable=False),
+    Column("timestamp", String(32), nullable=False),
+    Column("signature", String(128), nullable=False),
+    Column("public_key", String(64), nullable=False),
+)
+
 access_log = Table(
     "access_log",
     metadata,
@@ -152,7 +171,35 @@ access_log = Table(
 )
 Index("ix_access_subject", access_log.c.subject)
 
-APPEND_ONLY = ("rulebooks", "subjects", "events", "access_log", "tree_heads")
+APPEND_ONLY = ("rulebooks", "subjects", "events", "access_log", "tree_heads", "signed_heads")
+
+
+def migrate(conn: Connection) -> None:
+    """Bring a store made before issue 11 up to date: events.subject becomes nullable.
+
+    PostgreSQL drops the constraint in place; SQLite cannot, so the table is rebuilt
+    (copied row for row, same ids and hashes, inside the caller's transaction).
+    """
+    if conn.dialect.name == "postgresql":
+        nullable = conn.exec_driver_sql(
+            "SELECT is_nullable FROM information_schema.columns WHERE table_schema = "
+            "current_schema() AND table_name = 'events' AND column_name = 'subject'"
+        ).scalar()
+        if nullable == "NO":
+            conn.exec_driver_sql("ALTER TABLE events ALTER COLUMN subject DROP NOT NULL")
+        return
+    info = conn.exec_driver_sql("PRAGMA table_info(events)").all()
+    if not any(r[1] == "subject" and r[3] for r in info):
+        return
+    cols = ", ".join(c.name for c in events.columns)
+    scratch = MetaData()
+    subjects.to_metadata(scratch)
+    conn.execute(CreateTable(events.to_metadata(scratch, name="events__new")))
+    conn.exec_driver_sql(f"INSERT INTO events__new ({cols}) SELECT {cols} FROM events")  # noqa: S608
+    conn.exec_driver_sql("DROP TABLE events")
+    conn.exec_driver_sql("ALTER TABLE events__new RENAME TO events")
+    for index in events.indexes:
+        index.create(conn, checkfirst=True)
 
 
 def install_triggers(conn: Connection) -> None:

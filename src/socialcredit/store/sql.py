@@ -7,6 +7,7 @@ it; readers are never blocked by that lock. Only ``application/`` opens transact
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -22,8 +23,10 @@ from sqlalchemy import String, bindparam, cast, create_engine, event, func, inse
 from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.exc import ArgumentError, DatabaseError, IntegrityError
 
+from socialcredit.core import trust
 from socialcredit.core.documents import Document, doc_id, doc_kind, parse_document
 from socialcredit.core.errors import BadInput, Conflict, StoreIntegrity
+from socialcredit.core.errors import IntegrityError as Tampered
 from socialcredit.core.ledger import GENESIS, Event, chain_hash, chain_hash_encoded
 from socialcredit.core.rulebook import Rulebook, parse_rulebook
 from socialcredit.store import schema as t
@@ -34,6 +37,10 @@ Encoded = tuple[tuple[Any, ...], bytes]
 
 SCORING_KINDS = ("points", "scorecard")
 _PG_LOCK = 0x5C_0C_2E_D1  # advisory-lock key for ledger appends
+# Access records: every transaction writing one holds this key shared; sealing a batch
+# holds it exclusively, so no access row can commit later with an id inside a sealed
+# range (PostgreSQL sequences hand out ids before commit). SQLite serialises anyway.
+_PG_ACCESS_LOCK = 0x5C_0C_2E_D2
 _SHRED_PENDING = "shred_pending"  # meta key: a deleted subject key awaits shredding
 log = logging.getLogger("socialcredit.store")
 
@@ -77,7 +84,7 @@ def _event_from_row(r: Row[Any] | Any) -> Event:
     return Event(
         id=r.id,
         type=r.type,
-        subject=r.subject,
+        subject=r.subject or "",
         authority=r.authority,
         occurred=r.occurred,
         recorded=r.recorded,
@@ -183,8 +190,13 @@ _EVENT_COLUMNS = (
 # Statements on the hot path are built once: constructing a SQL expression costs more
 # than executing its cached compiled form.
 _Q_SUBJECT = select(t.subjects).where(t.subjects.c.id == bindparam("id"))
+# A subject's standing is folded from its conduct entries; its registration entry is
+# there for the chain only (core/trust.py).
 _Q_EVENTS = (
-    select(t.events).where(t.events.c.subject == bindparam("subject")).order_by(t.events.c.id)
+    select(t.events)
+    .where(t.events.c.subject == bindparam("subject"))
+    .where(t.events.c.type != trust.REGISTERED)
+    .order_by(t.events.c.id)
 )
 _Q_EVENTS_SCHEME = (
     select(t.events)
@@ -193,7 +205,7 @@ _Q_EVENTS_SCHEME = (
     .order_by(t.events.c.id)
 )
 _Q_DOC_SHAS = (
-    select(t.rulebooks.c.sha256)
+    select(t.rulebooks.c.sha256, t.rulebooks.c.scheme, t.rulebooks.c.version)
     .where(t.rulebooks.c.kind == bindparam("kind"))
     .order_by(t.rulebooks.c.scheme, t.rulebooks.c.effective)
 )
@@ -240,6 +252,8 @@ class Store:
             threading.Lock() if self.engine.dialect.name == "sqlite" else nullcontext()
         )
         self._docs: dict[str, Document] = {}
+        # (kind, id, version, sha256) of rows checked against their publication entries
+        self._verified: set[tuple[str, str, str, str]] = set()
         # Shared by every Application on this store (one per HTTP request).
         self.registry_cache: tuple[tuple[str, ...], Any] | None = None
         self.published_cache: tuple[tuple[str, ...], Any] | None = None
@@ -338,6 +352,7 @@ class Store:
     # -- schema -----------------------------------------------------------------------
     def create(self, conn: Connection) -> None:
         t.metadata.create_all(conn)
+        t.migrate(conn)
         t.install_triggers(conn)
         if self.dialect == "postgresql":
             # ANALYZE would copy sample values of a column into pg_statistic (histogram
@@ -401,6 +416,52 @@ class Store:
         )
         return True
 
+    def publication_entries(self, conn: Connection) -> dict[tuple[str, str, str], Event]:
+        """Each document's publication entry, by (kind, id, version); self-checked.
+
+        An entry whose own chain hash does not match is refused here, so an attacker
+        cannot make a load pass by editing the entry too (that breaks ``ledger verify``).
+        """
+        rows = conn.execute(
+            select(t.events).where(t.events.c.type == trust.PUBLISHED).order_by(t.events.c.id)
+        ).all()
+        out: dict[tuple[str, str, str], Event] = {}
+        for r in rows:
+            e = _event_from_row(r)
+            if chain_hash(r.prev_hash, e) != r.hash:
+                raise Tampered(
+                    f"events row {e.id}: the publication entry was altered (its content does "
+                    "not match its hash); run `socialcredit ledger verify`"
+                )
+            key = (str(e.data.get("kind")), str(e.data.get("id")), str(e.data.get("version")))
+            out.setdefault(key, e)
+        return out
+
+    def _checked(self, conn: Connection, rows: Sequence[Any]) -> None:
+        """Refuse to load a document unless its source is the one its publication chained.
+
+        Called for sources not yet parsed by this process, so the hot path stays one small
+        query; a source edited in place (triggers dropped) is refused on the next load.
+        """
+        pubs = self.publication_entries(conn)
+        for r in rows:
+            label = f"{r.kind} {r.scheme!r} version {r.version}"
+            actual = hashlib.sha256(r.source.encode("utf-8")).hexdigest()
+            entry = pubs.get((r.kind, r.scheme, r.version))
+            if entry is None:
+                raise Tampered(
+                    f"rulebooks row {label}: no publication entry in the chain (run "
+                    "`socialcredit init` to chain documents published before; else it was "
+                    "inserted behind the application's back)"
+                )
+            if actual != r.sha256 or actual != entry.data.get("sha256"):
+                raise Tampered(
+                    f"rulebooks row {label}: its source does not match the SHA-256 of its "
+                    f"publication entry {entry.id}; refusing to load it"
+                )
+        for r in rows:
+            self._verified.add((r.kind, r.scheme, r.version, r.sha256))
+
     def _parse(self, sha: str, source: str) -> Rulebook:
         book = self._books.get(sha)
         if book is None:
@@ -410,11 +471,20 @@ class Store:
 
     def rulebook_versions(self, conn: Connection, scheme: str) -> list[Rulebook]:
         rows = conn.execute(
-            select(t.rulebooks.c.sha256, t.rulebooks.c.source)
+            select(
+                t.rulebooks.c.sha256,
+                t.rulebooks.c.source,
+                t.rulebooks.c.kind,
+                t.rulebooks.c.scheme,
+                t.rulebooks.c.version,
+            )
             .where(t.rulebooks.c.scheme == scheme)
             .where(t.rulebooks.c.kind.in_(SCORING_KINDS))
             .order_by(t.rulebooks.c.effective)
         ).all()
+        fresh = [r for r in rows if (r.kind, r.scheme, r.version, r.sha256) not in self._verified]
+        if fresh:
+            self._checked(conn, fresh)
         return [self._parse(r.sha256, r.source) for r in rows]
 
     def documents(self, conn: Connection, kind: str) -> list[Document]:
@@ -423,16 +493,32 @@ class Store:
         Only the hashes are read on each call; a source is fetched and parsed the first
         time its hash is seen, so the hot path of a check costs one small query.
         """
-        shas = [r.sha256 for r in conn.execute(_Q_DOC_SHAS, {"kind": kind})]
-        missing = [h for h in shas if h not in self._docs]
+        listed = conn.execute(_Q_DOC_SHAS, {"kind": kind}).all()
+        shas = [r.sha256 for r in listed]
+        # A row is checked against its publication entry once per (id, version, hash):
+        # a hash moved to another row (a source swapped between versions) is re-checked.
+        missing = [
+            (r.scheme, r.version)
+            for r in listed
+            if (kind, r.scheme, r.version, r.sha256) not in self._verified
+        ]
         if missing:
             rows = conn.execute(
-                select(t.rulebooks.c.sha256, t.rulebooks.c.source).where(
-                    t.rulebooks.c.sha256.in_(missing)
+                select(
+                    t.rulebooks.c.sha256,
+                    t.rulebooks.c.source,
+                    t.rulebooks.c.kind,
+                    t.rulebooks.c.scheme,
+                    t.rulebooks.c.version,
                 )
-            )
+                .where(t.rulebooks.c.kind == kind)
+                .where(t.rulebooks.c.scheme.in_({m[0] for m in missing}))
+            ).all()
+            rows = [r for r in rows if (r.scheme, r.version) in set(missing)]
+            self._checked(conn, rows)
             for r in rows:
-                self._docs[r.sha256] = parse_document(r.source)
+                if r.sha256 not in self._docs:
+                    self._docs[r.sha256] = parse_document(r.source)
         return [self._docs[h] for h in shas]
 
     def _doc(self, sha: str, source: str) -> Document:
@@ -479,7 +565,11 @@ class Store:
 
     def events_by_subject(self, conn: Connection) -> Iterator[tuple[str, list[Event]]]:
         """Every subject's entries, one subject at a time (aggregates and batch export)."""
-        q = select(t.events).order_by(t.events.c.subject, t.events.c.id)
+        q = (
+            select(t.events)
+            .where(t.events.c.type.not_in(trust.CHAIN_ONLY))  # standing entries only
+            .order_by(t.events.c.subject, t.events.c.id)
+        )
         current: str | None = None
         bucket: list[Event] = []
         for r in conn.execute(q):
@@ -547,6 +637,10 @@ class Store:
             conn.execute(insert(t.subjects), list(rows))
 
     # -- ledger -----------------------------------------------------------------------
+    def lock_appends(self, conn: Connection) -> None:
+        """Serialise with every append (signing reads the tip and must not race one)."""
+        self._lock(conn)
+
     def _lock(self, conn: Connection) -> None:
         if self.dialect == "postgresql":
             conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_LOCK})")
@@ -588,7 +682,7 @@ class Store:
                 (
                     e.id,
                     e.type,
-                    e.subject,
+                    e.subject or None,
                     e.authority,
                     day(e.occurred),
                     e.recorded,
@@ -849,7 +943,12 @@ class Store:
         q = (
             select(s.c.id, s.c.kind, s.c.registered)
             .join(k, k.c.subject == s.c.id)
-            .where(~select(e.c.id).where(e.c.subject == s.c.id).exists())
+            .where(
+                ~select(e.c.id)
+                .where(e.c.subject == s.c.id)
+                .where(e.c.type.not_in(trust.CHAIN_ONLY))  # a registration is not a record
+                .exists()
+            )
             .order_by(s.c.id)
         )
         return [(r.id, r.kind, r.registered) for r in conn.execute(q)]
@@ -882,6 +981,46 @@ class Store:
         rows = conn.execute(select(t.tree_heads).order_by(t.tree_heads.c.size))
         return [dict(r._mapping) for r in rows]
 
+    def insert_signed_head(self, conn: Connection, row: dict[str, Any]) -> None:
+        conn.execute(insert(t.signed_heads), [row])
+
+    def signed_heads(self, conn: Connection) -> list[dict[str, Any]]:
+        rows = conn.execute(select(t.signed_heads).order_by(t.signed_heads.c.id))
+        return [dict(r._mapping) for r in rows]
+
+    def latest_signed_head(self, conn: Connection) -> dict[str, Any] | None:
+        row = conn.execute(
+            select(t.signed_heads).order_by(t.signed_heads.c.size.desc()).limit(1)
+        ).first()
+        return dict(row._mapping) if row else None
+
+    def signed_head_of_size(self, conn: Connection, size: int) -> dict[str, Any] | None:
+        row = conn.execute(select(t.signed_heads).where(t.signed_heads.c.size == size)).first()
+        return dict(row._mapping) if row else None
+
+    def meta_delete(self, conn: Connection, key: str) -> None:
+        conn.execute(t.meta.delete().where(t.meta.c.key == key))
+
+    def table_rows(self, conn: Connection, table: str) -> list[dict[str, Any]]:
+        """Every row of a table in primary-key order (for ``ledger verify``)."""
+        tab = t.metadata.tables[table]
+        q = select(tab).order_by(*tab.primary_key.columns)
+        return [dict(r._mapping) for r in conn.execute(q)]
+
+    def access_rows(
+        self, conn: Connection, after: int, upto: int | None = None
+    ) -> list[dict[str, Any]]:
+        q = select(t.access_log).where(t.access_log.c.id > after).order_by(t.access_log.c.id)
+        if upto is not None:
+            q = q.where(t.access_log.c.id <= upto)
+        return [dict(r._mapping) for r in conn.execute(q)]
+
+    def last_of_type(self, conn: Connection, kind: str) -> Event | None:
+        row = conn.execute(
+            select(t.events).where(t.events.c.type == kind).order_by(t.events.c.id.desc()).limit(1)
+        ).first()
+        return _event_from_row(row) if row else None
+
     def meta_get(self, conn: Connection, key: str) -> str | None:
         row = conn.execute(select(t.meta.c.value).where(t.meta.c.key == key)).first()
         return str(row.value) if row else None
@@ -894,6 +1033,7 @@ class Store:
         q = (
             select(t.events)
             .where(t.events.c.authority == authority)
+            .where(t.events.c.type.not_in(trust.CHAIN_ONLY))
             .order_by(t.events.c.id.desc())
             .limit(limit)
         )
@@ -905,7 +1045,13 @@ class Store:
         return list(_loaded(conn, conn.execute(q), where))
 
     def subjects_with_events(self, conn: Connection) -> list[str]:
-        q = select(t.events.c.subject).distinct().order_by(t.events.c.subject)
+        q = (
+            select(t.events.c.subject)
+            .where(t.events.c.subject.is_not(None))
+            .where(t.events.c.type.not_in(trust.CHAIN_ONLY))
+            .distinct()
+            .order_by(t.events.c.subject)
+        )
         return [r.subject for r in conn.execute(q)]
 
     # -- access records ---------------------------------------------------------------
@@ -913,6 +1059,8 @@ class Store:
         """Insert access records; many at once through the driver's executemany."""
         if not rows:
             return
+        if self.dialect == "postgresql":
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock_shared({_PG_ACCESS_LOCK})")
         if len(rows) == 1:
             conn.execute(_INS_ACCESS, list(rows))
             return
@@ -961,6 +1109,16 @@ class Store:
     def lock_ledger(self, conn: Connection) -> None:
         """Serialise with ledger appends (PostgreSQL; SQLite's write lock already does)."""
         self._lock(conn)
+
+    def lock_access(self, conn: Connection) -> None:
+        """Wait for every transaction writing access records to end (sealing a batch)."""
+        if self.dialect == "postgresql":
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_ACCESS_LOCK})")
+
+    def snapshot(self, conn: Connection) -> None:
+        """Make the rest of this transaction read one snapshot (``ledger verify``)."""
+        if self.dialect == "postgresql":
+            conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
 
     def decision_counts(self, conn: Connection, before: str) -> dict[tuple[str, str], int]:
         """(service, decision) -> count of decisions recorded before ``before`` (ISO day)."""

@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from socialcredit.transparency.merkle import HASH_SIZE, verify_consistency, verify_inclusion
+from socialcredit.transparency.signer import Signer
 
 DOMAIN = b"socialcredit-sth-v1\n"
 
@@ -51,6 +52,11 @@ def public_key_of(private_key: bytes) -> bytes:
 def sign_head(private_key: bytes, size: int, root: bytes, timestamp: str) -> TreeHead:
     key = Ed25519PrivateKey.from_private_bytes(private_key)
     return TreeHead(size, root, timestamp, key.sign(_message(size, root, timestamp)))
+
+
+def sign_head_with(signer: Signer, size: int, root: bytes, timestamp: str) -> TreeHead:
+    """Sign through any ``Signer`` (key file, KMS, PKCS#11): the key never enters here."""
+    return TreeHead(size, root, timestamp, signer.sign(_message(size, root, timestamp)))
 
 
 def verify_head(public_key: bytes, head: TreeHead) -> bool:
@@ -178,17 +184,68 @@ def verify_proof_document(
             )
             return (True, "included") if ok else (False, "the inclusion proof does not verify")
         if kind == "consistency":
-            new = _int(proof.get("new_size"), "proof.new_size")
-            if new != head.size:
-                return False, f"the proof is for size {new}, the head is for {head.size}"
-            ok = verify_consistency(
-                _int(proof.get("old_size"), "proof.old_size"),
-                new,
-                _hex(proof.get("old_root"), "proof.old_root"),
-                head.root,
-                _path(proof.get("path")),
+            # The proof's own "old_root" is the log's claim about its past: trusting it
+            # would let a rewritten log vouch for itself (issue 11). Only a head the
+            # verifier already holds can anchor a consistency check.
+            return False, (
+                "a consistency proof is only checked against a head you already trust: "
+                "give --trusted-head OLD.json"
             )
-            return (True, "consistent") if ok else (False, "the consistency proof does not verify")
         return False, "proof.kind: expected inclusion or consistency"
     except ValueError as exc:
         return False, str(exc)
+
+
+# Verdicts of ``check_extension``: only CONSISTENT and SAME let a verifier move on.
+CONSISTENT = "consistent"
+SAME = "same"
+ROLLBACK = "rollback"
+FORK = "fork"
+BAD_SIGNATURE = "bad-signature"
+
+
+def check_extension(
+    public_key: bytes, trusted: TreeHead, new: TreeHead, proof_json: object | None
+) -> tuple[str, str]:
+    """Does ``new`` extend the head the verifier already trusts? (verdict, reason).
+
+    RFC 9162 section 2.1.4.2: the consistency proof is checked against the verifier's
+    OWN copy of the old root (``trusted.root``), never the copy carried in the proof,
+    so a log that rewrote its history cannot vouch for itself. A smaller tree is a
+    rollback; a proof that does not verify, or an equal size with another root, a fork.
+    Raises ValueError only for a malformed proof document.
+    """
+    if not verify_head(public_key, trusted):
+        return BAD_SIGNATURE, "the trusted head's signature does not verify with this public key"
+    if not verify_head(public_key, new):
+        return BAD_SIGNATURE, "the new head's signature does not verify with this public key"
+    if new.size < trusted.size:
+        return ROLLBACK, (
+            f"rollback: the new head has {new.size} entries, fewer than the "
+            f"{trusted.size} of the trusted head"
+        )
+    if new.size == trusted.size:
+        if new.root == trusted.root:
+            return SAME, f"the new head is the trusted head (size {new.size})"
+        return FORK, f"fork: two different roots signed for size {new.size}"
+    if trusted.size == 0:
+        return CONSISTENT, f"consistent: {new.size} entries extend the empty log"
+    if proof_json is None:
+        raise ValueError(f"a consistency proof from size {trusted.size} to {new.size} is needed")
+    proof = _obj(proof_json, "proof")
+    if proof.get("kind") != "consistency":
+        raise ValueError("proof.kind: expected consistency")
+    old_size = _int(proof.get("old_size"), "proof.old_size")
+    new_size = _int(proof.get("new_size"), "proof.new_size")
+    path = _path(proof.get("path"))
+    if (old_size, new_size) != (trusted.size, new.size):
+        return FORK, (
+            f"the proof is from size {old_size} to {new_size}, the heads are of sizes "
+            f"{trusted.size} and {new.size}"
+        )
+    if not verify_consistency(trusted.size, new.size, trusted.root, new.root, path):
+        return FORK, (
+            f"fork: the head of size {new.size} does not extend the trusted head of size "
+            f"{trusted.size} (the consistency proof does not verify against the trusted root)"
+        )
+    return CONSISTENT, f"consistent: size {new.size} extends the trusted size {trusted.size}"

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from socialcredit.api.deps import Principal, app_for, current_principal
 from socialcredit.charts import bar_chart
-from socialcredit.core.errors import BadInput, SocialCreditError
+from socialcredit.core.errors import BadInput, NotFound, SocialCreditError
 from socialcredit.core.periods import parse_date
 from socialcredit.transparency.heads import head_to_json
 from socialcredit.web.render import render
@@ -116,7 +116,11 @@ def stats_page(
 
 @router.get("/log")
 def log_page(request: Request, who: Principal | None = Depends(current_principal)) -> HTMLResponse:
-    head, public = app_for(request, None, "transparency").log_head()
+    application = app_for(request, None, "transparency")
+    try:
+        head, public = application.latest_head()
+    except NotFound:
+        return page("log.html", who, head=None)
     return page("log.html", who, head=head_to_json(head) | {"public_key": public.hex()})
 
 

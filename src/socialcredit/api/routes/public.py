@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 
 from socialcredit.api import schemas as s
 from socialcredit.api.deps import Principal, app_for, current_principal
-from socialcredit.api.schemas import Id, Size
+from socialcredit.api.schemas import MAX_ID, Id, Size
 from socialcredit.charts import bar_chart
 from socialcredit.transparency.heads import head_to_json
 from socialcredit.wire import rulebook_json
@@ -86,9 +86,13 @@ def grade_stats(scheme: str, request: Request, chart: bool = False) -> dict[str,
     return body
 
 
-@router.get("/log/head", summary="A freshly signed tree head", response_model=s.TreeHeadPublic)
+@router.get(
+    "/log/head",
+    summary="The latest signed tree head (heads are signed on write, never on a GET)",
+    response_model=s.TreeHeadPublic,
+)
 def log_head(request: Request) -> dict[str, Any]:
-    head, public = app_for(request, None, "transparency").log_head()
+    head, public = app_for(request, None, "transparency").latest_head()
     return head_to_json(head) | {"public_key": public.hex()}
 
 
@@ -104,10 +108,16 @@ def log_inclusion(event_id: Id, request: Request) -> dict[str, Any]:
 
 @router.get(
     "/log/consistency",
-    summary="Proof that the log of NEW entries extends the first OLD",
+    summary="Proof that the signed head of NEW entries (default: the latest) extends the first OLD",
     response_model=s.ProofPublic,
 )
-def log_consistency(old: Size, new: Size, request: Request) -> dict[str, Any]:
+def log_consistency(
+    old: Size,
+    request: Request,
+    new: Annotated[
+        int | None, Query(ge=0, le=MAX_ID, description="A signed head's size; default latest")
+    ] = None,
+) -> dict[str, Any]:
     head, proof = app_for(request, None, "transparency").log_prove_consistency(old, new)
     return {"head": head, "proof": proof}
 
