@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from socialcredit.api.app import create_app
+from socialcredit.server import create_app
 from socialcredit.core.errors import BadInput
 from socialcredit.settings import Settings
 from socialcredit.store.sql import Store

@@ -12,7 +12,7 @@ from socialcredit.application.base import (
     version_on,
 )
 from socialcredit.core import lists as lists_core
-from socialcredit.core.errors import BadInput
+from socialcredit.core.errors import BadInput, NotFound
 from socialcredit.core.ledger import (
     check_text,
 )
@@ -86,6 +86,8 @@ class Listing(Base):
         with self.store.transaction() as conn:
             self._ready(conn)
             d, state = self._entry(conn, entry)
+            if state.subject != sid:  # as for an unknown entry: no existence oracle
+                raise NotFound(f"unknown list entry {entry}", field="entry")
             ev = lists_core.set_consent(
                 d,
                 state,

@@ -15,6 +15,8 @@ from socialcredit.cli.common import (
     opt_date,
     out,
     print_json,
+    writable,
+    write_file,
 )
 
 
@@ -29,11 +31,13 @@ def access(
     as_json: JsonOpt = False,
 ) -> None:
     """Everything recorded about a subject, who looked at it, and every decision given."""
+    if html is not None:
+        writable(html, "html")  # before the read is recorded: no record of a failed export
     record = open_app().access(ident, opt_date(as_of, "as-of"))
     if html is not None:
-        from socialcredit.web.render import render_access
+        from socialcredit.html import render_access
 
-        html.write_text(render_access(record), encoding="utf-8")
+        write_file(html, render_access(record).encode(), "html")
     if as_json:
         print_json(record)
         return

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import functools
 import json
+import os
+import tempfile
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -15,6 +17,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
 from socialcredit.application import Application
 from socialcredit.core.errors import BadInput, SocialCreditError
@@ -66,8 +69,14 @@ _opened: list[Application] = []
 
 
 def open_app() -> Application:
+    """The application for this command, on a store that will not lose what it writes.
+
+    Every command writes (a read leaves an access record), so each refuses a database
+    whose settings could lose an acknowledged write, as ``serve`` does.
+    """
     application = Application(Settings.from_env(state.db, state.purpose))
     _opened.append(application)
+    application.store.check_durability()
     return application
 
 
@@ -114,7 +123,81 @@ def write_or_print(obj: dict[str, Any], path: Path | None) -> None:
     if path is None:
         print(text)
     else:
-        path.write_text(text + "\n", encoding="utf-8")
+        write_file(path, (text + "\n").encode(), "out")
+
+
+def writable(path: Path, field: str) -> None:
+    """Refuse, before any work is done or recorded, an output path that cannot be written.
+
+    A missing folder, a folder where a file is wanted, or a read-only place: one line and
+    exit 2, and nothing recorded for an export that could not have been written.
+    """
+    folder = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise BadInput(f"{path}: is a folder, not a file", field=field)
+    if not folder.is_dir():
+        raise BadInput(f"{path}: cannot write: no folder {folder}", field=field)
+    if path.exists() and not os.access(path, os.W_OK):
+        raise BadInput(f"{path}: cannot write: permission denied", field=field)
+    try:
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise BadInput(f"{path}: cannot write: {exc.strerror or exc}", field=field) from None
+    os.close(fd)
+    os.unlink(probe)
+
+
+def write_file(path: Path, content: bytes, field: str) -> None:
+    """Write a whole file or nothing: a temporary file beside it, renamed over it."""
+    writable(path, field)
+    folder = path.parent if str(path.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(content)
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise BadInput(f"{path}: cannot write: {exc.strerror or exc}", field=field) from None
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+# Columns holding something a person must type back (ids, codes): never cut or wrapped;
+# other columns wrap around them. `--json` is the form for machines.
+ID_COLUMNS = frozenset(
+    {
+        "id",
+        "event",
+        "entry",
+        "dispute",
+        "item",
+        "rule",
+        "list",
+        "service",
+        "scheme",
+        "authority",
+        "authorities",
+        "subject",
+        "principal",
+        "factor",
+        "verifiers",
+        "type",
+        "grade",
+        "code",
+    }
+)
+
+
+def table(*columns: str, **kwargs: Any) -> Table:
+    """A rich table whose identifier columns are never truncated (see ID_COLUMNS)."""
+    t = Table(**kwargs)
+    for name in columns:
+        if name in ID_COLUMNS:
+            t.add_column(name, no_wrap=True, overflow="fold")
+        else:
+            t.add_column(name, overflow="fold")
+    return t
 
 
 def read_text(path: Path) -> str:

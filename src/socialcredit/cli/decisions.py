@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from socialcredit.cli.common import (
     JsonOpt,
@@ -15,6 +14,7 @@ from socialcredit.cli.common import (
     opt_date,
     out,
     print_json,
+    table,
 )
 
 
@@ -37,7 +37,7 @@ def services(as_json: JsonOpt = False) -> None:
             }
         )
         return
-    t = Table("service", "sector", "title", "verifiers")
+    t = table("service", "sector", "title", "verifiers")
     for s in svc.values():
         t.add_row(
             s.id, s.sector, s.title, ", ".join(v.id for v in ver.values() if s.id in v.services)

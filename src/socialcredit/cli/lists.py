@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from socialcredit.cli.common import (
     JsonOpt,
@@ -16,6 +15,7 @@ from socialcredit.cli.common import (
     opt_date,
     out,
     print_json,
+    table,
 )
 from socialcredit.core.errors import BadInput
 from socialcredit.wire import entry_json
@@ -142,7 +142,7 @@ def list_show(
             }
         )
         return
-    t = Table("entry", "list", "status", "proposed", "in effect from", "max end", "fields")
+    t = table("entry", "list", "status", "proposed", "in effect from", "max end", "fields")
     for e in entries:
         t.add_row(
             str(e.entry),

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from socialcredit.cli.common import (
     JsonOpt,
@@ -17,6 +16,7 @@ from socialcredit.cli.common import (
     out,
     print_json,
     read_text,
+    table,
 )
 from socialcredit.core.errors import BadInput
 from socialcredit.wire import rulebook_json
@@ -110,7 +110,7 @@ def rulebook_show(
         out.print(f"[bold]{b.title}[/] ({b.scheme} {b.version}, effective {b.effective})")
         out.print(f"publisher: {b.publisher}; legal basis: {b.legal_basis}")
         out.print(f"kind {b.kind}, base {b.base}, range {b.low}..{b.high}")
-        g = Table("grade", "min", "max", "title")
+        g = table("grade", "min", "max", "title")
         for x in b.grades:
             g.add_row(
                 x.grade,
@@ -119,7 +119,7 @@ def rulebook_show(
                 x.title,
             )
         out.print(g)
-        r = Table("rule", "points", "lasts", "cap", "evidence", "authorities", "legal basis")
+        r = table("rule", "points", "lasts", "cap", "evidence", "authorities", "legal basis")
         for rule in b.rules:
             r.add_row(
                 rule.code,

@@ -14,7 +14,7 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import date
 from typing import Any
 
-from sqlalchemy import bindparam, create_engine, event, func, insert, select
+from sqlalchemy import bindparam, create_engine, event, func, insert, inspect, select
 from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.exc import ArgumentError, DatabaseError, IntegrityError
 
@@ -139,7 +139,11 @@ class Store:
         self._docs: dict[str, Document] = {}
         # Shared by every Application on this store (one per HTTP request).
         self.registry_cache: tuple[tuple[str, ...], Any] | None = None
-        self.token_cache: dict[str, tuple[str, str]] = {}
+        self._tokens_upgraded = False
+        # Public figures materialised per (scheme, day, publication state); see
+        # application/service.py ``public_grades``.
+        self.figures_cache: dict[tuple[str, str, str], Any] = {}
+        self.figures_lock = threading.Lock()
 
     @property
     def dialect(self) -> str:
@@ -209,6 +213,7 @@ class Store:
     # -- schema -----------------------------------------------------------------------
     def create(self, conn: Connection) -> None:
         t.metadata.create_all(conn)
+        self.upgrade_tokens(conn)
         t.install_triggers(conn)
         if conn.execute(select(t.meta.c.value).where(t.meta.c.key == "schema")).first() is None:
             conn.execute(insert(t.meta), [{"key": "schema", "value": t.SCHEMA_VERSION}])
@@ -282,6 +287,13 @@ class Store:
             for r in rows:
                 self._docs[r.sha256] = parse_document(r.source)
         return [self._docs[h] for h in shas]
+
+    def publication_mark(self, conn: Connection) -> str:
+        """A short fingerprint of what is published (count and latest publication)."""
+        row = conn.execute(
+            select(func.count(), func.max(t.rulebooks.c.published)).select_from(t.rulebooks)
+        ).one()
+        return f"{row[0]}:{row[1]}"
 
     def schemes(self, conn: Connection) -> list[str]:
         rows = conn.execute(
@@ -464,6 +476,37 @@ class Store:
 
     def find_token(self, conn: Connection, token_hash: str) -> Row[Any] | None:
         return conn.execute(_Q_TOKEN, {"h": token_hash}).first()
+
+    def upgrade_tokens(self, conn: Connection) -> None:
+        """Add the token columns newer than a store (once per process; idempotent)."""
+        if self._tokens_upgraded or not self.engine.dialect.has_table(conn, "api_tokens"):
+            return
+        have = {c["name"] for c in inspect(conn).get_columns("api_tokens")}
+        for name, ddl in t.TOKEN_COLUMNS_ADDED:
+            if name not in have:
+                conn.exec_driver_sql(f"ALTER TABLE api_tokens ADD COLUMN {name} {ddl}")
+        self._tokens_upgraded = True
+
+    def tokens(
+        self, conn: Connection, principal: str | None = None, id_prefix: str | None = None
+    ) -> list[Row[Any]]:
+        q = select(t.api_tokens).order_by(t.api_tokens.c.created, t.api_tokens.c.token_hash)
+        if principal is not None:
+            q = q.where(t.api_tokens.c.principal == principal)
+        if id_prefix is not None:
+            q = q.where(t.api_tokens.c.token_hash.startswith(id_prefix, autoescape=True))
+        return list(conn.execute(q))
+
+    def revoke_tokens(
+        self, conn: Connection, hashes: Sequence[str], at: str, reason: str
+    ) -> None:
+        if hashes:
+            conn.execute(
+                t.api_tokens.update()
+                .where(t.api_tokens.c.token_hash.in_(list(hashes)))
+                .where(t.api_tokens.c.revoked.is_(None))
+                .values(revoked=at, revoked_reason=reason[:200])
+            )
 
     # -- transparency log -------------------------------------------------------------
     def leaf_rows(self, conn: Connection, upto: int | None = None) -> list[tuple[int, str]]:

@@ -7,8 +7,8 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 
 from socialcredit.api import schemas as s
-from socialcredit.api.deps import Principal, app_for, own_subject, require
 from socialcredit.api.schemas import Id
+from socialcredit.http.auth import Principal, app_for, own_subject, require
 from socialcredit.wire import dispute_json, report_json
 
 router = APIRouter(prefix="/v1")
