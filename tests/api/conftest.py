@@ -18,6 +18,7 @@ import uvicorn
 from socialcredit.server import create_app
 from socialcredit.application import Application
 from socialcredit.settings import Settings
+from socialcredit.store.sql import Store
 
 NOW = datetime(2024, 6, 1, 12, tzinfo=UTC)
 ME = "11010519491231002X"
@@ -42,11 +43,11 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def serve(settings: Settings) -> Iterator[str]:
+def serve(settings: Settings, store: Store | None = None) -> Iterator[str]:
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(
-            create_app(settings),
+            create_app(settings, store),
             host="127.0.0.1",
             port=port,
             log_level="warning",

@@ -174,6 +174,9 @@ class Records(Base):
             )
             key = event.dedup_key()
             assert key is not None
+            # Look up and append under the append lock: identical concurrent submissions
+            # then find the one event instead of racing to the unique constraint.
+            self.store.lock_appends(conn)
             existing = self.store.find_dedup(conn, [key])
             if key in existing:
                 return Recorded(existing[key], False)
@@ -258,6 +261,7 @@ class Records(Base):
                 except BadInput as exc:
                     raise type(exc)(f"item {n}: {exc.message}", field=exc.field) from None
             keys = [e.dedup_key() or "" for e in events]
+            self.store.lock_appends(conn)  # as in record(): no race to the constraint
             known = self.store.find_dedup(conn, keys)
             fresh: list[Event] = []
             seen: set[str] = set()

@@ -164,8 +164,9 @@ class Store:
         try:
             with self._lock_in_process, self.engine.begin() as conn:
                 yield conn
-        except IntegrityError as exc:
-            raise Conflict(f"the write conflicts with what is stored (retry): {exc.orig}") from None
+        except IntegrityError:
+            # Never the constraint's name or key: they describe the schema and the data.
+            raise Conflict("the write conflicts with what is stored; retry") from None
         except DatabaseError as exc:
             raise BadInput(f"cannot use store {self.url!r}: {exc.orig}", field="db") from None
 
@@ -350,6 +351,10 @@ class Store:
             conn.execute(insert(t.subjects), list(rows))
 
     # -- ledger -----------------------------------------------------------------------
+    def lock_appends(self, conn: Connection) -> None:
+        """Take the append lock now (held to the end of the transaction; re-entrant)."""
+        self._lock(conn)
+
     def _lock(self, conn: Connection) -> None:
         if self.dialect == "postgresql":
             conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_LOCK})")
