@@ -496,30 +496,36 @@ def test_another_subjects_dispute_or_entry_is_the_same_404_as_an_unknown_one(
 
 
 def test_identical_concurrent_submissions_are_one_event(db_url: str) -> None:
+    """Rounds of 8 identical submissions released at once: each round is one event."""
     settings, app, tokens = seeded(db_url)
+    rounds, width = 12, 8
+    results: list[tuple[int, httpx.Response]] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(width)
     for url in serve(settings, app.store):
-        results: list[httpx.Response] = []
-        lock = threading.Lock()
 
         def submit() -> None:
-            with httpx.Client(
-                base_url=url, timeout=60, headers={"Authorization": f"Bearer {tokens['registrar']}"}
-            ) as c:
-                for _ in range(6):
-                    r = c.post("/v1/events", json=GOOD)
+            headers = {"Authorization": f"Bearer {tokens['registrar']}"}
+            with httpx.Client(base_url=url, timeout=60, headers=headers) as c:
+                c.get("/v1/whoami")  # connected before the race
+                for n in range(rounds):
+                    barrier.wait()
+                    r = c.post("/v1/events", json={**GOOD, "evidence": f"t/{n}"})
                     with lock:
-                        results.append(r)
+                        results.append((n, r))
 
-        threads = [threading.Thread(target=submit) for _ in range(12)]
+        threads = [threading.Thread(target=submit) for _ in range(width)]
         for t in threads:
             t.start()
         for t in threads:
             t.join()
-    codes = {r.status_code for r in results}
-    assert codes <= {200, 201}, [r.text for r in results if r.status_code >= 300][:3]
-    events = {r.json()["event"] for r in results}
-    assert len(events) == 1 and sum(r.json()["created"] for r in results) == 1
-    assert app.verify() == (1, None)
+    bad = [r.text for _, r in results if r.status_code not in (200, 201)]
+    assert bad == []
+    for n in range(rounds):
+        answers = [r.json() for m, r in results if m == n]
+        assert len({a["event"] for a in answers}) == 1, answers
+        assert sum(a["created"] for a in answers) == 1
+    assert app.verify() == (rounds, None)
     app.store.close()
 
 

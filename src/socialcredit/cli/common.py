@@ -18,6 +18,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from socialcredit.application import Application
 from socialcredit.core.errors import BadInput, SocialCreditError
@@ -189,14 +190,45 @@ ID_COLUMNS = frozenset(
 )
 
 
+class IdTable(Table):
+    """A rich table whose identifier columns are at least as wide as their longest
+    identifier, so an id is never cut or split; other columns wrap around them. When
+    even that cannot fit the terminal, each row is shown as a block of "column: value"
+    lines instead of cropping the table."""
+
+    MIN_OTHER = 6  # narrowest a wrapping column may become
+
+    def __rich_console__(self, console: Any, options: Any) -> Any:
+        need = 1 + 3 * len(self.columns)
+        for column in self.columns:
+            if column.header in ID_COLUMNS:
+                words = [w for cell in column.cells for w in str(cell).split()]
+                column.min_width = max([len(str(column.header)), *map(len, words)])
+                need += column.min_width
+            else:
+                need += self.MIN_OTHER
+        if need <= options.max_width:
+            yield from super().__rich_console__(console, options)
+            return
+        if self.title:
+            yield Text(str(self.title), style="bold")
+        rows = zip(*(column.cells for column in self.columns), strict=True)
+        for n, cells in enumerate(rows):
+            block = Table.grid(padding=(0, 1))
+            block.add_column(style="bold", no_wrap=True)
+            block.add_column(overflow="fold")
+            for column, cell in zip(self.columns, cells, strict=True):
+                block.add_row(f"{column.header}:", cell)
+            if n:
+                yield Text("")
+            yield block
+
+
 def table(*columns: str, **kwargs: Any) -> Table:
-    """A rich table whose identifier columns are never truncated (see ID_COLUMNS)."""
-    t = Table(**kwargs)
+    """A table for people; identifier columns (see ID_COLUMNS) are never truncated."""
+    t = IdTable(**kwargs)
     for name in columns:
-        if name in ID_COLUMNS:
-            t.add_column(name, no_wrap=True, overflow="fold")
-        else:
-            t.add_column(name, overflow="fold")
+        t.add_column(name, overflow="fold")
     return t
 
 
