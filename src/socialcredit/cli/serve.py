@@ -28,6 +28,14 @@ def serve(
             "X-Forwarded-For/-Proto, send HSTS and Secure cookies.",
         ),
     ] = False,
+    rate_principal: Annotated[
+        str | None,
+        typer.Option(help='Requests per token holder, e.g. "1200/minute;60/second".'),
+    ] = None,
+    rate_anonymous: Annotated[
+        str | None,
+        typer.Option(help='Requests per client address without a token, e.g. "600/minute".'),
+    ] = None,
 ) -> None:
     """Serve the HTTP API and the web pages for an existing store."""
     import dataclasses
@@ -45,7 +53,14 @@ def serve(
         f"serving {application.settings.db_url} on http://{host}:{port}/  "
         f"(pages: /counter /desk /verify /review /stats /log; API: /docs)"
     )
-    settings = dataclasses.replace(application.settings, behind_tls=behind_tls_proxy)
+    settings = dataclasses.replace(
+        application.settings,
+        behind_tls=behind_tls_proxy,
+        rate_principal=check_limit("rate_principal", rate_principal)
+        or application.settings.rate_principal,
+        rate_anonymous=check_limit("rate_anonymous", rate_anonymous)
+        or application.settings.rate_anonymous,
+    )
     service = create_app(settings, application.store)
     # Everything loaded so far lives for the whole process: moving it out of the
     # collector's reach keeps full collections short, which is what the tail latency
@@ -63,3 +78,20 @@ def serve(
         forwarded_allow_ips="127.0.0.1" if behind_tls_proxy else None,
         server_header=False,
     )
+
+
+def check_limit(name: str, value: str | None) -> str | None:
+    """A rate limit in the `limits` notation, or a one-line refusal naming the option."""
+    from limits import parse_many
+
+    if value is None:
+        return None
+    try:
+        parse_many(value)
+    except ValueError:
+        option = "--" + name.replace("_", "-")
+        raise BadInput(
+            f'{option} {value!r}: expected e.g. "600/minute" or "1200/minute;60/second"',
+            field=name,
+        ) from None
+    return value
