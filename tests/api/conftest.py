@@ -15,8 +15,8 @@ import httpx
 import pytest
 import uvicorn
 
-from socialcredit.server import create_app
 from socialcredit.application import Application
+from socialcredit.server import create_app
 from socialcredit.settings import Settings
 from socialcredit.store.sql import Store
 

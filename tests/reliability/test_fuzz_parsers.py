@@ -164,11 +164,13 @@ def test_fuzz_dates_and_durations() -> None:
 
 @pytest.mark.usefixtures("live")
 def test_fuzz_evidence_uploads(live: Live) -> None:
+    from contextlib import closing
+
     import httpx
 
     from tests.api.conftest import csrf_of, web_session
 
-    with web_session(live.url, live.tokens["registrar"]) as c:
+    with closing(web_session(live.url, live.tokens["registrar"])) as c:
         cookies = c.cookies
         csrf = csrf_of(c.get("/desk").text)
 
