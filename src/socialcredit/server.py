@@ -2,8 +2,8 @@
 
 ``api/`` and ``web/`` never import each other; this module mounts both, translates every
 error once (problem+json for the API, an HTML page for a person), and wraps everything in
-the guards of ``http/``: security headers outermost, then the anonymous rate limit, then
-the body limits.
+the guards of ``http/``: security headers outermost, then the rate limits (per principal,
+or per address without a valid token), then the body limits.
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from socialcredit.api import app as api_app
+from socialcredit.application import Application
 from socialcredit.core.errors import SocialCreditError
-from socialcredit.http.guards import AnonymousLimit, BodyGuard, SecurityHeaders
+from socialcredit.http.guards import BodyGuard, RateLimit, SecurityHeaders
 from socialcredit.http.limits import RateLimits
 from socialcredit.http.problems import ErrorAnswer
 from socialcredit.settings import Settings
@@ -41,7 +42,6 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
 
     @app.exception_handler(SocialCreditError)
     async def _domain(request: Request, exc: SocialCreditError) -> Response:
-        wait = getattr(exc, "retry_after", None)
         return answer(
             request.url.path,
             exc.http_status,
@@ -49,7 +49,6 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
             exc.message,
             exc.code,
             exc.field,
-            {"Retry-After": str(wait)} if wait is not None else None,
         )
 
     @app.exception_handler(RequestValidationError)
@@ -86,6 +85,13 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     api_app.install(app)
     pages.install(app)
     app.add_middleware(BodyGuard, answer=answer)
-    app.add_middleware(AnonymousLimit, limits=app.state.rate_limits, answer=answer)
+    store_ = app.state.store
+
+    def authenticate(token: str) -> tuple[str, str] | None:
+        return Application(settings, store_).authenticate(token)
+
+    app.add_middleware(
+        RateLimit, limits=app.state.rate_limits, answer=answer, authenticate=authenticate
+    )
     app.add_middleware(SecurityHeaders, behind_tls=settings.behind_tls)
     return app

@@ -21,6 +21,7 @@ import pytest
 
 from socialcredit.application import Application
 from socialcredit.http.guards import json_depth
+from socialcredit.settings import Settings
 from socialcredit.web.pages import safe_next
 from tests.api.conftest import ME, NOW, OTHER, Live, csrf_of, seeded, serve, web_session
 from tests.conftest import raw_sql
@@ -343,6 +344,12 @@ def test_rate_limits_per_principal_and_per_address(tmp_path: Path) -> None:
         # a forged X-Forwarded-For does not buy a fresh budget
         r = httpx.get(live.url + "/v1/rulebooks", headers={"X-Forwarded-For": "10.9.9.9"})
         assert r.status_code == 429
+        # nor does a made-up token: it counts against the address
+        for bogus in ("Bearer made-up", "Basic abc"):
+            r = httpx.get(live.url + "/v1/rulebooks", headers={"Authorization": bogus})
+            assert r.status_code == 429, bogus
+        r = httpx.get(live.url + "/v1/rulebooks", cookies={"sc_token": "made-up"})
+        assert r.status_code == 429
 
 
 # -- 4. cheap public pages -----------------------------------------------------------------
@@ -543,3 +550,23 @@ def test_a_conflict_never_names_a_constraint(db_url: str) -> None:
     assert "uq_" not in caught.value.message and "api_tokens" not in caught.value.message
     assert "pkey" not in caught.value.message.lower()
     app.store.close()
+
+
+def test_a_store_from_before_token_expiry_is_upgraded_in_place(db_url: str) -> None:
+    """Stores created before tokens could end get the new columns on first use; their
+    old tokens keep working (no expiry recorded) until revoked."""
+    from socialcredit.store.sql import Store
+
+    _settings, app, tokens = seeded(db_url)
+    app.store.close()
+    for column in ("expires", "revoked", "revoked_reason", "label"):
+        raw_sql(db_url, f"ALTER TABLE api_tokens DROP COLUMN {column}")
+    settings = Settings(db_url=db_url, clock=lambda: NOW)
+    old = Application(settings, Store(db_url))
+    assert old.authenticate(tokens["auditor"]) == ("city-auditor", "auditor")
+    assert {t["state"] for t in old.list_tokens("city-auditor")} == {"active"}
+    fresh = old.issue_token("auditor", "city-auditor")
+    assert old.authenticate(fresh) == ("city-auditor", "auditor")
+    assert len(old.revoke_token(principal="city-auditor")) == 2
+    assert old.authenticate(tokens["auditor"]) is None
+    old.store.close()

@@ -121,34 +121,57 @@ class BodyGuard:
 
 
 _EXEMPT = ("/static/", "/docs-assets/", "/healthz")
+Authenticate = Callable[[str], "tuple[str, str] | None"]
 
 
-class AnonymousLimit:
-    """Requests without a token count against their client address's budget."""
+def bearer_token(headers: dict[bytes, bytes]) -> str:
+    """The token a request presents (Bearer header first, then the session cookie)."""
+    scheme, _, token = headers.get(b"authorization", b"").decode("latin-1").partition(" ")
+    if token:
+        return token.strip() if scheme.lower() == "bearer" else ""
+    for part in headers.get(b"cookie", b"").decode("latin-1").split(";"):
+        name, _, value = part.strip().partition("=")
+        if name == "sc_token":
+            return value.strip()
+    return ""
 
-    def __init__(self, app: ASGIApp, limits: RateLimits, answer: ErrorAnswer) -> None:
+
+class RateLimit:
+    """Every request counts against one budget: its principal's if it presents a valid
+    token, else its client address's. A made-up token buys nothing: it counts against
+    the address. The authentication is kept for the route (``scope["state"]["auth"]``),
+    so a request reads its token once."""
+
+    def __init__(
+        self, app: ASGIApp, limits: RateLimits, answer: ErrorAnswer, authenticate: Authenticate
+    ) -> None:
         self.app = app
         self.limits = limits
         self.answer = answer
+        self.authenticate = authenticate
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
         if scope["type"] == "http" and not path.startswith(_EXEMPT):
-            headers = dict(scope.get("headers") or [])
-            has_token = b"authorization" in headers or b"sc_token=" in headers.get(b"cookie", b"")
-            if not has_token:
+            token = bearer_token(dict(scope.get("headers") or []))
+            found = self.authenticate(token) if token and len(token) <= 200 else None
+            scope.setdefault("state", {})["auth"] = (token, found)
+            if found is not None:
+                budget, key, who = "principal", found[0], found[0]
+            else:
                 client = scope.get("client") or ("unknown", 0)
-                wait = self.limits.hit("anonymous", str(client[0]))
-                if wait is not None:
-                    await self.answer(
-                        path,
-                        429,
-                        "Too many requests",
-                        f"too many requests from {client[0]}; retry in {wait} s",
-                        "rate-limited",
-                        headers={"Retry-After": str(wait)},
-                    )(scope, receive, send)
-                    return
+                budget, key, who = "anonymous", str(client[0]), str(client[0])
+            wait = self.limits.hit(budget, key)
+            if wait is not None:
+                await self.answer(
+                    path,
+                    429,
+                    "Too many requests",
+                    f"too many requests from {who}; retry in {wait} s",
+                    "rate-limited",
+                    headers={"Retry-After": str(wait)},
+                )(scope, receive, send)
+                return
         await self.app(scope, receive, send)
 
 

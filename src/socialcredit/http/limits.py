@@ -1,10 +1,10 @@
 """Rate limits with the maintained ``limits`` library, in process memory.
 
 Two budgets: one per authenticated principal (however many tokens it holds), and one per
-client address for requests that present no token. Over budget, the answer is 429 with
-Retry-After, as problem+json on the API and as a page elsewhere. The storage is in
-memory, so each service process counts on its own: a deployment with several processes
-divides the budget among them (see docs/api.md).
+client address for requests without a valid token. Over budget, the answer is 429 with
+Retry-After, as problem+json on the API and as a page elsewhere (``guards.RateLimit``).
+The storage is in memory, so each service process counts on its own: a deployment with
+several processes divides the budget among them (see docs/api.md).
 """
 
 from __future__ import annotations
@@ -15,20 +15,8 @@ import time
 from limits import RateLimitItem, parse_many
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
-from starlette.requests import Request
 
-from socialcredit.core.errors import SocialCreditError
 from socialcredit.settings import Settings
-
-
-class RateLimited(SocialCreditError):
-    code = "rate-limited"
-    http_status = 429
-    exit_code = 2
-
-    def __init__(self, message: str, retry_after: int) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
 
 
 class RateLimits:
@@ -50,12 +38,3 @@ class RateLimits:
 
 def _parse(text: str) -> list[RateLimitItem]:
     return parse_many(text) if text.strip() else []
-
-
-def limit_principal(request: Request, principal: str) -> None:
-    limits: RateLimits | None = getattr(request.app.state, "rate_limits", None)
-    if limits is None:
-        return
-    wait = limits.hit("principal", principal)
-    if wait is not None:
-        raise RateLimited(f"too many requests for {principal}; retry in {wait} s", wait)

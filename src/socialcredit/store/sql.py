@@ -164,8 +164,12 @@ class Store:
         try:
             with self._lock_in_process, self.engine.begin() as conn:
                 yield conn
-        except IntegrityError:
-            # Never the constraint's name or key: they describe the schema and the data.
+        except IntegrityError as exc:
+            # A trigger's refusal is a documented promise and says so ("events is
+            # append-only"); anything else never names a constraint or a key.
+            said = str(exc.orig).splitlines()[0] if exc.orig is not None else ""
+            if said.endswith("is append-only"):
+                raise Conflict(said) from None
             raise Conflict("the write conflicts with what is stored; retry") from None
         except DatabaseError as exc:
             raise BadInput(f"cannot use store {self.url!r}: {exc.orig}", field="db") from None
