@@ -12,6 +12,7 @@ from typing import Any
 from socialcredit.core.disputes import DisputeState
 from socialcredit.core.ledger import Event
 from socialcredit.core.lists import EntryState
+from socialcredit.core.repair import RepairState
 from socialcredit.core.rulebook import Rulebook
 from socialcredit.core.scoring import ScoreReport
 
@@ -189,4 +190,24 @@ def dispute_json(d: DisputeState, as_of: date) -> dict[str, Any]:
         "appeal_reviewer": d.appeal_reviewer,
         "lapsed": _d(d.lapsed),
         "events": list(d.events),
+    }
+
+
+def repair_json(s: RepairState, day: date) -> dict[str, Any]:
+    """The one shape of a repair, for the CLI's --json and the API."""
+    return {
+        "repair": s.repair,
+        "subject": s.subject,
+        "item": s.item,
+        "item_kind": s.item_kind,
+        "severity": s.severity,
+        "status": s.status(day),
+        "applied": s.applied.isoformat(),
+        "decide_by": s.decide_by.isoformat(),
+        "decided": s.decided.isoformat() if s.decided else None,
+        "outcome": s.outcome,
+        "authority": s.decider,
+        "reason": s.reason,
+        "apply_again_from": s.again_from.isoformat() if s.again_from else None,
+        "granted_from": (g.isoformat() if (g := s.granted_on(day)) else None),
     }

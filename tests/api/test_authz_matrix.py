@@ -43,6 +43,7 @@ M: dict[tuple[str, str], Rule] = {
     ("POST", "/v1/list-entries/{entry}/remedy"): Rule(frozenset({"registrar"})),
     ("POST", "/v1/documents"): Rule(frozenset({"admin"})),
     ("POST", "/v1/checks"): Rule(frozenset({"verifier"})),
+    ("GET", "/v1/notices"): Rule(frozenset({"verifier"})),
     ("GET", "/v1/disputes"): Rule(frozenset({"reviewer"})),
     ("POST", "/v1/disputes/{dispute}/decision"): Rule(frozenset({"reviewer"})),
     ("GET", "/v1/subjects/{subject_id}/record"): Rule(frozenset({"subject"}), scoped=True),
@@ -60,6 +61,9 @@ M: dict[tuple[str, str], Rule] = {
     ("POST", "/v1/subjects/{subject_id}/list-entries/{entry}/consent"): Rule(
         frozenset({"subject"}), True
     ),
+    ("POST", "/v1/subjects/{subject_id}/repairs"): Rule(frozenset({"subject"}), True),
+    ("GET", "/v1/subjects/{subject_id}/repairs/{repair}"): Rule(frozenset({"subject"}), True),
+    ("POST", "/v1/repairs/{repair}/decision"): Rule(frozenset({"registrar"})),
     ("GET", "/v1/audit/grades/{scheme}"): Rule(frozenset({"auditor"})),
     ("POST", "/v1/tick"): Rule(frozenset({"admin"})),
     ("GET", "/v1/ledger/verify"): Rule(frozenset({"admin", "auditor"})),
@@ -112,6 +116,17 @@ def bodies(ids: dict[str, int]) -> dict[tuple[str, str], Any]:
             "consent": True,
             "occurred": today,
         },
+        ("POST", "/v1/subjects/{subject_id}/repairs"): {
+            "item": ids["old"],
+            "statement": "paid",
+            "evidence": "r/2",
+            "occurred": today,
+        },
+        ("POST", "/v1/repairs/{repair}/decision"): {
+            "outcome": "refused",
+            "reason": "not yet",
+            "occurred": today,
+        },
     }
 
 
@@ -122,6 +137,7 @@ def fill(path: str, subject: str, ids: dict[str, int]) -> str:
         .replace("{event_id}", str(ids["event"]))
         .replace("{entry}", str(ids["entry"]))
         .replace("{dispute}", str(ids["dispute"]))
+        .replace("{repair}", str(ids["repair"]))
     )
 
 
@@ -155,7 +171,18 @@ def world(live: Live) -> dict[str, int]:
         evidence_ref="t/other",
         occurred=date(2024, 5, 1),
     )
-    return {"event": event, "entry": entry, "dispute": dispute}
+    old = app.record(
+        ME,
+        "rongcheng",
+        "traffic-violation",
+        authority="rongcheng-traffic-police",
+        evidence_ref="t/old",
+        occurred=date(2023, 9, 1),
+    ).event
+    repair = app.repair_apply(
+        old, subject=ME, statement="paid", evidence_ref="r/1", occurred=date(2024, 6, 1)
+    ).repair
+    return {"event": event, "entry": entry, "dispute": dispute, "old": old, "repair": repair}
 
 
 def test_every_documented_operation_is_in_the_matrix(live: Live) -> None:

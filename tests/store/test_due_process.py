@@ -239,17 +239,28 @@ def test_erasure_makes_personal_data_unreadable_and_all_still_verifies(db_url, m
     assert verify_proof_document(public, head_json, proof) == (True, "included")
     _, consistency = app.log_prove_consistency(head_before.size, head_json["size"])
     assert verify_proof_document(public, head_json, consistency)[0]
-    with pytest.raises(Conflict, match="erased"):
-        app.list_propose(
-            P,
-            "transport-misconduct",
-            authority="rail-police",
-            evidence_ref="d/2",
-            occurred=date(2024, 2, 1),
-            fields=fields,
-        )
     keys = raw_sql(db_url, "SELECT count(*) FROM subject_keys WHERE subject = :s", params={"s": P})
     assert keys[0][0] == 0
+    # Erasure removes personal data, not rights: the erased subject stays a known
+    # identifier; what is recorded afterwards is sealed under a fresh key, and the
+    # subject can dispute items from before and after the erasure.
+    later = app.list_propose(
+        P,
+        "transport-misconduct",
+        authority="rail-police",
+        evidence_ref="d/2",
+        occurred=date(2024, 2, 1),
+        fields=fields,
+    ).event
+    entries = {x["entry"]: x for x in app.access(P)["list_entries"]}
+    assert entries[later]["fields"] == fields
+    assert all(x["fields"] == {} for k, x in entries.items() if k != later)
+    old_item = min(entries)
+    for item in (old_item, later):
+        app.dispute_open(
+            item, subject=P, statement="not me", evidence_ref=None, occurred=NOW.date()
+        )
+    assert app.verify()[1] is None
     assert "Wang" not in str(raw_sql(db_url, "SELECT * FROM subjects"))
 
 

@@ -90,7 +90,12 @@ def test_correction_reverses_exactly_once_with_a_reason(app, person) -> None:
         app.correct(a.event, reason="again", authority="rongcheng-traffic-police")
     report = app.score(person, "rongcheng", date(2024, 6, 1))
     assert report.score == 1000
-    assert any(f"reversed by event {rev}" in x.why for x in report.excluded)
+    assert any(f"corrected by entry {rev}" in x.why for x in report.excluded)
+    # A record that was wrong was wrong from the start: a day before the correction
+    # (and on the day of the event itself) it does not count either.
+    for day in (date(2024, 1, 31), date(2024, 1, 10)):
+        early = app.score(person, "rongcheng", day)
+        assert early.score == 1000 and a.event not in {ln.event for ln in early.lines}
     assert app.verify()[1] is None
 
 

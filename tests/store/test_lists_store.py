@@ -78,7 +78,9 @@ def test_every_check_is_recorded_without_the_record(app, listed) -> None:
     assert len(rows) == 2
     assert rows[0]["actor"] == "airline-demo" and rows[0]["purpose"] == "ticket sale"
     detail = json.loads(rows[0]["detail"])
-    assert set(detail) == {"service", "as_of", "decision", "reasons"}
+    assert set(detail) == {"service", "as_of", "decision", "reasons", "basis"}
+    # The basis is ledger item ids only (to tell the verifier again if one is voided).
+    assert all(isinstance(i, int) for ids in detail["basis"].values() for i in ids)
 
 
 @pytest.mark.parametrize(

@@ -167,11 +167,20 @@ class EntryPublic(BaseModel):
     remedy: str | None = None
 
 
+KnownAt = Field(
+    default=None,
+    max_length=40,
+    description="Replay as known at this ISO date (end of day, UTC) or datetime; not in the "
+    "future. A replayed check is recorded as a read, not as a new decision.",
+)
+
+
 class CheckCreate(Strict):
     subject: str = SubjectId
     service: str = Field(min_length=1, max_length=64)
     purpose: str = Text
     as_of: date | None = None
+    known_at: str | None = KnownAt
 
 
 class Reason(BaseModel):
@@ -276,12 +285,39 @@ class DecisionGiven(BaseModel):
     reasons: list[str]
 
 
+class VoidedPublic(BaseModel):
+    item: int
+    kind: str
+    cause: str
+    by: int
+    since: str
+    reason: str
+
+
+class NoticePublic(BaseModel):
+    notice: int
+    decision: int | None
+    item: int | None
+    verifier: str | None
+    service: str | None
+    subject: str
+    reason: str | None
+    recorded: str
+
+
+class NoticeList(BaseModel):
+    notices: list[NoticePublic]
+
+
 class SubjectRecord(BaseModel):
     subject: str
     kind: str
     name: Any
     as_of: str
+    known_at: str | None = None
     events: list[EventPublic]
+    voided: list[VoidedPublic] = []
+    notices: list[NoticePublic] = []
     retired_events: int
     list_entries: list[EntryPublic]
     reports: list[ScoreReportPublic]
@@ -346,3 +382,46 @@ class LedgerVerified(BaseModel):
     entries: int
     first_bad: int | None
     message: str | None
+
+
+class RepairCreate(Strict):
+    item: int = Field(ge=1, le=2**62)
+    statement: str = Text
+    evidence: str = Field(min_length=1, max_length=2000)
+    occurred: date
+
+
+class RepairApplied(BaseModel):
+    repair: int
+    item: int
+    severity: str
+    decide_by: str
+
+
+class RepairDecisionCreate(Strict):
+    outcome: Literal["granted", "refused"]
+    reason: str = Text
+    occurred: date
+
+
+class RepairDecided(BaseModel):
+    repair: int
+    event: int
+    outcome: str
+
+
+class RepairPublic(BaseModel):
+    repair: int
+    subject: str
+    item: int
+    item_kind: str
+    severity: str
+    status: str
+    applied: str
+    decide_by: str
+    decided: str | None
+    outcome: str | None
+    authority: str | None
+    reason: str | None
+    apply_again_from: str | None
+    granted_from: str | None

@@ -12,7 +12,6 @@ from socialcredit.application.base import (
     BulkResult,
     InitResult,
     Recorded,
-    SubjectView,
     TickResult,
     directory_rulebooks,
     leaf_for,
@@ -22,11 +21,13 @@ from socialcredit.application.base import (
 from socialcredit.application.due_process import DueProcess
 from socialcredit.application.listing import Listing
 from socialcredit.application.log import TransparencyLog
+from socialcredit.application.notices import Notices
 from socialcredit.application.records import Records
+from socialcredit.application.repairs import Repairs
 from socialcredit.application.service import Service
 
 
-class Application(Records, Listing, DueProcess, TransparencyLog, Service):
+class Application(Records, Listing, DueProcess, Repairs, Notices, TransparencyLog, Service):
     """The system's use cases for one store and one acting principal."""
 
 
@@ -37,7 +38,6 @@ __all__ = [
     "BulkResult",
     "InitResult",
     "Recorded",
-    "SubjectView",
     "TickResult",
     "directory_rulebooks",
     "leaf_for",

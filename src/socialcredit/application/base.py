@@ -1,4 +1,4 @@
-"""The shared machinery of the use cases: access records, loading, the subject view.
+"""The shared machinery of the use cases: access records, loading, the standing.
 
 Only this package opens transactions: every write and the access record that says
 who made it commit or vanish together.
@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -21,15 +21,12 @@ from socialcredit.core import disputes as disputes_core
 from socialcredit.core import ids
 from socialcredit.core import lists as lists_core
 from socialcredit.core.disputes import DisputeState
-from socialcredit.core.errors import BadInput, Conflict, InvalidId, NotAllowed, NotFound
-from socialcredit.core.ledger import (
-    REVERSAL,
-    SCORE,
-    Event,
-)
+from socialcredit.core.errors import BadInput, InvalidId, NotAllowed, NotFound
+from socialcredit.core.ledger import Event
 from socialcredit.core.lists import EntryState, ListDef
 from socialcredit.core.rulebook import Rulebook
 from socialcredit.core.sanctions import Memorandum, Registry
+from socialcredit.core.standing import Published, Standing, as_utc, derive
 from socialcredit.settings import Settings
 from socialcredit.store.sql import Store
 from socialcredit.transparency import merkle
@@ -54,20 +51,18 @@ def directory_rulebooks(path: Path) -> list[tuple[str, str]]:
     return [(p.name, p.read_text(encoding="utf-8")) for p in sorted(path.glob("*.toml"))]
 
 
-def normalise_subject(ident: str, kind: str | None = None) -> tuple[str, str]:
+def normalise_subject(
+    ident: str, kind: str | None = None, today: date | None = None
+) -> tuple[str, str]:
+    """The canonical ID and kind, or InvalidId naming the position and the reason.
+
+    ``today`` is the clock's date where a subject is registered (no birth date may be
+    after it); look-ups may leave it out, since nobody born later can have been registered.
+    """
     try:
-        return ids.normalize_subject_id(ident, kind)
+        return ids.normalize_subject_id(ident, kind, today)
     except ids.IdError as exc:
         raise InvalidId(str(exc), field="subject") from None
-
-
-@dataclass(frozen=True)
-class SubjectView:
-    subject: str
-    events: list[Event]
-    entries: dict[int, EntryState]
-    disputes: dict[int, DisputeState]
-    disputed: dict[int, int]
 
 
 @dataclass(frozen=True)
@@ -80,6 +75,7 @@ class TickResult:
 class Recorded:
     event: int
     created: bool
+    evidence_sha256: str | None = None
 
 
 @dataclass(frozen=True)
@@ -93,12 +89,6 @@ class InitResult:
     published: list[str]
     already: list[str]
     authorities: int
-
-
-def version_on(versions: Sequence[Rulebook], day: date) -> Rulebook:
-    """The version in force on ``day``; before the first one, the first (for explanation)."""
-    eligible = [v for v in versions if v.effective <= day]
-    return max(eligible, key=lambda v: v.effective) if eligible else versions[0]
 
 
 def leaf_for(event_id: int, chain_hash: str) -> bytes:
@@ -176,9 +166,18 @@ class Base:
         return str(row.kind)
 
     def _sealed(self, conn: Connection, event: Event) -> Event:
+        """Seal an entry's personal fields under the subject's key.
+
+        Erasure removes personal data, not rights: an erased subject stays a known
+        identifier, and what is recorded after the erasure is sealed under a fresh key
+        (what was sealed under the deleted key stays unreadable).
+        """
         key = self.store.get_key(conn, event.subject)
         if key is None:
-            raise Conflict(f"subject {event.subject} was erased; nothing more can be recorded")
+            key = sealing.new_key()
+            self.store.insert_keys(
+                conn, [{"subject": event.subject, "key": key, "created": self._now()}]
+            )
         return replace(event, data=sealing.seal_data(key, event.subject, event.data))
 
     def _events(self, conn: Connection, sid: str) -> list[Event]:
@@ -194,43 +193,57 @@ class Base:
             for e in raw
         ]
 
-    def _view(self, conn: Connection, sid: str, as_of: date) -> SubjectView:
-        """Events, list entries and disputes with every dispute consequence applied.
-
-        A dispute that was annulled, amended or left undecided past its deadline voids
-        its item from that day in every view, whether or not ``tick`` has written the
-        consequence down yet.
-        """
-        events = self._events(conn, sid)
+    def _published(self, conn: Connection, known_at: datetime | None = None) -> Published:
+        """The published documents; with ``known_at``, only those published by then."""
+        schemes = {s: self.store.rulebook_versions(conn, s) for s in self.store.schemes(conn)}
         registry = self._registry(conn)
-        disputes = disputes_core.fold(events)
-        voids = disputes_core.voided_items(disputes.values(), as_of)
-        reversed_ = {e.reverses for e in events if e.type == REVERSAL}
-        by_id = {e.id: e for e in events}
-        virtual = [
-            Event(
-                id=dispute,
-                type=REVERSAL,
-                subject=sid,
-                authority="dispute",
-                occurred=since,
-                recorded="",
-                scheme=by_id[item].scheme,
-                rule=by_id[item].rule,
-                reverses=item,
-                reason=f"annulled by dispute {dispute} (decided for the subject or undecided "
-                "by its deadline)",
+        if known_at is not None:
+            limit = as_utc(known_at)
+            when = self.store.publications(conn)
+
+            def seen(kind_id: str, version: str) -> bool:
+                stamp = when.get((kind_id, version))
+                return stamp is not None and as_utc(datetime.fromisoformat(stamp)) <= limit
+
+            schemes = {
+                s: [v for v in vs if seen(s, v.version)] for s, vs in schemes.items()
+            }
+            schemes = {s: vs for s, vs in schemes.items() if vs}
+            registry = Registry(
+                tuple(m for m in registry.memoranda if seen(m.id, m.version)),
+                {i: d for i, d in registry.lists.items() if seen(i, d.version)},
             )
-            for item, (since, dispute) in voids.items()
-            if item in by_id and by_id[item].type == SCORE and item not in reversed_
-        ]
-        entries = lists_core.fold(events, registry.lists)
-        for item, (since, _) in voids.items():
-            st = entries.get(item)
-            if st is not None and st.annulled is None:
-                entries[item] = replace(st, annulled=since)
-        disputed = {d.item: d.dispute for d in disputes.values() if d.is_open(as_of)}
-        return SubjectView(sid, events + virtual, entries, disputes, disputed)
+        return Published(schemes, registry)
+
+    def _standing(
+        self,
+        conn: Connection,
+        sid: str,
+        as_of: date,
+        known_at: datetime | None = None,
+        schemes: Sequence[str] | None = None,
+        kind: str | None = None,
+    ) -> Standing:
+        """The subject's standing from ``core/standing.py``: the one derivation.
+
+        ``known_at`` given means a replay: entries and documents are limited to what was
+        recorded and published by then. Otherwise everything recorded so far counts, and
+        deadlines are judged on the clock's day.
+        """
+        if kind is None:
+            row = self.store.get_subject(conn, sid)
+            kind = str(row.kind) if row is not None else None
+        entries = self._events(conn, sid) if kind is not None else []
+        published = self._published(conn, known_at)
+        return derive(
+            sid,
+            kind,
+            entries,
+            published,
+            as_of,
+            known_at if known_at is not None else self.settings.clock(),
+            schemes,
+        )
 
     def _registry(self, conn: Connection) -> Registry:
         memos = [d for d in self.store.documents(conn, "memorandum") if isinstance(d, Memorandum)]
@@ -256,12 +269,12 @@ class Base:
         first = self.store.get_event(conn, entry)
         if first is None or first.type != lists_core.PROPOSED:
             raise NotFound(f"unknown list entry {entry}", field="entry")
-        state = self._view(conn, first.subject, self._today()).entries[entry]
+        state = self._standing(conn, first.subject, self._today()).lists[entry]
         return self._list_def(conn, state.list), state
 
-    def _dispute(self, conn: Connection, dispute: int) -> tuple[DisputeState, SubjectView]:
+    def _dispute(self, conn: Connection, dispute: int) -> tuple[DisputeState, Standing]:
         first = self.store.get_event(conn, dispute)
         if first is None or first.type != disputes_core.OPENED:
             raise NotFound(f"unknown dispute {dispute}", field="dispute")
-        view = self._view(conn, first.subject, self._today())
-        return view.disputes[dispute], view
+        standing = self._standing(conn, first.subject, self._today())
+        return standing.disputes[dispute], standing

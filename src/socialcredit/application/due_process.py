@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.engine import Connection
@@ -12,11 +12,10 @@ from sqlalchemy.engine import Connection
 from socialcredit import sealing
 from socialcredit.application.base import (
     Base,
-    SubjectView,
     TickResult,
     normalise_subject,
-    version_on,
 )
+from socialcredit.application.notices import NOTICE, notice_json, notify_voided
 from socialcredit.core import disputes as disputes_core
 from socialcredit.core import lists as lists_core
 from socialcredit.core.disputes import DisputeState
@@ -29,8 +28,8 @@ from socialcredit.core.ledger import (
     prepare_score_event,
 )
 from socialcredit.core.periods import Duration, add_duration
-from socialcredit.core.rulebook import Rulebook, in_force
-from socialcredit.core.scoring import score
+from socialcredit.core.rulebook import Rulebook, in_force, version_for
+from socialcredit.core.standing import Standing, as_utc
 from socialcredit.wire import dispute_json, entry_json, event_json, report_json
 
 
@@ -63,7 +62,7 @@ class DueProcess(Base):
                     "can be disputed",
                     field="item",
                 )
-            view = self._view(conn, sid, self._today())
+            view = self._standing(conn, sid, self._today())
             opened = disputes_core.open_dispute(
                 subject=sid,
                 item=target,
@@ -115,7 +114,7 @@ class DueProcess(Base):
         self,
         conn: Connection,
         state: DisputeState,
-        view: SubjectView,
+        view: Standing,
         *,
         authority: str,
         reason: str,
@@ -123,20 +122,20 @@ class DueProcess(Base):
         amend_rule: str | None = None,
     ) -> list[Event]:
         """What voiding an item writes: a reversal (plus a corrected event) or an annulment."""
-        item = next(e for e in view.events if e.id == state.item)
+        item = next(e for e in view.entries if e.id == state.item)
         if state.item_kind == "entry":
-            entry = view.entries[state.item]
+            entry = view.lists[state.item]
             if amend_rule is not None:
                 raise BadInput("a list entry is upheld or annulled, not amended", field="outcome")
             stored = self.store.get_event(conn, state.item)
             if stored is not None and any(
                 e.type == lists_core.ANNULLED and e.data.get("entry") == state.item
-                for e in view.events
+                for e in view.entries
             ):
                 return []
             return [
                 lists_core.annul(
-                    replace(entry, annulled=None),
+                    replace(entry, annulled=None, voided=False),
                     authority=authority,
                     reason=reason,
                     occurred=occurred,
@@ -144,7 +143,7 @@ class DueProcess(Base):
                     recorded=self._now(),
                 )
             ]
-        if any(e.type == REVERSAL and e.reverses == item.id and e.recorded for e in view.events):
+        if any(e.type == REVERSAL and e.reverses == item.id for e in view.entries):
             return []
         out = [
             Event(
@@ -202,7 +201,7 @@ class DueProcess(Base):
             self._ready(conn)
             self._reviewer(conn, reviewer)
             state, view = self._dispute(conn, dispute)
-            item = next(e for e in view.events if e.id == state.item)
+            item = next(e for e in view.entries if e.id == state.item)
             excuses: tuple[str, ...] = ()
             if item.type == SCORE and item.scheme:
                 book = in_force(self._versions(conn, item.scheme), item.occurred)
@@ -233,6 +232,14 @@ class DueProcess(Base):
                     amend_rule=amend_rule if outcome == disputes_core.AMENDED else None,
                 )
             done = self.store.append(conn, new)
+            if outcome in (disputes_core.ANNULLED, disputes_core.AMENDED):
+                notify_voided(
+                    self,
+                    conn,
+                    state.subject,
+                    {state.item: f"dispute {dispute} decided {outcome}: {decision.reason}"},
+                    occurred,
+                )
             self._access(
                 conn, "dispute.decide", state.subject, {"dispute": dispute, "outcome": outcome}
             )
@@ -300,7 +307,7 @@ class DueProcess(Base):
             self._ready(conn)
             events = self.store.events_of_types(conn, disputes_core.DISPUTE_EVENTS)
             for state in disputes_core.due_lapses(disputes_core.fold(events).values(), as_of):
-                view = self._view(conn, state.subject, as_of)
+                view = self._standing(conn, state.subject, as_of)
                 lapse = disputes_core.lapse(state, recorded=self._now())
                 new = [
                     lapse,
@@ -314,6 +321,9 @@ class DueProcess(Base):
                     ),
                 ]
                 self.store.append(conn, new)
+                notify_voided(
+                    self, conn, state.subject, {state.item: str(lapse.reason)}, lapse.occurred
+                )
                 self._access(conn, "dispute.lapse", state.subject, {"dispute": state.dispute})
                 lapsed += 1
             keyed = self.store.keyed_subjects(conn)
@@ -340,87 +350,106 @@ class DueProcess(Base):
 
     def _erasable(self, conn: Connection, sid: str, as_of: date) -> bool:
         """Every record of the subject has ended and its retention period has passed."""
-        view = self._view(conn, sid, as_of)
-        if any(d.is_open(as_of) for d in view.disputes.values()):
+        view = self._standing(conn, sid, as_of)
+        if view.open_disputes():
             return False
-        if any(e.type == lists_core.PROPOSED for e in view.events) and not view.entries:
+        if any(e.type == lists_core.PROPOSED for e in view.entries) and not view.lists:
             return False
-        reversed_on = {e.reverses: e.occurred for e in view.events if e.type == REVERSAL}
         books: dict[str, Rulebook] = {}
-        for e in view.events:
+        for e in view.entries:
             if e.type != SCORE or not e.scheme:
                 continue
             if e.scheme not in books:
-                books[e.scheme] = version_on(self._versions(conn, e.scheme), as_of)
+                books[e.scheme] = version_for(self._versions(conn, e.scheme), as_of)
             retention = books[e.scheme].retention
-            end = reversed_on.get(e.id) or e.ends
+            end = view.voided[e.id].since if e.id in view.voided else e.ends
             if end is None or retention is None or add_duration(end, retention) > as_of:
                 return False
         registry = self._registry(conn)
-        for entry in view.entries.values():
+        for entry in view.lists.values():
             d = registry.lists.get(entry.list)
             end = entry.ended()
             if d is None or end is None or add_duration(end, d.retention) > as_of:
                 return False
         return True
 
-    def access(self, subject: str, as_of: date | None = None) -> dict[str, Any]:
+    def access(
+        self, subject: str, as_of: date | None = None, known_at: datetime | None = None
+    ) -> dict[str, Any]:
         """The complete record of one subject in one response, and the read is recorded.
 
         Entries past their retention period are no longer shown (they are counted), and
-        an erased subject's personal fields read "[erased]".
+        an erased subject's personal fields read "[erased]". ``known_at`` replays the
+        record as the system knew it then.
         """
         sid, _ = normalise_subject(subject)
-        day = as_of or self._today()
+        # A replay is asked as of its own day unless told otherwise.
+        day = as_of or (as_utc(known_at).date() if known_at is not None else self._today())
+        if known_at is not None and as_utc(known_at) > self.settings.clock():
+            raise BadInput(
+                f"--as-known-on {known_at.isoformat()} is in the future", field="known_at"
+            )
         with self.store.transaction() as conn:
             self._ready(conn)
             row = self.store.get_subject(conn, sid)
             if row is None:
                 raise NotFound(f"subject {sid} is not registered", field="subject")
             key = self.store.get_key(conn, sid)
-            view = self._view(conn, sid, day)
+            view = self._standing(conn, sid, day, known_at, kind=str(row.kind))
             registry = self._registry(conn)
-            reports = []
             hidden = 0
-            for scheme in self.store.schemes(conn):
-                book = version_on(self.store.rulebook_versions(conn, scheme), day)
-                if book.subjects in ("any", row.kind):
-                    reports.append(score(book, sid, view.events, day, view.disputed))
             shown = []
             retired = self._retired(conn, view, day)
-            for e in view.events:
-                if not e.recorded:
-                    continue  # a dispute's effect not yet written down: shown via disputes
+            for e in view.entries:
                 if e.id in retired:
                     hidden += 1
                     continue
                 shown.append(e)
             records = self.store.access_for(conn, sid)
-            self._access(conn, "access.export", sid, {"as_of": day.isoformat()})
+            if known_at is not None:
+                limit = as_utc(known_at)
+                records = [r for r in records if as_utc(datetime.fromisoformat(r["at"])) <= limit]
+            detail = {"as_of": day.isoformat()}
+            if known_at is not None:
+                detail["known_at"] = known_at.isoformat()
+            self._access(conn, "access.export", sid, detail)
         name = sealing.open_sealed(key, sid, row.name)
         return {
             "subject": sid,
             "kind": row.kind,
             "name": name,
             "as_of": day.isoformat(),
+            "known_at": known_at.isoformat() if known_at is not None else None,
             "events": [event_json(e) | {"disputed": view.disputed.get(e.id)} for e in shown],
             "retired_events": hidden,
+            "voided": [
+                {
+                    "item": v.item,
+                    "kind": v.item_kind,
+                    "cause": v.cause,
+                    "by": v.by,
+                    "since": v.since.isoformat(),
+                    "reason": v.reason,
+                }
+                for v in sorted(view.voided.values(), key=lambda v: v.item)
+            ],
             "list_entries": [
                 entry_json(s, day)
                 | {
                     "disputed": view.disputed.get(s.entry),
                     "remedy": registry.lists[s.list].remedy if s.list in registry.lists else None,
                 }
-                for s in sorted(view.entries.values(), key=lambda x: x.entry)
+                for s in sorted(view.lists.values(), key=lambda x: x.entry)
             ],
-            "reports": [report_json(r) for r in reports],
+            "reports": [report_json(r) for r in view.reports.values()],
             "decisions": [
                 {"at": r["at"], "verifier": r["actor"], "purpose": r["purpose"]}
                 | json.loads(r["detail"])
                 for r in records
                 if r["action"] == "decision"
             ],
-            "disputes": [dispute_json(d, day) for d in view.disputes.values()],
+            "notices": [notice_json(e) for e in view.entries if e.type == NOTICE],
+            "disputes": [dispute_json(d, view.moment) for d in view.disputes.values()],
             "access_records": [
                 {k: r[k] for k in ("id", "at", "actor", "role", "action", "purpose")}
                 | {"detail": json.loads(r["detail"])}
@@ -428,18 +457,17 @@ class DueProcess(Base):
             ],
         }
 
-    def _retired(self, conn: Connection, view: SubjectView, day: date) -> set[int]:
+    def _retired(self, conn: Connection, view: Standing, day: date) -> set[int]:
         """Score events whose effect ended longer ago than their scheme's retention."""
         out = set()
-        reversed_on = {e.reverses: e.occurred for e in view.events if e.type == REVERSAL}
         retentions: dict[str, Duration | None] = {}
-        for e in view.events:
+        for e in view.entries:
             if e.type != SCORE or not e.scheme:
                 continue
             if e.scheme not in retentions:
-                retentions[e.scheme] = version_on(self._versions(conn, e.scheme), day).retention
+                retentions[e.scheme] = version_for(self._versions(conn, e.scheme), day).retention
             retention = retentions[e.scheme]
-            end = reversed_on.get(e.id) or e.ends
+            end = view.voided[e.id].since if e.id in view.voided else e.ends
             if end is not None and retention is not None and add_duration(end, retention) <= day:
                 out.add(e.id)
         return out

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime
 
 from socialcredit.application.base import (
     Base,
     Recorded,
     normalise_subject,
-    version_on,
 )
 from socialcredit.core import lists as lists_core
 from socialcredit.core.errors import BadInput, NotFound
@@ -17,8 +16,9 @@ from socialcredit.core.ledger import (
     check_text,
 )
 from socialcredit.core.lists import EntryState
-from socialcredit.core.sanctions import Decision, Registry, Standing, decide
-from socialcredit.core.scoring import score
+from socialcredit.core.sanctions import Decision, Registry
+from socialcredit.core.standing import as_utc
+from socialcredit.core.standing import decision as standing_decision
 
 
 class Listing(Base):
@@ -106,7 +106,7 @@ class Listing(Base):
         with self.store.transaction() as conn:
             self._ready(conn)
             self._subject_kind(conn, sid)
-            states = self._view(conn, sid, self._today()).entries
+            states = self._standing(conn, sid, self._today()).lists
             self._access(conn, "lists.read", sid)
         return sorted(states.values(), key=lambda s: s.entry)
 
@@ -123,42 +123,44 @@ class Listing(Base):
         verifier: str,
         purpose: str | None,
         as_of: date | None = None,
+        known_at: datetime | None = None,
     ) -> Decision:
-        """A verifier's yes/no question, answered and recorded in one transaction.
+        """A verifier's yes/no question, answered from the subject's standing and recorded.
 
-        The verifier gets the decision and reason codes only. An ID that is valid but not
-        registered has nothing recorded against it, so the answer is allow.
+        The verifier gets the decision and reason codes only; the access record keeps the
+        items each reason rests on (its basis), so that if one is voided later the verifier
+        is told again. With ``known_at`` the answer is replayed as the system would have
+        given it then, and recorded as a read, not as a new decision. An ID that is valid
+        but not registered has nothing recorded against it, so the answer is allow.
         """
         text = check_text(purpose, "purpose")
         if text is None:
             raise BadInput("a check needs a stated purpose (--purpose)", field="purpose")
         sid, kind = normalise_subject(subject)
-        day = as_of or self._today()
+        # A replay is asked as of its own day unless told otherwise.
+        day = as_of or (as_utc(known_at).date() if known_at is not None else self._today())
+        if known_at is not None and as_utc(known_at) > self.settings.clock():
+            raise BadInput(
+                f"--as-known-on {known_at.isoformat()} is in the future", field="known_at"
+            )
         with self.store.transaction() as conn:
             self._ready(conn)
             registry = self._registry(conn)
             registry.authorise(verifier, service)
-            row = self.store.get_subject(conn, sid)
-            view = self._view(conn, sid, day) if row is not None else None
-            events = view.events if view is not None else []
-            standings: dict[str, Standing] = {}
-            for scheme in registry.schemes_needed(service):
-                versions = self.store.rulebook_versions(conn, scheme)
-                if versions and row is not None:
-                    book = version_on(versions, day)
-                    if book.subjects in ("any", row.kind):
-                        r = score(book, sid, [e for e in events if e.scheme == scheme], day)
-                        standings[scheme] = Standing(r.score, r.grade)
-            states = lists_core.fold(events, registry.lists)
-            decision = decide(
-                registry,
-                sid,
-                row.kind if row is not None else kind,
-                service,
-                day,
-                states.values(),
-                standings,
-            )
+            needed = sorted(registry.schemes_needed(service))
+            standing = self._standing(conn, sid, day, known_at, needed)
+            if known_at is not None:
+                registry = self._published(conn, known_at).registry
+            decision = standing_decision(standing, registry, service, kind)
+            detail = {
+                "service": service,
+                "as_of": day.isoformat(),
+                "decision": decision.decision,
+                "reasons": [r.code for r in decision.reasons],
+                "basis": {r.code: list(r.items) for r in decision.reasons},
+            }
+            if known_at is not None:
+                detail["known_at"] = known_at.isoformat()
             self.store.record_access(
                 conn,
                 [
@@ -166,18 +168,10 @@ class Listing(Base):
                         "at": self._now(),
                         "actor": verifier,
                         "role": "verifier",
-                        "action": "decision",
+                        "action": "decision" if known_at is None else "decision.replay",
                         "subject": sid,
                         "purpose": text,
-                        "detail": json.dumps(
-                            {
-                                "service": service,
-                                "as_of": day.isoformat(),
-                                "decision": decision.decision,
-                                "reasons": [r.code for r in decision.reasons],
-                            },
-                            sort_keys=True,
-                        ),
+                        "detail": json.dumps(detail, sort_keys=True),
                     }
                 ],
             )

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
-from datetime import date
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import date, datetime
 from typing import Any
+
+from sqlalchemy.engine import Connection
 
 from socialcredit import sealing
 from socialcredit.application.base import (
@@ -17,12 +20,11 @@ from socialcredit.application.base import (
     Recorded,
     normalise_subject,
     packaged_rulebooks,
-    version_on,
 )
+from socialcredit.application.notices import notify_voided
 from socialcredit.core.documents import Document, doc_id, doc_kind, parse_document
 from socialcredit.core.errors import BadInput, Conflict, NotFound
 from socialcredit.core.ledger import (
-    REVERSAL,
     SCORE,
     ChainProblem,
     Event,
@@ -32,11 +34,32 @@ from socialcredit.core.ledger import (
     prepare_score_event,
     verify_chain,
 )
-from socialcredit.core.rulebook import Rulebook
-from socialcredit.core.scoring import ScoreReport, score
+from socialcredit.core.rulebook import Rulebook, version_for
+from socialcredit.core.scoring import ScoreReport
+from socialcredit.core.standing import Published, as_utc, derive, effective_reversals
+
+
+def evidence_digest(stated: str | None, content: bytes | None) -> str | None:
+    """The evidence's SHA-256: computed from the content when given, else as stated."""
+    if content is None:
+        return stated
+    digest = hashlib.sha256(content).hexdigest()
+    if stated is not None and stated.strip().lower() != digest:
+        raise BadInput(
+            f"evidence_sha256 {stated} does not match the evidence content ({digest})",
+            field="evidence_sha256",
+        )
+    return digest
 
 
 class Records(Base):
+    def _check_known_at(self, known_at: datetime | None) -> None:
+        """A replay asks what was known then; nobody knows the future yet."""
+        if known_at is not None and as_utc(known_at) > self.settings.clock():
+            raise BadInput(
+                f"--as-known-on {known_at.isoformat()} is in the future", field="known_at"
+            )
+
     def init(self, sources: Sequence[tuple[str, str]] | None = None) -> InitResult:
         """Create the schema and publish rulebooks; running it again changes nothing."""
         books: list[Document] = []
@@ -89,7 +112,7 @@ class Records(Base):
     def add_subject(self, ident: str, kind: str, name: str) -> tuple[str, bool]:
         if kind not in SUBJECT_KINDS:
             raise BadInput(f"kind must be person or organisation, got {kind!r}", field="kind")
-        subject, _ = normalise_subject(ident, kind)
+        subject, _ = normalise_subject(ident, kind, self._today())
         clean = check_text(name, "name", required=True)
         assert clean is not None
         with self.store.transaction() as conn:
@@ -118,8 +141,9 @@ class Records(Base):
     def add_subjects(self, rows: Sequence[tuple[str, str, str]]) -> int:
         """Register many subjects at once (demo and bulk loads); existing ones are skipped."""
         clean: dict[str, dict[str, str]] = {}
+        today = self._today()
         for ident, kind, name in rows:
-            subject, _ = normalise_subject(ident, kind)
+            subject, _ = normalise_subject(ident, kind, today)
             n = check_text(name, "name", required=True)
             assert n is not None
             clean[subject] = {"id": subject, "kind": kind, "name": n, "registered": self._now()}
@@ -150,7 +174,15 @@ class Records(Base):
         occurred: date,
         evidence_kind: str | None = None,
         evidence_sha256: str | None = None,
+        evidence_content: bytes | None = None,
     ) -> Recorded:
+        """Record an evidence-backed event; the same submission twice is one event.
+
+        ``evidence_content`` is the evidence document itself: its SHA-256 is computed
+        here (every adapter gets the same hashing), and must agree with
+        ``evidence_sha256`` if both are given.
+        """
+        evidence_sha256 = evidence_digest(evidence_sha256, evidence_content)
         sid, _ = normalise_subject(subject)
         with self.store.transaction() as conn:
             self._ready(conn)
@@ -179,10 +211,10 @@ class Records(Base):
             self.store.lock_appends(conn)
             existing = self.store.find_dedup(conn, [key])
             if key in existing:
-                return Recorded(existing[key], False)
+                return Recorded(existing[key], False, event.evidence_sha256)
             (done,) = self.store.append(conn, [event])
             self._access(conn, "event.record", sid, {"event": done.id, "rule": rule})
-        return Recorded(done.id, True)
+        return Recorded(done.id, True, event.evidence_sha256)
 
     def record_many(
         self,
@@ -319,20 +351,46 @@ class Records(Base):
                 evidence_ref=evidence_ref,
             )
             (done,) = self.store.append(conn, [rev])
+            notify_voided(
+                self, conn, target.subject, {target.id: f"corrected: {rev.reason}"}, rev.occurred
+            )
             self._access(conn, "event.correct", target.subject, {"event": done.id})
         return done.id
 
-    def score(self, subject: str, scheme: str, as_of: date | None = None) -> ScoreReport:
+    def score(
+        self,
+        subject: str,
+        scheme: str,
+        as_of: date | None = None,
+        known_at: datetime | None = None,
+    ) -> ScoreReport:
+        """One scheme's report from the subject's standing; ``known_at`` replays the past.
+
+        A scheme published for another kind of subject is refused, never scored.
+        """
         sid, _ = normalise_subject(subject)
-        day = as_of or self._today()
+        # A replay is asked as of its own day unless told otherwise.
+        day = as_of or (as_utc(known_at).date() if known_at is not None else self._today())
+        self._check_known_at(known_at)
         with self.store.transaction() as conn:
             self._ready(conn)
-            self._subject_kind(conn, sid)
-            versions = self._versions(conn, scheme)
-            book = version_on(versions, day)
-            view = self._view(conn, sid, day)
-            report = score(book, sid, view.events, day, view.disputed)
-            self._access(conn, "score.read", sid, {"scheme": scheme, "as_of": day.isoformat()})
+            kind = self._subject_kind(conn, sid)
+            self._versions(conn, scheme)
+            standing = self._standing(conn, sid, day, known_at, [scheme], kind)
+            if scheme in standing.skipped:
+                raise BadInput(
+                    f"{standing.skipped[scheme]}; subject {sid} is a {kind}", field="scheme"
+                )
+            if scheme not in standing.reports:
+                raise NotFound(
+                    f"scheme {scheme!r} was not published yet as known at {known_at}",
+                    field="scheme",
+                )
+            report = standing.reports[scheme]
+            detail: dict[str, Any] = {"scheme": scheme, "as_of": day.isoformat()}
+            if known_at is not None:
+                detail["known_at"] = known_at.isoformat()
+            self._access(conn, "score.read", sid, detail)
         return report
 
     def history(self, subject: str) -> list[Event]:
@@ -344,43 +402,75 @@ class Records(Base):
             self._access(conn, "history.read", sid)
         return events
 
-    def grade_distribution(self, scheme: str, as_of: date | None = None) -> Counter[str]:
-        """Grades of every subject the scheme applies to: an aggregate, recorded as one read."""
+    def _everyone(self, conn: Connection) -> Iterator[tuple[str, str, list[Event]]]:
+        """(subject, kind, entries) for every registered subject, entries sealed or not."""
+        kinds = {
+            s: kind for kind in SUBJECT_KINDS for s in self.store.subjects_page(conn, kind)
+        }
+        with_events: set[str] = set()
+        for sid, entries in self.store.events_by_subject(conn):
+            with_events.add(sid)
+            if sid in kinds:
+                yield sid, kinds[sid], entries
+        for sid in sorted(set(kinds) - with_events):
+            yield sid, kinds[sid], []
+
+    def grade_distribution(
+        self, scheme: str, as_of: date | None = None, known_at: datetime | None = None
+    ) -> Counter[str]:
+        """Grades of every subject the scheme applies to: an aggregate, recorded as one read.
+
+        Each subject's grade comes from the same derivation as their own record, so a
+        voided item or a lapsed dispute counts here exactly as it does there.
+        """
         day = as_of or self._today()
         with self.store.transaction() as conn:
             self._ready(conn)
-            book = version_on(self._versions(conn, scheme), day)
-            per: dict[str, list[Event]] = {}
-            for e in self.store.score_events(conn, scheme):
-                per.setdefault(e.subject, []).append(e)
-            kinds = None if book.subjects == "any" else book.subjects
-            everyone = self.store.subjects_page(conn, kinds)
+            self._versions(conn, scheme)
+            published = self._published(conn, known_at)
+            now = known_at or self.settings.clock()
             dist: Counter[str] = Counter()
-            for s in everyone:
-                dist[score(book, s, per.get(s, []), day).grade] += 1
+            for sid, kind, entries in self._everyone(conn):
+                standing = derive(sid, kind, entries, published, day, now, [scheme])
+                if scheme in standing.reports:
+                    dist[standing.reports[scheme].grade] += 1
             self._access(conn, "aggregate.grades", None, {"scheme": scheme, "as_of": str(day)})
         return dist
 
     def batch_input(
-        self, scheme: str
+        self, scheme: str, as_of: date | None = None, known_at: datetime | None = None
     ) -> tuple[list[tuple[int, str, str | None, date, int | None]], list[tuple[str, str]]]:
-        """A scheme's score events and reversals, and every registered subject, for batch scoring.
+        """A scheme's score events and effective reversals, and every subject it applies to.
 
-        This reads everyone's record at once, so it is recorded as one aggregate read
-        (with the stated purpose) rather than silently.
+        The reversals are what the derivation voids -- corrections, and disputes decided
+        for the subject or left undecided past their deadline -- so the batch engines,
+        which void any target named by a row with ``reverses``, agree with every online
+        path. This reads everyone's record at once, so it is recorded as one aggregate
+        read (with the stated purpose) rather than silently.
         """
+        day = as_of or self._today()
         with self.store.transaction() as conn:
             self._ready(conn)
-            events = [
-                (e.id, e.subject, e.rule, e.occurred, e.reverses)
-                for e in self.store.score_events(conn, scheme)
-                if e.type in (SCORE, REVERSAL)
-            ]
-            people = [
-                (s, kind)
-                for kind in ("person", "organisation")
-                for s in self.store.subjects_page(conn, kind)
-            ]
+            versions = self._versions(conn, scheme)
+            book = version_for(versions, day)
+            published = Published({scheme: versions}, self._registry(conn))
+            now = known_at or self.settings.clock()
+            events: list[tuple[int, str, str | None, date, int | None]] = []
+            people: list[tuple[str, str]] = []
+            for sid, kind, entries in self._everyone(conn):
+                if book.subjects not in ("any", kind):
+                    continue
+                people.append((sid, kind))
+                standing = derive(sid, kind, entries, published, day, now, [scheme])
+                for e in standing.entries:
+                    if e.type == SCORE and e.scheme == scheme:
+                        events.append((e.id, sid, e.rule, e.occurred, None))
+                scored = {e.id: e for e in standing.entries if e.scheme == scheme}
+                for by, target in effective_reversals(standing):
+                    if target in scored:
+                        hit = scored[target]
+                        events.append((by, sid, hit.rule, hit.occurred, target))
+            events.sort()
             self._access(
                 conn,
                 "aggregate.batch-input",

@@ -12,7 +12,6 @@ from socialcredit.application.base import (
     ROLES,
     Base,
     normalise_subject,
-    version_on,
 )
 from socialcredit.core.errors import BadInput, NotFound
 from socialcredit.core.ledger import (
@@ -20,7 +19,7 @@ from socialcredit.core.ledger import (
     Event,
     check_text,
 )
-from socialcredit.core.scoring import score
+from socialcredit.core.standing import derive
 
 DEFAULT_TOKEN_TTL = timedelta(days=90)
 TOKEN_ID_LEN = 12  # the public name of a token: the start of its hash, never the secret
@@ -204,22 +203,28 @@ class Service(Base):
         """
         sid, _ = normalise_subject(subject)
         today = self._today()
+        now = self.settings.clock()
         with self.store.transaction() as conn:
             self._ready(conn)
-            self._subject_kind(conn, sid)
-            versions = self._versions(conn, scheme)
-            view = self._view(conn, sid, today)
-            mine = [e for e in view.events if e.scheme == scheme and e.type == SCORE]
+            kind = self._subject_kind(conn, sid)
+            self._versions(conn, scheme)
+            entries = self._events(conn, sid)
+            published = self._published(conn, None)
             days: dict[date, list[int]] = {}
-            for e in mine:
-                if e.occurred <= today:
-                    days.setdefault(e.occurred, []).append(e.id)
-                if e.ends is not None and e.ends <= today:
-                    days.setdefault(e.ends, [])
+            for e in entries:
+                if e.scheme == scheme and e.type == SCORE:
+                    if e.occurred <= today:
+                        days.setdefault(e.occurred, []).append(e.id)
+                    if e.ends is not None and e.ends <= today:
+                        days.setdefault(e.ends, [])
             days.setdefault(today, [])
             points = []
             for day in sorted(days)[-limit:]:
-                r = score(version_on(versions, day), sid, view.events, day, view.disputed)
+                # The same derivation as every other answer, on each day in turn.
+                standing = derive(sid, kind, entries, published, day, now, [scheme])
+                r = standing.reports.get(scheme)
+                if r is None:
+                    raise NotFound(f"scheme {scheme!r} does not score {sid}", field="scheme")
                 points.append(ScorePoint(day, r.score, r.grade, tuple(days[day])))
             self._access(conn, "score-history.read", sid, {"scheme": scheme})
         return points

@@ -31,7 +31,13 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from socialcredit.core.documents import parse_document
-from socialcredit.core.ids import RESIDENT_CHECK, USCC_ALPHABET
+from socialcredit.core.ids import (
+    ORG_VALUES,
+    ORG_WEIGHTS,
+    RESIDENT_CHECK,
+    USCC_ALPHABET,
+    USCC_VALUES,
+)
 from socialcredit.core.lists import ListDef
 from socialcredit.core.periods import Duration, add_duration
 
@@ -123,8 +129,10 @@ def resident_ids(n: int, rng: np.random.Generator, as_of: date) -> tuple[np.ndar
 
 
 def organisation_ids(m: int, rng: np.random.Generator) -> np.ndarray:
+    """m distinct valid credit codes: 91 (enterprise), REGION, an 8-character organisation
+    code body with its GB 11714 check character, and the GB 32100 check character."""
     alphabet = np.frombuffer(USCC_ALPHABET.encode(), dtype=np.uint8)
-    codes = rng.choice(31**9, size=m, replace=False) if m else np.zeros(0, dtype=np.int64)
+    codes = rng.choice(31**8, size=m, replace=False) if m else np.zeros(0, dtype=np.int64)
     chars = np.empty((m, 18), dtype=np.uint8)
     chars[:, 0:2] = np.frombuffer(b"91", dtype=np.uint8)
     chars[:, 2:8] = np.frombuffer(REGION.encode(), dtype=np.uint8)
@@ -132,10 +140,15 @@ def organisation_ids(m: int, rng: np.random.Generator) -> np.ndarray:
     values[:, 0], values[:, 1] = 9, 1
     values[:, 2:8] = np.frombuffer(REGION.encode(), dtype=np.uint8) - ord("0")
     rest = codes.astype(np.int64)
-    for pos in range(16, 7, -1):
+    for pos in range(15, 7, -1):
         values[:, pos] = rest % 31
         rest //= 31
-    chars[:, 8:17] = alphabet[values[:, 8:17]]
+    chars[:, 8:16] = alphabet[values[:, 8:16]]
+    # GB 11714 values the body by its own 36-character scale (A=10 ... Z=35).
+    org_value = np.array([ORG_VALUES[c] for c in USCC_ALPHABET], dtype=np.int64)
+    c9 = 11 - (org_value[values[:, 8:16]] @ np.array(ORG_WEIGHTS, dtype=np.int64)) % 11
+    chars[:, 16] = np.frombuffer(b"0123456789X0", dtype=np.uint8)[c9]
+    values[:, 16] = np.array([USCC_VALUES[c] for c in "0123456789X0"], dtype=np.int64)[c9]
     weights = np.array([pow(3, i, 31) for i in range(17)], dtype=np.int64)
     chars[:, 17] = alphabet[(31 - (values @ weights) % 31) % 31]
     return chars.view("S18").reshape(m)

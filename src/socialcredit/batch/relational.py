@@ -111,7 +111,7 @@ counted AS (
     head = f"""
 WITH reversed AS (
   SELECT DISTINCT subject, reverses AS target FROM {events}
-  WHERE reverses IS NOT NULL AND occurred <= {day}
+  WHERE reverses IS NOT NULL
 ),
 subjects AS ({everyone}),
 {counted.strip()},

@@ -14,6 +14,7 @@ from socialcredit.cli import (  # noqa: F401  (each module registers its command
     lists,
     log,
     records,
+    repairs,
     rulebooks,
     serve,
     tokens,

@@ -9,8 +9,10 @@ import typer
 
 from socialcredit.cli.common import (
     JsonOpt,
+    KnownOpt,
     app,
     handled,
+    known_arg,
     open_app,
     opt_date,
     out,
@@ -28,12 +30,16 @@ def access(
     html: Annotated[
         Path | None, typer.Option(help="Also write the record as an HTML page.")
     ] = None,
+    as_known_on: KnownOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Everything recorded about a subject, who looked at it, and every decision given."""
     if html is not None:
         writable(html, "html")  # before the read is recorded: no record of a failed export
-    record = open_app().access(ident, opt_date(as_of, "as-of"))
+    application = open_app()
+    record = application.access(
+        ident, opt_date(as_of, "as-of"), known_arg(application, as_known_on)
+    )
     if html is not None:
         from socialcredit.html import render_access
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -92,7 +93,7 @@ def batch_score(
             bar.add_task("exporting events from the store", total=None)
             events = out_file.with_suffix(".events.parquet")
             roster = out_file.with_suffix(".subjects.parquet")
-            _export_store(book.scheme, events, roster)
+            _export_store(book.scheme, events, roster, day)
             subjects = subjects or roster
         if events is None:
             raise BadInput("give --events FILE or --from-store", field="events")
@@ -116,14 +117,18 @@ def batch_score(
         out.print(f"scored {book.scheme} with {engine} in {seconds:.2f} s -> {out_file}")
 
 
-def _export_store(scheme: str, events_path: Path, subjects_path: Path) -> None:
-    """The store's events of one scheme and its registered subjects, as batch inputs."""
+def _export_store(scheme: str, events_path: Path, subjects_path: Path, day: date) -> None:
+    """The store's events of one scheme, the effective reversals, and the subjects.
+
+    The reversals are what the one derivation voids as of ``day`` (corrections and
+    disputes alike), so the engines agree with every online path.
+    """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     from socialcredit.batch.population import EVENT_SCHEMA
 
-    events, people = open_app().batch_input(scheme)
+    events, people = open_app().batch_input(scheme, day)
     columns: dict[str, list[Any]] = {name: [] for name in EVENT_SCHEMA.names}
     for row in events:
         for name, value in zip(EVENT_SCHEMA.names, row, strict=True):

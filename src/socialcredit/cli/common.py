@@ -11,7 +11,7 @@ import json
 import os
 import tempfile
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -22,7 +22,7 @@ from rich.text import Text
 
 from socialcredit.application import Application
 from socialcredit.core.errors import BadInput, SocialCreditError
-from socialcredit.core.periods import parse_date
+from socialcredit.core.periods import parse_date, parse_moment
 from socialcredit.settings import Settings
 
 app = typer.Typer(
@@ -186,6 +186,9 @@ ID_COLUMNS = frozenset(
         "type",
         "grade",
         "code",
+        "notice",
+        "decision",
+        "repair",
     }
 )
 
@@ -237,3 +240,19 @@ def read_text(path: Path) -> str:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise BadInput(f"{path}: cannot read: {exc}", field="file") from None
+
+
+KnownOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--as-known-on",
+        help="Replay the answer as known at this ISO date (end of day, UTC) or datetime.",
+    ),
+]
+
+
+def known_arg(application: Application, value: str | None) -> datetime | None:
+    """Parse ``--as-known-on`` against the application's clock (never the wall clock)."""
+    if value is None:
+        return None
+    return parse_moment(value, now=application.settings.clock(), field="as-known-on")

@@ -8,8 +8,10 @@ import typer
 
 from socialcredit.cli.common import (
     JsonOpt,
+    KnownOpt,
     app,
     handled,
+    known_arg,
     open_app,
     opt_date,
     out,
@@ -53,11 +55,22 @@ def check(
     verifier: Annotated[str, typer.Option(help="Verifier id, e.g. airline-demo.")],
     purpose: Annotated[str | None, typer.Option(help="Why the verifier asks (required).")] = None,
     as_of: Annotated[str | None, typer.Option(help="Date (default today).")] = None,
+    as_known_on: KnownOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """A verifier's yes/no: decision and reason codes only, never score, grade or record."""
-    d = open_app().check(
-        ident, service, verifier=verifier, purpose=purpose, as_of=opt_date(as_of, "as-of")
+    """A verifier's yes/no: decision and reason codes only, never score, grade or record.
+
+    With --as-known-on the answer is replayed as the system gave it then, and recorded
+    as a read, not as a new decision.
+    """
+    application = open_app()
+    d = application.check(
+        ident,
+        service,
+        verifier=verifier,
+        purpose=purpose,
+        as_of=opt_date(as_of, "as-of"),
+        known_at=known_arg(application, as_known_on),
     )
     reasons = [
         {
@@ -87,3 +100,30 @@ def check(
             f"  {r['code']}: {r['basis']}; until {r['until'] or 'while it holds'}; {r['remedy']}",
             markup=False,
         )
+
+
+@app.command()
+@handled
+def notices(
+    verifier: Annotated[str, typer.Option(help="Verifier id, e.g. airline-demo.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Notices to a verifier: past decisions that rested on an item since voided."""
+    found = open_app().notices(verifier)
+    if as_json:
+        print_json({"notices": found})
+        return
+    if not found:
+        out.print(f"no notices for {verifier}")
+        return
+    t = table("notice", "decision", "item", "service", "recorded", "reason")
+    for n in found:
+        t.add_row(
+            str(n["notice"]),
+            str(n["decision"]),
+            str(n["item"]),
+            str(n["service"]),
+            str(n["recorded"]),
+            str(n["reason"]),
+        )
+    out.print(t)

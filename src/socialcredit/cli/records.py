@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Annotated
 
@@ -11,9 +10,11 @@ import typer
 from socialcredit.application import directory_rulebooks
 from socialcredit.cli.common import (
     JsonOpt,
+    KnownOpt,
     app,
     day_arg,
     handled,
+    known_arg,
     open_app,
     opt_date,
     out,
@@ -92,13 +93,15 @@ def record(
     as_json: JsonOpt = False,
 ) -> None:
     """Record an evidence-backed event (re-submitting the same one returns it)."""
-    sha = None
+    content = None
     if evidence_file is not None:
-        if not evidence_file.is_file():
+        try:
+            content = evidence_file.read_bytes()
+        except OSError as exc:
             raise BadInput(
-                f"evidence file {str(evidence_file)!r} does not exist", field="evidence-file"
-            )
-        sha = hashlib.sha256(evidence_file.read_bytes()).hexdigest()
+                f"evidence file {str(evidence_file)!r} cannot be read: {exc.strerror}",
+                field="evidence-file",
+            ) from None
     day = day_arg(occurred, "occurred")
     result = open_app().record(
         ident,
@@ -108,10 +111,16 @@ def record(
         evidence_ref=evidence,
         occurred=day,
         evidence_kind=evidence_kind,
-        evidence_sha256=sha,
+        evidence_content=content,
     )
     if as_json:
-        print_json({"event": result.event, "created": result.created, "evidence_sha256": sha})
+        print_json(
+            {
+                "event": result.event,
+                "created": result.created,
+                "evidence_sha256": result.evidence_sha256,
+            }
+        )
     else:
         out.print(f"{'recorded' if result.created else 'already recorded as'} event {result.event}")
 
@@ -147,10 +156,13 @@ def score(
     ident: Annotated[str, typer.Argument(metavar="ID")],
     scheme: Annotated[str, typer.Option(help="Scheme id.")],
     as_of: Annotated[str | None, typer.Option(help="Date, YYYY-MM-DD (default today).")] = None,
+    as_known_on: KnownOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Score, grade, caps and perks with the line-by-line explanation."""
-    report = open_app().score(ident, scheme, opt_date(as_of, "as-of"))
+    application = open_app()
+    known = known_arg(application, as_known_on)
+    report = application.score(ident, scheme, opt_date(as_of, "as-of"), known)
     if as_json:
         print_json(report_json(report))
         return

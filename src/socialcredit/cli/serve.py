@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from socialcredit.application import maintenance
 from socialcredit.cli.common import (
     app,
     err,
@@ -37,7 +38,7 @@ def serve(
         typer.Option(help='Requests per client address without a token, e.g. "600/minute".'),
     ] = None,
 ) -> None:
-    """Serve the HTTP API and the web pages for an existing store."""
+    """Serve the HTTP API and the web pages for an existing store; tick daily."""
     import dataclasses
     import gc
 
@@ -53,6 +54,8 @@ def serve(
         f"serving {application.settings.db_url} on http://{host}:{port}/  "
         f"(pages: /counter /desk /verify /review /stats /log; API: /docs)"
     )
+    # Maintenance runs itself: today's tick now, then every 24 hours (logged).
+    maintenance.start(application.settings, report=lambda m: err.print(m, markup=False))
     settings = dataclasses.replace(
         application.settings,
         behind_tls=behind_tls_proxy,

@@ -18,7 +18,7 @@ from typing import Any
 from socialcredit.core.errors import BadInput, Conflict, NotAllowed
 from socialcredit.core.ledger import Event, check_text
 from socialcredit.core.periods import Duration, add_duration
-from socialcredit.core.rulebook import Authority, parse_authorities, read_toml
+from socialcredit.core.rulebook import Authority, TableReader, parse_authorities, read_toml
 
 PROPOSED = "list.proposed"
 NOTIFIED = "list.notified"
@@ -52,12 +52,21 @@ class ListDef:
     authorities: tuple[Authority, ...]
     public_board: bool = False
     retention: Duration = DEFAULT_RETENTION
+    severity: str = "general"  # minor / general / serious: sets the credit-repair periods
+    repair_business_days: int = 5  # the deciding authority's deadline for a repair
     sha256: str = ""
     source: str = field(default="", repr=False, compare=False)
 
     @property
     def authority_ids(self) -> tuple[str, ...]:
         return tuple(a.id for a in self.authorities)
+
+
+def _severity(r: TableReader) -> str:
+    value = str(r.str_("severity", "general"))
+    if value not in ("minor", "general", "serious"):
+        raise r.fail("severity", "must be minor, general or serious")
+    return value
 
 
 def parse_list(text: str) -> ListDef:
@@ -93,6 +102,8 @@ def parse_list(text: str) -> ListDef:
         authorities=parse_authorities(r),
         public_board=bool(r.bool_("public_board")),
         retention=r.duration("retention") or DEFAULT_RETENTION,
+        severity=_severity(r),
+        repair_business_days=r.int_("repair_business_days", 5),
         sha256=hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(),
         source=text,
     )
@@ -135,12 +146,17 @@ class EntryState:
     annulled: date | None = None
     consent: bool = False
     events: tuple[int, ...] = ()
+    voided: bool = False  # annulled from the start: it never restricted anyone
 
     def status(self, as_of: date) -> str:
-        """proposed / notified / in-effect / removed / expired / annulled / not-yet."""
+        """proposed / notified / in-effect / removed / expired / annulled / not-yet.
+
+        An annulment voids the entry from the start (it was wrong on every day), unlike
+        a remedy or removal, which end it from their date.
+        """
         if as_of < self.proposed:
             return "not-yet"
-        if self.annulled is not None and self.annulled <= as_of:
+        if self.voided or (self.annulled is not None and self.annulled <= as_of):
             return "annulled"
         if self.removed is not None and self.removed <= as_of:
             return "removed"
@@ -177,7 +193,8 @@ def fold(events: Iterable[Event], defs: Mapping[str, ListDef]) -> dict[int, Entr
                 subject=e.subject,
                 authority=e.authority,
                 proposed=e.occurred,
-                fields=dict(e.data.get("fields", {})),
+                # Sealed (or erased) fields arrive as an opaque string: nothing to show.
+                fields=dict(raw) if isinstance(raw := e.data.get("fields", {}), Mapping) else {},
                 evidence=e.evidence_ref,
                 events=(e.id,),
             )
@@ -202,7 +219,7 @@ def fold(events: Iterable[Event], defs: Mapping[str, ListDef]) -> dict[int, Entr
         elif e.type == REMOVED:
             changes["removed"] = e.occurred
         elif e.type == ANNULLED:
-            changes["annulled"] = e.occurred
+            changes.update(annulled=e.occurred, voided=True)
         elif e.type == CONSENT:
             changes["consent"] = bool(e.data.get("consent"))
         states[ident] = EntryState(**{**s.__dict__, **changes})

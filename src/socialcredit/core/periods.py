@@ -11,7 +11,7 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from socialcredit.core.errors import BadInput
 
@@ -95,3 +95,35 @@ def parse_date(value: object, *, field: str = "date") -> date:
         raise BadInput(
             f"{field}: {value!r} is not a valid date (expected YYYY-MM-DD)", field=field
         ) from None
+
+
+def parse_moment(value: str, *, now: datetime, field: str = "known_at") -> datetime:
+    """A knowledge time: an ISO date (the end of that day, UTC) or an ISO datetime.
+
+    A naive datetime is taken as UTC. The answer "as known then" cannot be asked of a
+    moment that has not happened yet, so a moment after ``now`` is bad input; a date
+    that is today means "as known now".
+    """
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            day = date.fromisoformat(text)
+            moment = datetime.combine(day, time(23, 59, 59), tzinfo=UTC)
+            if day == now.astimezone(UTC).date():
+                moment = min(moment, now.astimezone(UTC))
+        else:
+            moment = datetime.fromisoformat(text)
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=UTC)
+    except ValueError:
+        raise BadInput(
+            f"{field}: {value!r} is not an ISO date or datetime (e.g. 2026-11-01 or "
+            "2026-11-01T09:30:00Z)",
+            field=field,
+        ) from None
+    if moment > now:
+        raise BadInput(
+            f"{field}: {value!r} is in the future (now is {now.isoformat(timespec='seconds')})",
+            field=field,
+        )
+    return moment.astimezone(UTC)

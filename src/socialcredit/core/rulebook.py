@@ -410,3 +410,12 @@ def in_force(versions: Sequence[Rulebook], on: date) -> Rulebook | None:
         if v.effective <= on and (best is None or v.effective > best.effective):
             best = v
     return best
+
+
+def version_for(versions: Sequence[Rulebook], on: date) -> Rulebook:
+    """The version to score with on a date; before the first one, the first.
+
+    Before a scheme took effect nothing can have been recorded under it, so the first
+    version's base and brackets are the honest explanation of an empty record.
+    """
+    return in_force(versions, on) or min(versions, key=lambda v: v.effective)

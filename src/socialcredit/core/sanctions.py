@@ -198,11 +198,21 @@ class Registry:
 
 
 @dataclass(frozen=True)
-class Standing:
-    """The only facts of a score report a clause may look at."""
+class SchemeStanding:
+    """The only facts of a score report a clause may look at.
+
+    ``down`` and ``up`` are the items behind the score (negative or capping lines, and
+    positive lines): a decision records them as its basis, so that when one of them is
+    voided the verifier that was told can be told again.
+    """
 
     score: int
     grade: str
+    down: tuple[int, ...] = ()
+    up: tuple[int, ...] = ()
+
+
+Standing = SchemeStanding  # the older name, used by rulebook examples
 
 
 @dataclass(frozen=True)
@@ -214,6 +224,7 @@ class Reason:
     basis: str
     until: date | None
     remedy: str
+    items: tuple[int, ...] = ()  # the ledger items this reason rests on
 
 
 @dataclass(frozen=True)
@@ -235,7 +246,7 @@ def decide(
     service: str,
     as_of: date,
     entries: Iterable[EntryState],
-    standings: Mapping[str, Standing],
+    standings: Mapping[str, SchemeStanding],
 ) -> Decision:
     """allow / deny / benefit for one subject and one service, with the clauses that apply.
 
@@ -269,6 +280,7 @@ def decide(
                         basis=c.legal_basis,
                         until=until,
                         remedy=f"entry {e.entry} on {c.list}: {how}; {DISPUTE_HINT}",
+                        items=(e.entry,),
                     )
                 )
         else:
@@ -287,6 +299,7 @@ def decide(
                         basis=c.legal_basis,
                         until=None,
                         remedy=f"follows your {c.scheme} standing; {DISPUTE_HINT}",
+                        items=report.down if c.effect == DENY else report.up,
                     )
                 )
     denies = tuple(r for r in reasons if r.effect == DENY)

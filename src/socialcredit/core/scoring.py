@@ -79,20 +79,21 @@ class ScoreReport:
     factors: tuple[FactorResult, ...] = ()
 
 
-def reversed_ids(events: Sequence[Event], as_of: date) -> dict[int, Event]:
-    """Map target id -> reversing event, for reversals that took effect by ``as_of``."""
+def reversed_ids(events: Sequence[Event]) -> dict[int, Event]:
+    """Map target id -> reversing event, whatever dates they bear.
+
+    A correction voids its target from the start: a record that was wrong was wrong on
+    every day, so the reversal's own date does not matter (DESIGN principle 2).
+    """
     out: dict[int, Event] = {}
     for e in events:
-        if e.type == REVERSAL and e.reverses is not None and e.occurred <= as_of:
+        if e.type == REVERSAL and e.reverses is not None:
             out.setdefault(e.reverses, e)
     return out
 
 
 def _why_reversed(rev: Event) -> str:
-    # A reversal that is not (yet) in the ledger is a dispute's effect computed from as_of.
-    if not rev.recorded and rev.reason:
-        return rev.reason
-    return f"reversed by event {rev.id}" + (f": {rev.reason}" if rev.reason else "")
+    return f"corrected by entry {rev.id}" + (f": {rev.reason}" if rev.reason else "")
 
 
 def is_in_force(e: Event, as_of: date) -> bool:
@@ -100,19 +101,33 @@ def is_in_force(e: Event, as_of: date) -> bool:
     return e.occurred <= as_of and (e.ends is None or as_of < e.ends)
 
 
-def partition(events: Sequence[Event], as_of: date) -> tuple[list[Event], list[Excluded]]:
-    """Split a subject's score events into those counting on ``as_of`` and the rest."""
-    rev = reversed_ids(events, as_of)
+def partition(
+    events: Sequence[Event],
+    as_of: date,
+    voided: Mapping[int, str] | None = None,
+    ended: Mapping[int, tuple[date, str]] | None = None,
+) -> tuple[list[Event], list[Excluded]]:
+    """Split a subject's score events into those counting on ``as_of`` and the rest.
+
+    ``voided`` maps items voided otherwise than by a reversal among ``events`` (a
+    dispute's outcome) to the reason; they never count either. ``ended`` maps items
+    ended early (a granted repair) to the day and the reason: they count before it.
+    """
+    rev = reversed_ids(events)
     counted: list[Event] = []
     excluded: list[Excluded] = []
     for e in sorted(events, key=lambda x: x.id):
         if e.type != SCORE:
             continue
         rule = e.rule or ""
-        if e.id in rev:
+        if voided and e.id in voided:
+            excluded.append(Excluded(e.id, rule, voided[e.id]))
+        elif e.id in rev:
             excluded.append(Excluded(e.id, rule, _why_reversed(rev[e.id])))
         elif e.occurred > as_of:
             excluded.append(Excluded(e.id, rule, f"occurs after {as_of.isoformat()}"))
+        elif ended and e.id in ended and as_of >= ended[e.id][0]:
+            excluded.append(Excluded(e.id, rule, ended[e.id][1]))
         elif e.ends is not None and as_of >= e.ends:
             excluded.append(Excluded(e.id, rule, f"expired on {e.ends.isoformat()}"))
         else:
@@ -193,16 +208,19 @@ def score(
     events: Sequence[Event],
     as_of: date,
     disputed: Mapping[int, int] | None = None,
+    voided: Mapping[int, str] | None = None,
+    ended: Mapping[int, tuple[date, str]] | None = None,
 ) -> ScoreReport:
     """The report for one subject under one scheme on ``as_of``.
 
     ``events`` are the subject's entries in this scheme (score events and reversals);
     entries of other schemes or subjects are ignored, so callers cannot leak one
     scheme's conduct into another. ``disputed`` maps event ids under open dispute to
-    the dispute, so the explanation shows the challenge beside the line it challenges.
+    the dispute, so the explanation shows the challenge beside the line it challenges;
+    ``voided`` maps items that never count to why (``core/standing.py`` supplies both).
     """
     mine = [e for e in events if e.subject == subject and e.scheme == book.scheme]
-    counted, excluded = partition(mine, as_of)
+    counted, excluded = partition(mine, as_of, voided, ended)
     lines = tuple(_line(e, disputed or {}) for e in counted)
     results: tuple[FactorResult, ...] = ()
     if book.kind == "scorecard":

@@ -300,6 +300,28 @@ class Store:
         ).one()
         return f"{row[0]}:{row[1]}"
 
+    def publications(self, conn: Connection) -> dict[tuple[str, str], str]:
+        """When each (document id, version) was published: for replays as known then."""
+        rows = conn.execute(
+            select(t.rulebooks.c.scheme, t.rulebooks.c.version, t.rulebooks.c.published)
+        )
+        return {(r.scheme, r.version): r.published for r in rows}
+
+    def events_by_subject(self, conn: Connection) -> Iterator[tuple[str, list[Event]]]:
+        """Every subject's entries, one subject at a time (aggregates and batch export)."""
+        q = select(t.events).order_by(t.events.c.subject, t.events.c.id)
+        current: str | None = None
+        bucket: list[Event] = []
+        for r in conn.execute(q):
+            e = _event_from_row(r)
+            if e.subject != current:
+                if current is not None:
+                    yield current, bucket
+                current, bucket = e.subject, []
+            bucket.append(e)
+        if current is not None:
+            yield current, bucket
+
     def schemes(self, conn: Connection) -> list[str]:
         rows = conn.execute(
             select(t.rulebooks.c.scheme)

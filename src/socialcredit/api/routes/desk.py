@@ -186,3 +186,22 @@ def verify(request: Request, who: Principal = Depends(admin_or_auditor)) -> dict
         "first_bad": problem.event_id if problem else None,
         "message": problem.message if problem else None,
     }
+
+
+@router.post(
+    "/repairs/{repair}/decision",
+    summary="Decide a credit repair on an item your authority issued",
+    response_model=s.RepairDecided,
+    status_code=201,
+)
+def decide_repair(
+    repair: Id, body: s.RepairDecisionCreate, request: Request, who: Principal = Depends(registrar)
+) -> dict[str, Any]:
+    event = app_for(request, who, "credit repair").repair_decide(
+        repair,
+        authority=who.id,
+        outcome=body.outcome,
+        reason=body.reason,
+        occurred=body.occurred,
+    )
+    return {"repair": repair, "event": event, "outcome": body.outcome}

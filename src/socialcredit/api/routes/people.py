@@ -2,16 +2,33 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 
 from socialcredit.api import schemas as s
 from socialcredit.api.schemas import Id
+from socialcredit.application import Application
+from socialcredit.core.periods import parse_moment
 from socialcredit.http.auth import Principal, app_for, own_subject, require
-from socialcredit.wire import dispute_json, report_json
+from socialcredit.wire import dispute_json, repair_json, report_json
 
 router = APIRouter(prefix="/v1")
+KnownQuery = Query(
+    None,
+    max_length=40,
+    description="Replay as known at this ISO date (end of day, UTC) or datetime.",
+)
+
+
+def known(application: Application, value: str | None) -> datetime | None:
+    """``known_at`` parsed against the application's clock; bad input is a 422."""
+    if value is None:
+        return None
+    return parse_moment(value, now=application.settings.clock(), field="known_at")
+
+
 verifier = require("verifier")
 reviewer = require("reviewer")
 subject_only = require("subject")
@@ -28,8 +45,14 @@ auditor = require("auditor")
 async def check(
     body: s.CheckCreate, request: Request, who: Principal = Depends(verifier)
 ) -> dict[str, Any]:
-    d = app_for(request, who, body.purpose).check(
-        body.subject, body.service, verifier=who.id, purpose=body.purpose, as_of=body.as_of
+    application = app_for(request, who, body.purpose)
+    d = application.check(
+        body.subject,
+        body.service,
+        verifier=who.id,
+        purpose=body.purpose,
+        as_of=body.as_of,
+        known_at=known(application, body.known_at),
     )
     return {
         "subject": d.subject,
@@ -94,10 +117,14 @@ def decide(
     response_model=s.SubjectRecord,
 )
 def record(
-    subject_id: str, request: Request, who: Principal = Depends(subject_only)
+    subject_id: str,
+    request: Request,
+    known_at: str | None = KnownQuery,
+    who: Principal = Depends(subject_only),
 ) -> dict[str, Any]:
     sid = own_subject(request, who, subject_id)
-    return app_for(request, who).access(sid)
+    application = app_for(request, who)
+    return application.access(sid, known_at=known(application, known_at))
 
 
 @router.get(
@@ -107,10 +134,25 @@ def record(
     response_model=s.ScoreReportPublic,
 )
 def own_score(
-    subject_id: str, scheme: str, request: Request, who: Principal = Depends(subject_only)
+    subject_id: str,
+    scheme: str,
+    request: Request,
+    known_at: str | None = KnownQuery,
+    who: Principal = Depends(subject_only),
 ) -> dict[str, Any]:
     sid = own_subject(request, who, subject_id)
-    return report_json(app_for(request, who).score(sid, scheme))
+    application = app_for(request, who)
+    return report_json(application.score(sid, scheme, known_at=known(application, known_at)))
+
+
+@router.get(
+    "/notices",
+    tags=["verifier"],
+    summary="Your notices: past decisions that rested on an item since voided",
+    response_model=s.NoticeList,
+)
+def notices(request: Request, who: Principal = Depends(verifier)) -> dict[str, Any]:
+    return {"notices": app_for(request, who, "notices").notices(who.id)}
 
 
 @router.get(
@@ -230,3 +272,43 @@ def audit_grades(
         "as_of": application.settings.clock().date().isoformat(),
         "grades": {g: dist.get(g, 0) for g in order},
     }
+
+
+@router.post(
+    "/subjects/{subject_id}/repairs",
+    tags=["subject"],
+    summary="Apply for credit repair of one of your negative items",
+    response_model=s.RepairApplied,
+    status_code=201,
+)
+def apply_repair(
+    subject_id: str, body: s.RepairCreate, request: Request, who: Principal = Depends(subject_only)
+) -> dict[str, Any]:
+    sid = own_subject(request, who, subject_id)
+    r = app_for(request, who).repair_apply(
+        body.item,
+        subject=sid,
+        statement=body.statement,
+        evidence_ref=body.evidence,
+        occurred=body.occurred,
+    )
+    return {
+        "repair": r.repair,
+        "item": r.item,
+        "severity": r.severity,
+        "decide_by": r.decide_by.isoformat(),
+    }
+
+
+@router.get(
+    "/subjects/{subject_id}/repairs/{repair}",
+    tags=["subject"],
+    summary="Your repair: status, deadline, decision, when to apply again",
+    response_model=s.RepairPublic,
+)
+def show_repair(
+    subject_id: str, repair: Id, request: Request, who: Principal = Depends(subject_only)
+) -> dict[str, Any]:
+    sid = own_subject(request, who, subject_id)
+    state, day = app_for(request, who).repair_show(repair, subject=sid)
+    return repair_json(state, day)

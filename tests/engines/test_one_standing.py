@@ -1,0 +1,342 @@
+"""Every path gives one answer: a differential property test over random histories.
+
+Random histories of events, corrections, list entries, remedies, disputes decided or
+left to lapse are written through the application with an injected clock (never the
+wall clock). Then, for random ``as_of`` and ``known_at``, the subject's own score,
+the verifier's check (a grade benefit and a list-based deny), the grade distribution
+and the DuckDB (and, on a seeded history, Spark) outputs of the store's batch export
+must all say the same thing for every subject.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from socialcredit.application import Application
+from socialcredit.batch.engines import score_duckdb
+from socialcredit.batch.population import EVENT_SCHEMA
+from socialcredit.core.errors import SocialCreditError
+from socialcredit.core.ids import synthetic_resident_ids
+from socialcredit.settings import Settings
+
+PEOPLE = synthetic_resident_ids(3, 11)
+START = datetime(2024, 1, 2, 9, tzinfo=UTC)
+RULES = {
+    "traffic-violation": "rongcheng-traffic-police",
+    "drunk-driving": "rongcheng-traffic-police",
+    "city-award": "rongcheng-credit-office",
+    "department-award": "rongcheng-credit-office",
+}
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = START
+        self.seen: list[datetime] = []
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def tick(self, **kw: float) -> None:
+        self.now += timedelta(**kw)
+        self.seen.append(self.now)
+
+
+record_op = st.tuples(
+    st.just("record"), st.integers(0, 2), st.sampled_from(sorted(RULES)), st.integers(0, 200)
+)
+list_op = st.tuples(st.just("list"), st.integers(0, 2))
+dispute_op = st.tuples(
+    st.just("dispute"), st.integers(0, 30), st.sampled_from(["annulled", "upheld", "lapse"])
+)
+# Weighted towards what makes answers differ: conduct, listings and disputes.
+op = st.one_of(
+    record_op,
+    record_op,
+    record_op,
+    list_op,
+    dispute_op,
+    dispute_op,
+    st.tuples(st.just("correct"), st.integers(0, 30)),
+    st.tuples(st.just("remedy"), st.integers(0, 10)),
+    st.tuples(st.just("wait"), st.integers(1, 45)),
+    st.tuples(st.just("ask"), st.integers(0, 2)),
+)
+
+
+def play(application: Application, clock: Clock, ops: list[tuple]) -> None:
+    """Apply the operations; the application refusing one cleanly is part of the game."""
+    items: list[int] = []
+    entries: list[int] = []
+    pending: list[tuple[int, str]] = []
+    for step in ops:
+        clock.tick(seconds=5)
+        today = clock.now.date()
+        try:
+            if step[0] == "record":
+                _, who, rule, back = step
+                day = max(today - timedelta(days=back), date(2014, 1, 1))
+                items.append(
+                    application.record(
+                        PEOPLE[who],
+                        "rongcheng",
+                        rule,
+                        authority=RULES[rule],
+                        evidence_ref=f"doc/{len(items)}",
+                        occurred=day,
+                    ).event
+                )
+            elif step[0] == "correct" and items:
+                target = items[step[1] % len(items)]
+                with application.store.transaction() as conn:
+                    found = application.store.get_event(conn, target)
+                assert found is not None
+                application.correct(target, reason="wrong person", authority=found.authority)
+            elif step[0] == "list":
+                entry = application.list_propose(
+                    PEOPLE[step[1]],
+                    "court-defaulters",
+                    authority="rongcheng-people-court",
+                    evidence_ref=f"judgment/{len(entries)}",
+                    occurred=today,
+                    fields={
+                        "case_number": str(len(entries)),
+                        "court": "Rongcheng",
+                        "judgment_date": "2023-12-01",
+                        "obligation": "pay",
+                    },
+                ).event
+                application.list_transition(
+                    entry,
+                    "notify",
+                    authority="rongcheng-people-court",
+                    evidence_ref="notice",
+                    occurred=today,
+                )
+                entries.append(entry)
+                items.append(entry)
+            elif step[0] == "remedy" and entries:
+                application.list_transition(
+                    entries[step[1] % len(entries)],
+                    "remedy",
+                    authority="rongcheng-people-court",
+                    evidence_ref="receipt",
+                    occurred=today,
+                )
+            elif step[0] == "dispute" and items:
+                item = items[step[1] % len(items)]
+                with application.store.transaction() as conn:
+                    owner = application.store.get_event(conn, item)
+                assert owner is not None
+                dispute = application.dispute_open(
+                    item,
+                    subject=owner.subject,
+                    statement="not so",
+                    evidence_ref=None,
+                    occurred=today,
+                )
+                if step[2] != "lapse":
+                    pending.append((dispute, step[2]))
+            elif step[0] == "wait":
+                clock.tick(days=step[1])
+            elif step[0] == "ask":
+                for service, verifier in (
+                    ("flight", "airline-demo"),
+                    ("bike-rental-deposit-free", "bike-demo"),
+                ):
+                    application.check(PEOPLE[step[1]], service, verifier=verifier, purpose="sale")
+            if pending and step[0] in ("wait", "record"):
+                dispute, outcome = pending.pop(0)
+                application.dispute_decide(
+                    dispute,
+                    reviewer="rongcheng-review-board",
+                    outcome=outcome,
+                    reason="reviewed",
+                    occurred=clock.now.date(),
+                )
+        except SocialCreditError:
+            continue
+
+
+def answers(application: Application, as_of: date, known_at: datetime | None, tmp: Path):
+    scores = {p: application.score(p, "rongcheng", as_of, known_at) for p in PEOPLE}
+    events, people = application.batch_input("rongcheng", as_of, known_at)
+    table = pa.Table.from_pylist(
+        [dict(zip(EVENT_SCHEMA.names, row, strict=True)) for row in events], schema=EVENT_SCHEMA
+    )
+    roster = pa.table({"subject": [p for p, _ in people], "kind": [k for _, k in people]})
+    book = application.rulebook("rongcheng")[-1]
+    duck = {
+        r["subject"]: (r["score"], r["grade"])
+        for r in score_duckdb(book, table, as_of, subjects=roster).to_pylist()
+    }
+    return scores, duck, events, people, book, table, roster
+
+
+@settings(
+    max_examples=int(os.environ.get("SOCIALCREDIT_STANDING_EXAMPLES", "25")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    ops=st.lists(op, min_size=5, max_size=30),
+    as_of_pick=st.floats(0, 1),
+    as_of_shift=st.integers(-5, 40),
+    known_pick=st.one_of(st.none(), st.floats(0, 1)),
+)
+def test_every_path_agrees_for_every_subject(
+    tmp_path_factory: pytest.TempPathFactory, ops, as_of_pick, as_of_shift, known_pick
+) -> None:
+    tmp = tmp_path_factory.mktemp("standing")
+    clock = Clock()
+    application = Application(Settings(db_url=f"sqlite:///{tmp / 'store.db'}", clock=clock))
+    try:
+        application.init()
+        for p in PEOPLE:
+            application.add_subject(p, "person", "Resident")
+        play(application, clock, ops)
+        clock.tick(seconds=5)
+        known_at = None
+        if known_pick is not None and clock.seen:
+            known_at = clock.seen[int(known_pick * (len(clock.seen) - 1))]
+        # as_of near a moment of the history (where answers change), or after it
+        as_of = clock.seen[int(as_of_pick * (len(clock.seen) - 1))].date() + timedelta(
+            days=as_of_shift
+        )
+        scores, duck, *_ = answers(application, as_of, known_at, tmp)
+        # the subject's own score = DuckDB over the store's export
+        assert {p: (r.score, r.grade) for p, r in scores.items()} == duck
+        # = the grade distribution
+        dist = application.grade_distribution("rongcheng", as_of, known_at)
+        assert dist == Counter(r.grade for r in scores.values())
+        registry = application.registry()
+        bike = next(
+            c for m in registry.memoranda for c in m.clauses if c.id == "rongcheng-aaa-bike"
+        )
+        for p in PEOPLE:
+            # the verifier's grade benefit follows the subject's own grade
+            d = application.check(
+                p,
+                "bike-rental-deposit-free",
+                verifier="bike-demo",
+                purpose="rental",
+                as_of=as_of,
+                known_at=known_at,
+            )
+            assert (d.decision == "benefit") == (scores[p].grade in bike.grades), (p, d)
+            # the airline's deny follows the list entries in the subject's own record
+            record = application.access(p, as_of, known_at)
+            listed = any(
+                e["list"] == "court-defaulters" and e["status"] == "in-effect"
+                for e in record["list_entries"]
+            )
+            f = application.check(
+                p,
+                "flight",
+                verifier="airline-demo",
+                purpose="sale",
+                as_of=as_of,
+                known_at=known_at,
+            )
+            assert (f.decision == "deny") == listed, (p, f, record["list_entries"])
+            # and the record's reports are the score
+            (mine,) = [r for r in record["reports"] if r["scheme"] == "rongcheng"]
+            assert (mine["score"], mine["grade"]) == (scores[p].score, scores[p].grade)
+        # every recorded decision replays as it was given
+        for p in PEOPLE:
+            with application.store.transaction() as conn:
+                given_ = [
+                    r for r in application.store.access_for(conn, p) if r["action"] == "decision"
+                ]
+            for r in given_:
+                detail = json.loads(r["detail"])
+                again = application.check(
+                    p,
+                    detail["service"],
+                    verifier=r["actor"],
+                    purpose="replay",
+                    as_of=date.fromisoformat(detail["as_of"]),
+                    known_at=datetime.fromisoformat(r["at"]),
+                )
+                assert (again.decision, [x.code for x in again.reasons]) == (
+                    detail["decision"],
+                    detail["reasons"],
+                )
+    finally:
+        application.store.close()
+
+
+HAVE_SPARK = True
+try:  # pragma: no cover - depends on the environment
+    import pyspark  # noqa: F401
+except ImportError:  # pragma: no cover
+    HAVE_SPARK = False
+
+
+@pytest.mark.skipif(
+    not HAVE_SPARK and os.environ.get("SOCIALCREDIT_REQUIRE_SPARK") != "1",
+    reason="pyspark is not installed (pip install 'socialcredit[spark]')",
+)
+def test_spark_agrees_on_a_seeded_history(tmp_path: Path) -> None:
+    import random
+
+    from socialcredit.batch.engines import score_spark, spark_session
+
+    rng = random.Random(7)
+    ops: list[tuple] = []
+    for _ in range(120):
+        kind = rng.choice(["record", "record", "record", "correct", "list", "dispute", "wait"])
+        if kind == "record":
+            ops.append(("record", rng.randrange(3), rng.choice(sorted(RULES)), rng.randrange(400)))
+        elif kind == "correct":
+            ops.append(("correct", rng.randrange(30)))
+        elif kind == "list":
+            ops.append(("list", rng.randrange(3)))
+        elif kind == "dispute":
+            ops.append(("dispute", rng.randrange(30), rng.choice(["annulled", "upheld", "lapse"])))
+        else:
+            ops.append(("wait", rng.randrange(1, 60)))
+    clock = Clock()
+    application = Application(Settings(db_url=f"sqlite:///{tmp_path / 'store.db'}", clock=clock))
+    session = spark_session(2)
+    try:
+        application.init()
+        for p in PEOPLE:
+            application.add_subject(p, "person", "Resident")
+        play(application, clock, ops)
+        clock.tick(seconds=5)
+        for as_of, known_at in (
+            (clock.now.date(), None),
+            (clock.now.date() - timedelta(days=200), None),
+            (clock.seen[len(clock.seen) // 2].date(), clock.seen[len(clock.seen) // 2]),
+        ):
+            scores, duck, _, _, book, table, roster = answers(
+                application, as_of, known_at, tmp_path
+            )
+            assert {p: (r.score, r.grade) for p, r in scores.items()} == duck
+            pq.write_table(table, tmp_path / "events.parquet")
+            pq.write_table(roster, tmp_path / "subjects.parquet")
+            spark = {
+                r.subject: (r.score, r.grade)
+                for r in score_spark(
+                    book,
+                    tmp_path / "events.parquet",
+                    as_of,
+                    spark=session,
+                    subjects=tmp_path / "subjects.parquet",
+                )
+            }
+            assert spark == duck
+    finally:
+        session.stop()
+        application.store.close()

@@ -1,0 +1,237 @@
+"""Credit repair stories (issue 14, item 1) on both stores, with an injected clock.
+
+NDRC Order No. 58: repair may be applied for after the severity's minimum period once
+the obligations are met; the authority decides by a deadline, or the repair is granted
+for the subject; a granted repair ends the item early (it counted before).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from typer.testing import CliRunner
+
+from socialcredit.application import Application
+from socialcredit.cli import app as cli
+from socialcredit.core.errors import BadInput, Conflict, NotAllowed, NotFound
+from socialcredit.settings import Settings
+
+P = "11010519491231002X"
+Q = "110105198001010016"
+START = datetime(2024, 1, 8, 10, tzinfo=UTC)  # a Monday
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = START
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kw: float) -> date:
+        self.now += timedelta(**kw)
+        return self.now.date()
+
+
+@pytest.fixture
+def world(db_url):
+    clock = Clock()
+    application = Application(Settings(db_url=db_url, clock=clock))
+    application.init()
+    application.add_subject(P, "person", "Wang Wei")
+    application.add_subject(Q, "person", "Li Na")
+    judgment = application.record(
+        P,
+        "rongcheng",
+        "court-judgment-defaulted",
+        authority="rongcheng-people-court",
+        evidence_ref="judgment/9",
+        occurred=START.date(),
+    ).event
+    yield application, clock, judgment
+    application.store.close()
+
+
+def apply(application, item, day, subject=P, **kw):
+    args = {"statement": "paid in full; I commit to keep my obligations", "evidence_ref": "r/9"}
+    args.update(kw)
+    return application.repair_apply(item, subject=subject, occurred=day, **args)
+
+
+def test_paid_judgment_points_end_early_once_repair_is_granted(world) -> None:
+    application, clock, judgment = world
+    assert application.score(P, "rongcheng").score == 950
+    with pytest.raises(Conflict, match="from 2024-04-08"):
+        apply(application, judgment, clock.advance(days=30))  # general: 3 months first
+    day = clock.advance(days=70)  # 2024-04-17
+    applied = apply(application, judgment, day)
+    assert applied.severity == "general" and applied.decide_by == date(2024, 4, 24)
+    granted_on = clock.advance(days=1)
+    application.repair_decide(
+        applied.repair,
+        authority="rongcheng-people-court",
+        outcome="granted",
+        reason="obligation fulfilled",
+        occurred=granted_on,
+    )
+    assert application.score(P, "rongcheng").score == 1000
+    # ending early, not voiding: the points counted before the grant
+    before = application.score(P, "rongcheng", granted_on - timedelta(days=1))
+    assert before.score == 950
+    why = next(x.why for x in application.score(P, "rongcheng").excluded if x.event == judgment)
+    assert f"repair {applied.repair}" in why
+    with pytest.raises(Conflict, match="already decided"):
+        application.repair_decide(
+            applied.repair,
+            authority="rongcheng-people-court",
+            outcome="refused",
+            reason="again",
+            occurred=granted_on,
+        )
+    assert application.verify()[1] is None
+
+
+def test_an_undecided_repair_is_granted_at_its_deadline(world) -> None:
+    application, clock, judgment = world
+    applied = apply(application, judgment, clock.advance(days=100))
+    clock.advance(days=7)  # five business days have passed; nobody decided
+    state, today = application.repair_show(applied.repair)
+    assert state.status(today) == "granted-by-deadline"
+    assert application.score(P, "rongcheng").score == 1000
+    with pytest.raises(Conflict, match="deadline"):
+        application.repair_decide(
+            applied.repair,
+            authority="rongcheng-people-court",
+            outcome="refused",
+            reason="too late",
+            occurred=clock.now.date(),
+        )
+
+
+def test_a_refusal_says_why_and_when_to_apply_again(world) -> None:
+    application, clock, judgment = world
+    applied = apply(application, judgment, clock.advance(days=100))
+    day = clock.advance(days=1)
+    application.repair_decide(
+        applied.repair,
+        authority="rongcheng-people-court",
+        outcome="refused",
+        reason="the judgment is not yet paid",
+        occurred=day,
+    )
+    state, today = application.repair_show(applied.repair)
+    assert state.status(today) == "refused" and state.reason == "the judgment is not yet paid"
+    assert state.again_from == day + timedelta(days=30)
+    with pytest.raises(Conflict, match="apply again from"):
+        apply(application, judgment, clock.advance(days=5))
+    clock.advance(days=30)
+    assert apply(application, judgment, clock.now.date()).repair > applied.repair
+    assert application.score(P, "rongcheng").score == 950  # pending: still counts
+
+
+def test_bad_applications_change_nothing(world) -> None:
+    application, clock, judgment = world
+    day = clock.advance(days=100)
+    with application.store.transaction() as conn:
+        before = application.store.count(conn, "events")
+    with pytest.raises(NotFound):
+        apply(application, judgment, day, subject=Q)  # not Q's item: same as unknown
+    with pytest.raises(NotFound):
+        apply(application, 10**9, day)
+    with pytest.raises(BadInput, match="evidence"):
+        apply(application, judgment, day, evidence_ref=None)
+    with pytest.raises(BadInput, match="statement"):
+        apply(application, judgment, day, statement=" ")
+    award = application.record(
+        P,
+        "rongcheng",
+        "city-award",
+        authority="rongcheng-credit-office",
+        evidence_ref="a/1",
+        occurred=day,
+    ).event
+    with pytest.raises(BadInput, match="not negative"):
+        apply(application, award, day)
+    applied = apply(application, judgment, day)
+    with pytest.raises(NotAllowed):
+        application.repair_decide(
+            applied.repair,
+            authority="rongcheng-traffic-police",
+            outcome="granted",
+            reason="x",
+            occurred=day,
+        )
+    with application.store.transaction() as conn:
+        assert application.store.count(conn, "events") == before + 2  # the award, the repair
+
+
+def test_a_serious_list_entry_waits_a_year_then_ends_early(world) -> None:
+    application, clock, _ = world
+    entry = application.list_propose(
+        P,
+        "court-defaulters",
+        authority="rongcheng-people-court",
+        evidence_ref="judgment/77",
+        occurred=clock.now.date(),
+        fields={
+            "case_number": "77",
+            "court": "Rongcheng",
+            "judgment_date": "2023-12-01",
+            "obligation": "pay",
+        },
+    ).event
+    application.list_transition(
+        entry,
+        "notify",
+        authority="rongcheng-people-court",
+        evidence_ref="n/77",
+        occurred=clock.now.date(),
+    )
+    with pytest.raises(Conflict, match="serious"):
+        apply(application, entry, clock.advance(days=200))
+    applied = apply(application, entry, clock.advance(days=200))
+    assert applied.severity == "serious"
+    day = clock.advance(days=1)
+    application.repair_decide(
+        applied.repair,
+        authority="rongcheng-people-court",
+        outcome="granted",
+        reason="paid",
+        occurred=day,
+    )
+    flight = application.check(P, "flight", verifier="airline-demo", purpose="sale")
+    assert flight.decision == "allow"
+    earlier = application.check(
+        P, "flight", verifier="airline-demo", purpose="sale", as_of=day - timedelta(days=1)
+    )
+    assert earlier.decision == "deny"
+
+
+def test_repair_through_the_cli(world, db_url) -> None:
+
+    application, _, judgment = world
+    runner = CliRunner()
+    too_early = runner.invoke(
+        cli,
+        [
+            "--db",
+            db_url,
+            "repair",
+            "apply",
+            str(judgment),
+            "--subject",
+            P,
+            "--statement",
+            "paid",
+            "--evidence",
+            "r/1",
+            "--occurred",
+            "2024-01-09",
+        ],
+    )
+    assert too_early.exit_code == 2 and "from 2024-04-08" in too_early.stderr
+    with application.store.transaction() as conn:
+        assert not [e for e in application.store.events_for(conn, P) if e.type.startswith("rep")]
+    res = runner.invoke(cli, ["--db", db_url, "repair", "show", "999999", "--json"])
+    assert res.exit_code == 2 and "unknown repair" in res.output
