@@ -22,6 +22,7 @@ from socialcredit.http.problems import ErrorAnswer
 from socialcredit.settings import Settings
 from socialcredit.store.sql import Store
 from socialcredit.web import pages
+from socialcredit.web.defences import error_page
 
 __all__ = ["create_app"]
 
@@ -38,7 +39,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     app.state.store = store or Store(settings.db_url)
     app.state.store.check_durability()
     app.state.rate_limits = RateLimits(settings)
-    answer = ErrorAnswer(pages.error_page)
+    answer = ErrorAnswer(error_page)
 
     @app.exception_handler(SocialCreditError)
     async def _domain(request: Request, exc: SocialCreditError) -> Response:

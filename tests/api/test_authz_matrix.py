@@ -29,6 +29,7 @@ M: dict[tuple[str, str], Rule] = {
     ("GET", "/v1/rulebooks"): Rule(ALL),
     ("GET", "/v1/rulebooks/{scheme}"): Rule(ALL),
     ("GET", "/v1/services"): Rule(ALL),
+    ("GET", "/v1/lists/{list_id}/board"): Rule(ALL),
     ("GET", "/v1/stats/grades/{scheme}"): Rule(ALL),
     ("GET", "/v1/log/head"): Rule(ALL),
     ("GET", "/v1/log/inclusion/{event_id}"): Rule(ALL),
@@ -138,6 +139,7 @@ def fill(path: str, subject: str, ids: dict[str, int]) -> str:
         .replace("{entry}", str(ids["entry"]))
         .replace("{dispute}", str(ids["dispute"]))
         .replace("{repair}", str(ids["repair"]))
+        .replace("{list_id}", "honour-roll")
     )
 
 

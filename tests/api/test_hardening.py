@@ -22,7 +22,7 @@ import pytest
 from socialcredit.application import Application
 from socialcredit.http.guards import json_depth
 from socialcredit.settings import Settings
-from socialcredit.web.pages import safe_next
+from socialcredit.web.defences import safe_next
 from tests.api.conftest import ME, NOW, OTHER, Live, csrf_of, seeded, serve, web_session
 from tests.conftest import raw_sql
 

@@ -284,3 +284,22 @@ def test_cli_batch_population_simulate(tmp_path: Path) -> None:
     )
     assert res.exit_code == 0, res.output
     assert (tmp_path / "r" / "report.html").exists()
+    assert "warning" not in res.stderr  # the data reaches --as-of
+    stale = runner.invoke(
+        app,
+        [
+            "simulate",
+            "--population",
+            str(tmp_path / "c"),
+            "--rulebook",
+            str(RULEBOOK),
+            "--as-of",
+            "2031-06-01",
+            "--report",
+            str(tmp_path / "r2"),
+            "--json",
+        ],
+    )
+    assert stale.exit_code == 0, stale.output
+    assert "events end on" in stale.stderr and "days before --as-of 2031-06-01" in stale.stderr
+    assert json.loads(stale.stdout)["warnings"]

@@ -235,3 +235,27 @@ def test_repair_through_the_cli(world, db_url) -> None:
         assert not [e for e in application.store.events_for(conn, P) if e.type.startswith("rep")]
     res = runner.invoke(cli, ["--db", db_url, "repair", "show", "999999", "--json"])
     assert res.exit_code == 2 and "unknown repair" in res.output
+
+
+def test_what_changes_when(world) -> None:
+    """The resident sees when the grade comes back, and what a repair would change."""
+    application, _, judgment = world
+    application.record(
+        P,
+        "rongcheng",
+        "traffic-violation",
+        authority="rongcheng-traffic-police",
+        evidence_ref="t/1",
+        occurred=START.date(),
+    )
+    report, ahead = application.score_with_changes(P, "rongcheng")
+    assert report.score == 945
+    assert [(c["on"], c["score"]) for c in ahead["changes"]] == [
+        ("2025-01-08", 950),  # the ticket ends after a year
+        ("2027-01-08", 1000),  # the judgment after three
+    ]
+    (judged,) = [w for w in ahead["if_ended_today"] if w["item"] == judgment]
+    assert judged["score"] == 995 and judged["repair_from"] == "2024-04-08"
+    export = application.access(P)
+    (mine,) = [r for r in export["reports"] if r["scheme"] == "rongcheng"]
+    assert mine["changes"] == ahead["changes"]

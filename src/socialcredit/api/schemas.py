@@ -117,6 +117,9 @@ class ScoreReportPublic(BaseModel):
     lines: list[Line]
     excluded: list[dict[str, Any]]
     factors: list[dict[str, Any]]
+    changes: list[dict[str, Any]] = []
+    list_entries_end: list[dict[str, Any]] = []
+    if_ended_today: list[dict[str, Any]] = []
 
 
 class ListEntryCreate(Strict):
@@ -425,3 +428,18 @@ class RepairPublic(BaseModel):
     reason: str | None
     apply_again_from: str | None
     granted_from: str | None
+
+
+class BoardEntry(BaseModel):
+    entry: int
+    name: str
+    kind: str
+    since: str | None
+    until: str | None
+    citation: str | None
+
+
+class Board(BaseModel):
+    list_id: str = Field(alias="list")
+    entries: list[BoardEntry]
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)

@@ -16,6 +16,7 @@ from socialcredit.application.base import (
     normalise_subject,
 )
 from socialcredit.application.notices import NOTICE, notice_json, notify_voided
+from socialcredit.application.repairs import changes_body, severities
 from socialcredit.core import disputes as disputes_core
 from socialcredit.core import lists as lists_core
 from socialcredit.core.disputes import DisputeState
@@ -405,6 +406,14 @@ class DueProcess(Base):
                     hidden += 1
                     continue
                 shown.append(e)
+            entries = list(view.entries)
+            published = self._published(conn, known_at)
+            severity = severities(self, conn, view)
+            moment = known_at if known_at is not None else self.settings.clock()
+            ahead = {
+                scheme: changes_body(view, entries, published, scheme, severity, moment)
+                for scheme in view.reports
+            }
             records = self.store.access_for(conn, sid)
             if known_at is not None:
                 limit = as_utc(known_at)
@@ -441,7 +450,7 @@ class DueProcess(Base):
                 }
                 for s in sorted(view.lists.values(), key=lambda x: x.entry)
             ],
-            "reports": [report_json(r) for r in view.reports.values()],
+            "reports": [report_json(r) | ahead[r.scheme] for r in view.reports.values()],
             "decisions": [
                 {"at": r["at"], "verifier": r["actor"], "purpose": r["purpose"]}
                 | json.loads(r["detail"])

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
+from typing import Any
 
+from socialcredit import sealing
 from socialcredit.application.base import (
     Base,
     Recorded,
@@ -100,6 +102,55 @@ class Listing(Base):
             (done,) = self.store.append(conn, [ev])
             self._access(conn, "list.consent", sid, {"entry": entry, "consent": consent})
         return done.id
+
+    def board(self, list_id: str, as_of: date | None = None) -> list[dict[str, Any]]:
+        """A red list's public honour board: consenting subjects only, minimum fields.
+
+        Each subject's entries come from their standing, so a withdrawn consent, an
+        annulment or an ended entry takes the subject off the board at once. Showing a
+        name is a read of personal data: one access record per subject shown.
+        """
+        day = as_of or self._today()
+        with self.store.transaction() as conn:
+            self._ready(conn)
+            d = self._list_def(conn, list_id)
+            if d.kind != "red" or not d.public_board:
+                raise NotFound(f"list {list_id!r} has no public board", field="list")
+            listed = {
+                e.subject
+                for e in self.store.events_of_types(conn, (lists_core.PROPOSED,))
+                if e.data.get("list") == list_id
+            }
+            rows: list[dict[str, Any]] = []
+            for sid in sorted(listed):
+                standing = self._standing(conn, sid, day, schemes=())
+                shown = lists_core.public_board(standing.lists.values(), d, day)
+                if not shown:
+                    continue
+                row = self.store.get_subject(conn, sid)
+                if row is None:
+                    continue
+                name = sealing.open_sealed(self.store.get_key(conn, sid), sid, row.name)
+                for st in shown:
+                    until = st.until()
+                    rows.append(
+                        {
+                            "entry": st.entry,
+                            "name": name,
+                            "kind": str(row.kind),
+                            "since": st.effective_from.isoformat() if st.effective_from else None,
+                            "until": until.isoformat() if until else None,
+                            "citation": st.fields.get("citation"),
+                        }
+                    )
+                self._access(
+                    conn,
+                    "board.read",
+                    sid,
+                    {"list": list_id, "entries": [st.entry for st in shown]},
+                    purpose="public honour board (consented)",
+                )
+        return rows
 
     def list_entries(self, subject: str) -> list[EntryState]:
         sid, _ = normalise_subject(subject)

@@ -10,18 +10,21 @@ early from that day in the one derivation (``core/standing.py``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy.engine import Connection
 
 from socialcredit.application.base import Base, normalise_subject
 from socialcredit.core import lists as lists_core
 from socialcredit.core import repair as repair_core
+from socialcredit.core.changes import changes, list_changes, what_ifs
 from socialcredit.core.errors import BadInput, Conflict, NotFound
 from socialcredit.core.ledger import SCORE, Event
 from socialcredit.core.repair import RepairState
 from socialcredit.core.rulebook import in_force
-from socialcredit.core.standing import Standing
+from socialcredit.core.scoring import ScoreReport
+from socialcredit.core.standing import Published, Standing
 
 
 @dataclass(frozen=True)
@@ -32,51 +35,101 @@ class RepairApplied:
     decide_by: date
 
 
-class Repairs(Base):
-    def _item_terms(
-        self, conn: Connection, target: Event, standing: Standing
-    ) -> tuple[str, date, str, int, tuple[str, ...]]:
-        """(item kind, start of its effect, severity, decide-by business days, deciders)."""
-        if target.id in standing.voided:
-            raise Conflict(f"item {target.id} was voided: there is nothing to repair")
-        if target.type == SCORE:
-            if target.points >= 0:
-                raise BadInput(
-                    f"item {target.id} is not negative: only a penalty can be repaired",
-                    field="item",
-                )
-            assert target.scheme is not None
-            book = in_force(self._versions(conn, target.scheme), target.occurred)
-            rule = book.rule(target.rule or "") if book else None
-            severity = str(getattr(rule, "severity", None) or repair_core.GENERAL)
-            deciders = (target.authority, *(rule.authorities if rule else ()))
-            return (
-                "event",
-                target.occurred,
-                severity,
-                repair_core.DEFAULT_DECIDE_BUSINESS_DAYS,
-                (deciders),
+def item_terms(
+    app: Base, conn: Connection, target: Event, standing: Standing
+) -> tuple[str, date, str, int, tuple[str, ...]]:
+    """(item kind, start of its effect, severity, decide-by business days, deciders)."""
+    if target.id in standing.voided:
+        raise Conflict(f"item {target.id} was voided: there is nothing to repair")
+    if target.type == SCORE:
+        if target.points >= 0:
+            raise BadInput(
+                f"item {target.id} is not negative: only a penalty can be repaired",
+                field="item",
             )
-        if target.type == lists_core.PROPOSED:
-            state = standing.lists[target.id]
-            d = self._list_def(conn, state.list)
-            if d.kind != "black":
-                raise BadInput(f"entry {target.id} is on a red list: nothing to repair")
-            if state.effective_from is None:
-                raise Conflict(f"entry {target.id} has not taken effect: nothing to repair yet")
-            return (
-                "entry",
-                state.effective_from,
-                d.severity,
-                d.repair_business_days,
-                (target.authority, *d.authority_ids),
-            )
-        raise BadInput(
-            f"item {target.id} is a {target.type} entry; only score events and list entries "
-            "can be repaired",
-            field="item",
+        assert target.scheme is not None
+        book = in_force(app._versions(conn, target.scheme), target.occurred)
+        rule = book.rule(target.rule or "") if book else None
+        severity = str(getattr(rule, "severity", None) or repair_core.GENERAL)
+        deciders = (target.authority, *(rule.authorities if rule else ()))
+        return (
+            "event",
+            target.occurred,
+            severity,
+            repair_core.DEFAULT_DECIDE_BUSINESS_DAYS,
+            (deciders),
         )
+    if target.type == lists_core.PROPOSED:
+        state = standing.lists[target.id]
+        d = app._list_def(conn, state.list)
+        if d.kind != "black":
+            raise BadInput(f"entry {target.id} is on a red list: nothing to repair")
+        if state.effective_from is None:
+            raise Conflict(f"entry {target.id} has not taken effect: nothing to repair yet")
+        return (
+            "entry",
+            state.effective_from,
+            d.severity,
+            d.repair_business_days,
+            (target.authority, *d.authority_ids),
+        )
+    raise BadInput(
+        f"item {target.id} is a {target.type} entry; only score events and list entries "
+        "can be repaired",
+        field="item",
+    )
 
+
+def severities(app: Base, conn: Connection, standing: Standing) -> dict[int, str]:
+    """The repair severity of every negative item of the subject that still counts."""
+    out: dict[int, str] = {}
+    by_id = {e.id: e for e in standing.entries}
+    items = [ln.event for r in standing.reports.values() for ln in r.lines if ln.points < 0]
+    items += [s.entry for s in standing.lists.values() if s.effective_from is not None]
+    for item in items:
+        target = by_id.get(item)
+        if target is None:
+            continue
+        try:
+            out[item] = item_terms(app, conn, target, standing)[2]
+        except (BadInput, Conflict, NotFound):
+            continue
+    return out
+
+
+def changes_body(
+    standing: Standing,
+    entries: list[Event],
+    published: Published,
+    scheme: str,
+    severity: dict[int, str],
+    now: datetime,
+) -> dict[str, Any]:
+    """What changes when, as JSON: one shape for score --json, the API and the export."""
+    return {
+        "changes": [
+            {"on": c.on.isoformat(), "items": list(c.items), "score": c.score, "grade": c.grade}
+            for c in changes(standing, entries, published, scheme, now)
+        ],
+        "list_entries_end": [
+            {"on": d.isoformat(), "entry": e, "list": lst} for d, e, lst in list_changes(standing)
+        ],
+        "if_ended_today": [
+            {
+                "item": w.item,
+                "kind": w.kind,
+                "action": w.action,
+                "score": w.score,
+                "grade": w.grade,
+                "repair_from": w.repair_from.isoformat() if w.repair_from else None,
+            }
+            for w in what_ifs(standing, entries, published, severity, now)
+            if w.scheme in (None, scheme)
+        ],
+    }
+
+
+class Repairs(Base):
     def repair_apply(
         self,
         item: int,
@@ -95,7 +148,7 @@ class Repairs(Base):
             if target is None or target.subject != sid:
                 raise NotFound(f"unknown item {item} for subject {sid}", field="item")
             standing = self._standing(conn, sid, self._today())
-            kind, start, severity, days, _ = self._item_terms(conn, target, standing)
+            kind, start, severity, days, _ = item_terms(self, conn, target, standing)
             event = repair_core.apply(
                 subject=sid,
                 item=target,
@@ -136,7 +189,7 @@ class Repairs(Base):
             state, standing = self._repair(conn, repair)
             target = self.store.get_event(conn, state.item)
             assert target is not None
-            *_, deciders = self._item_terms(conn, target, standing)
+            *_, deciders = item_terms(self, conn, target, standing)
             event = repair_core.decide(
                 state,
                 authority=authority,
@@ -165,3 +218,44 @@ class Repairs(Base):
                 raise NotFound(f"unknown repair {repair}", field="repair")
             self._access(conn, "repair.read", state.subject, {"repair": repair})
         return state, self._today()
+
+    def score_with_changes(
+        self,
+        subject: str,
+        scheme: str,
+        as_of: date | None = None,
+        known_at: datetime | None = None,
+    ) -> tuple[ScoreReport, dict[str, Any]]:
+        """The score report and what changes when, read (and recorded) once.
+
+        ``changes`` lists each future day on which a counted item ends, with the score
+        and grade from then on; ``list_entries_end`` the days list entries in effect
+        end; ``if_ended_today`` what a remedy or a granted repair would change now and
+        from when a repair may be applied for.
+        """
+        sid, _ = normalise_subject(subject)
+        day = as_of or (known_at.date() if known_at is not None else self._today())
+        if known_at is not None and known_at > self.settings.clock():
+            raise BadInput(f"--as-known-on {known_at.isoformat()} is in the future")
+        with self.store.transaction() as conn:
+            self._ready(conn)
+            kind = self._subject_kind(conn, sid)
+            self._versions(conn, scheme)
+            entries = self._events(conn, sid)
+            published = self._published(conn, known_at)
+            now = known_at if known_at is not None else self.settings.clock()
+            standing = self._standing(conn, sid, day, known_at, None, kind)
+            if scheme in standing.skipped:
+                raise BadInput(
+                    f"{standing.skipped[scheme]}; subject {sid} is a {kind}", field="scheme"
+                )
+            if scheme not in standing.reports:
+                raise NotFound(f"scheme {scheme!r} was not published yet", field="scheme")
+            body = changes_body(
+                standing, entries, published, scheme, severities(self, conn, standing), now
+            )
+            detail: dict[str, Any] = {"scheme": scheme, "as_of": day.isoformat()}
+            if known_at is not None:
+                detail["known_at"] = known_at.isoformat()
+            self._access(conn, "score.read", sid, detail)
+        return standing.reports[scheme], body

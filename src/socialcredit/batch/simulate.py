@@ -178,6 +178,35 @@ def _svg(fig: Any) -> str:
     return text[text.index("<svg") :]
 
 
+STALE_AFTER_DAYS = 366  # most rules' effects last a year or more
+
+
+def stale_data_warnings(folder: Path, scheme: str, as_of: date) -> list[str]:
+    """A warning when the population's data ends long before ``as_of``.
+
+    Simulating today on a population whose events end in 2024 reports nearly everyone
+    at the base grade with no sanctions -- not because the rules are lenient but because
+    every event has expired; the report must say so rather than look like a finding.
+    """
+    import pyarrow.compute as pc
+
+    path = folder / f"events-{scheme}.parquet"
+    if not path.is_file():
+        return []
+    column = pq.read_table(path, columns=["occurred"]).column("occurred")
+    if len(column) == 0:
+        return [f"the population has no {scheme} events: every subject is at the base score"]
+    last = pc.max(column).as_py()
+    gap = (as_of - last).days
+    if gap <= STALE_AFTER_DAYS:
+        return []
+    return [
+        f"the population's {scheme} events end on {last.isoformat()}, {gap} days before "
+        f"--as-of {as_of.isoformat()}: most effects have expired, so grades and sanctions "
+        "describe the passage of time, not the rules (simulate as of a date near the data)"
+    ]
+
+
 def simulate(
     folder: Path, rulebook: Path, as_of: date, report: Path, compare: Path | None = None
 ) -> dict[str, Any]:
@@ -290,6 +319,7 @@ def simulate(
         "fairness": fairness,
         "lists": lists_doc if has_lists else None,
         "sanctioned_a": len(sanctioned) / n if n else 0.0,
+        "warnings": stale_data_warnings(folder, a.scheme, as_of),
     }
     report.mkdir(parents=True, exist_ok=True)
     (report / "report.json").write_text(json.dumps(doc, indent=2))

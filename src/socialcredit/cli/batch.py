@@ -208,6 +208,8 @@ def simulate(
     ) as bar:
         bar.add_task("simulating", total=None)
         doc = run(population, rulebook, day_arg(as_of, "as-of"), report, compare)
+    for warning in doc["warnings"]:
+        err.print(f"warning: {warning}", markup=False)
     if as_json:
         print_json(doc)
         return

@@ -154,3 +154,22 @@ def list_show(
             "; ".join(f"{k}={v}" for k, v in e.fields.items()),
         )
     out.print(t)
+
+
+@list_app.command("board")
+@handled
+def list_board(
+    list_id: Annotated[str, typer.Argument(metavar="LIST", help="A red list, e.g. honour-roll.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """A red list's public honour board: only subjects who consented, minimum fields."""
+    rows = open_app().board(list_id)
+    if as_json:
+        print_json({"list": list_id, "entries": rows})
+        return
+    t = table("entry", "name", "since", "until", "citation")
+    for r in rows:
+        t.add_row(
+            str(r["entry"]), r["name"], r["since"] or "-", r["until"] or "-", r["citation"] or ""
+        )
+    out.print(t)

@@ -162,9 +162,9 @@ def score(
     """Score, grade, caps and perks with the line-by-line explanation."""
     application = open_app()
     known = known_arg(application, as_known_on)
-    report = application.score(ident, scheme, opt_date(as_of, "as-of"), known)
+    report, ahead = application.score_with_changes(ident, scheme, opt_date(as_of, "as-of"), known)
     if as_json:
-        print_json(report_json(report))
+        print_json(report_json(report) | ahead)
         return
     cap = f" (capped from {report.uncapped_grade})" if report.capped else ""
     out.print(
@@ -192,6 +192,24 @@ def score(
     for x in report.excluded:
         out.print(f"  not counted: event {x.event} {x.rule}: {x.why}")
     out.print(f"perks: {', '.join(report.perks) or 'none'}")
+    for c in ahead["changes"]:
+        out.print(
+            f"  from {c['on']}: score {c['score']}, grade {c['grade']} "
+            f"(item(s) {', '.join(map(str, c['items']))} end)",
+            markup=False,
+        )
+    for w in ahead["if_ended_today"]:
+        if w["kind"] == "event":
+            out.print(
+                f"  if item {w['item']} were repaired today: score {w['score']}, grade "
+                f"{w['grade']}"
+                + (
+                    f"; repair may be applied for from {w['repair_from']}"
+                    if w["repair_from"]
+                    else ""
+                ),
+                markup=False,
+            )
 
 
 @app.command()

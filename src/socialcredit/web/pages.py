@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, FastAPI, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -25,13 +23,20 @@ from socialcredit.core.errors import BadInput, SocialCreditError, Unauthenticate
 from socialcredit.core.periods import parse_date
 from socialcredit.html import render
 from socialcredit.http.auth import SESSION_COOKIE, Principal, app_for, current_principal
-from socialcredit.settings import Settings
 from socialcredit.transparency.heads import head_to_json
+from socialcredit.web.defences import (
+    CSRF_COOKIE,
+    csrf_refused,
+    csrf_token,
+    error_page,
+    is_tls,
+    safe_next,
+    set_csrf_cookie,
+)
 from socialcredit.wire import dispute_json, event_json, rulebook_json
 
 router = APIRouter(include_in_schema=False)
 MAX_EVIDENCE = 900_000
-CSRF_COOKIE = "sc_csrf"
 HOME_FOR = {
     "subject": "/counter",
     "registrar": "/desk",
@@ -48,81 +53,13 @@ def install(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(packages=[("socialcredit", "web/static")]), name="static")
 
 
-def _tls(request: Request) -> bool:
-    settings: Settings = request.app.state.settings
-    return settings.behind_tls or request.url.scheme == "https"
-
-
-def _csrf(request: Request) -> str:
-    """The CSRF token of this browser: its cookie's, or a new one set with the page."""
-    have = request.cookies.get(CSRF_COOKIE, "")
-    if len(have) == 43 and have.replace("-", "").replace("_", "").isalnum():
-        return have
-    fresh: str | None = getattr(request.state, "new_csrf", None)
-    if fresh is None:
-        fresh = secrets.token_urlsafe(32)
-        request.state.new_csrf = fresh
-    return fresh
-
-
-def _set_csrf(request: Request, resp: Response) -> Response:
-    fresh = getattr(request.state, "new_csrf", None)
-    if fresh is not None:
-        resp.set_cookie(
-            CSRF_COOKIE, fresh, httponly=True, samesite="strict", secure=_tls(request), path="/"
-        )
-    return resp
-
-
 def page(
     request: Request, name: str, who: Principal | None, status: int = 200, **ctx: Any
 ) -> HTMLResponse:
-    html = render(name, who=who, csrf=_csrf(request), **ctx)
+    html = render(name, who=who, csrf=csrf_token(request), **ctx)
     resp = HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
-    _set_csrf(request, resp)
+    set_csrf_cookie(request, resp)
     return resp
-
-
-def error_page(
-    status: int, title: str, detail: str, headers: Mapping[str, str] | None = None
-) -> HTMLResponse:
-    """Any error answered to a browser: a page saying what went wrong, never JSON."""
-    html = render("error.html", who=None, csrf="", status=status, title=title, detail=detail)
-    return HTMLResponse(html, status_code=status, headers=dict(headers or {}))
-
-
-def _same_origin(request: Request) -> bool:
-    host = request.headers.get("host", "")
-    for header in ("origin", "referer"):
-        value = request.headers.get(header)
-        if value is not None:
-            parts = urlsplit(value)
-            return parts.scheme in ("http", "https") and parts.netloc == host
-    return True  # neither sent (not a browser): the token below still has to match
-
-
-def _csrf_refused(request: Request, token: str) -> Response | None:
-    cookie = request.cookies.get(CSRF_COOKIE, "")
-    if not _same_origin(request):
-        return error_page(403, "Refused", "This form was sent from another site.")
-    if not cookie or not secrets.compare_digest(cookie.encode(), token.encode()):
-        return error_page(
-            403, "Refused", "This form has expired or was not sent from this site: reload it."
-        )
-    return None
-
-
-def safe_next(target: str) -> str | None:
-    """A same-site relative path to go to after sign-in, or None for anything else
-    (``//host``, ``/\\host``, ``https://...``, control characters)."""
-    if not target.startswith("/") or target.startswith(("//", "/\\")):
-        return None
-    if any(c in target for c in "\\\r\n\t") or any(ord(c) < 32 for c in target):
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc:
-        return None
-    return target
 
 
 async def viewer(request: Request) -> Principal | None:
@@ -159,7 +96,7 @@ def signin(
     next: str = Form("/", max_length=2000),
     csrf: str = Form("", max_length=100),
 ) -> Response:
-    if (refused := _csrf_refused(request, csrf)) is not None:
+    if (refused := csrf_refused(request, csrf)) is not None:
         return refused
     application = app_for(request, None, "sign-in")
     found = application.authenticate(token.strip())
@@ -181,7 +118,7 @@ def signin(
     resp = RedirectResponse(
         target if target not in (None, "", "/") else HOME_FOR.get(role, "/"), status_code=303
     )
-    secure = _tls(request)
+    secure = is_tls(request)
     resp.set_cookie(
         SESSION_COOKIE,
         session,
@@ -205,7 +142,7 @@ def signin(
 
 @router.post("/signout")
 def signout(request: Request, csrf: str = Form("", max_length=100)) -> Response:
-    if (refused := _csrf_refused(request, csrf)) is not None:
+    if (refused := csrf_refused(request, csrf)) is not None:
         return refused
     session = request.cookies.get(SESSION_COOKIE, "").strip()
     if session and len(session) <= 200:
@@ -288,7 +225,7 @@ def counter_dispute(
     csrf: str = Form("", max_length=100),
     who: Principal | None = Depends(viewer),
 ) -> Response:
-    if (refused := _csrf_refused(request, csrf)) is not None:
+    if (refused := csrf_refused(request, csrf)) is not None:
         return refused
     if (redirect := _needs(who, "subject", "/counter")) is not None:
         return redirect
@@ -338,7 +275,7 @@ async def desk_record(
     evidence_file: UploadFile | None = None,
     who: Principal | None = Depends(viewer),
 ) -> Response:
-    if (refused := _csrf_refused(request, csrf)) is not None:
+    if (refused := csrf_refused(request, csrf)) is not None:
         return refused
     if (redirect := _needs(who, "registrar", "/desk")) is not None:
         return redirect
@@ -387,7 +324,7 @@ def verify_post(
     csrf: str = Form("", max_length=100),
     who: Principal | None = Depends(viewer),
 ) -> Response:
-    if (refused := _csrf_refused(request, csrf)) is not None:
+    if (refused := csrf_refused(request, csrf)) is not None:
         return refused
     if (redirect := _needs(who, "verifier", "/verify")) is not None:
         return redirect
@@ -424,7 +361,7 @@ def review_post(
     csrf: str = Form("", max_length=100),
     who: Principal | None = Depends(viewer),
 ) -> Response:
-    if (refused := _csrf_refused(request, csrf)) is not None:
+    if (refused := csrf_refused(request, csrf)) is not None:
         return refused
     if (redirect := _needs(who, "reviewer", "/review")) is not None:
         return redirect

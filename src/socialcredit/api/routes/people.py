@@ -142,7 +142,10 @@ def own_score(
 ) -> dict[str, Any]:
     sid = own_subject(request, who, subject_id)
     application = app_for(request, who)
-    return report_json(application.score(sid, scheme, known_at=known(application, known_at)))
+    report, ahead = application.score_with_changes(
+        sid, scheme, known_at=known(application, known_at)
+    )
+    return report_json(report) | ahead
 
 
 @router.get(

@@ -88,3 +88,13 @@ def whoami(principal: Principal | None = Depends(current_principal)) -> dict[str
     if principal is None:
         return {"principal": "public", "role": "public"}
     return {"principal": principal.id, "role": principal.role}
+
+
+@router.get(
+    "/lists/{list_id}/board",
+    summary="A red list's public honour board (consenting subjects only)",
+    response_model=s.Board,
+)
+def board(list_id: str, request: Request) -> dict[str, Any]:
+    application = app_for(request, None, "public honour board")
+    return {"list": list_id, "entries": application.board(list_id)}
