@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,27 @@ from socialcredit.application import Application
 from socialcredit.settings import Settings
 
 FIXED_NOW = datetime(2024, 6, 1, 12, 0, 0, tzinfo=UTC)
+
+
+class MovingClock:
+    """An injected clock a test moves; the code under test never reads the wall clock.
+
+    ``seen`` keeps every moment it was moved to, for tests that replay the past.
+    """
+
+    def __init__(self, now: datetime = FIXED_NOW) -> None:
+        self.now = now
+        self.seen: list[datetime] = []
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kw: float) -> datetime:
+        self.now += timedelta(**kw)
+        self.seen.append(self.now)
+        return self.now
+
+
 PG_SERVER = os.environ.get("SOCIALCREDIT_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
 
 

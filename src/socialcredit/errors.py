@@ -13,6 +13,7 @@ from socialcredit.core.errors import (
     NotFound,
     RulebookInvalid,
     SocialCreditError,
+    StoreIntegrity,
     TooLarge,
     Unauthenticated,
 )
@@ -26,6 +27,7 @@ __all__ = [
     "NotFound",
     "RulebookInvalid",
     "SocialCreditError",
+    "StoreIntegrity",
     "TooLarge",
     "Unauthenticated",
 ]

@@ -14,6 +14,7 @@ from socialcredit.core.ledger import Event
 from socialcredit.core.lists import EntryState
 from socialcredit.core.repair import RepairState
 from socialcredit.core.rulebook import Rulebook
+from socialcredit.core.sanctions import Decision
 from socialcredit.core.scoring import ScoreReport
 
 
@@ -188,8 +189,41 @@ def dispute_json(d: DisputeState, as_of: date) -> dict[str, Any]:
         "appeal_decided": _d(d.appeal_decided),
         "appeal_outcome": d.appeal_outcome,
         "appeal_reviewer": d.appeal_reviewer,
+        "appeal_reason": d.appeal_reason,
+        "decisions": [
+            {
+                "stage": r.stage,
+                "reviewer": r.reviewer,
+                "outcome": r.outcome,
+                "reason": r.reason,
+                "decided": _d(r.decided),
+            }
+            for r in d.rulings
+        ],
         "lapsed": _d(d.lapsed),
         "events": list(d.events),
+    }
+
+
+def decision_json(d: Decision) -> dict[str, Any]:
+    """A verifier's answer: the decision and, per clause, its code, terms and sentences."""
+    return {
+        "subject": d.subject,
+        "service": d.service,
+        "as_of": d.as_of.isoformat(),
+        "decision": d.decision,
+        "reasons": [
+            {
+                "code": r.code,
+                "clause": r.clause,
+                "memorandum": r.memorandum,
+                "basis": r.basis,
+                "until": _d(r.until),
+                "remedy": r.remedy,
+                "text": r.text,
+            }
+            for r in d.reasons
+        ],
     }
 
 

@@ -30,6 +30,7 @@ M: dict[tuple[str, str], Rule] = {
     ("GET", "/v1/rulebooks/{scheme}"): Rule(ALL),
     ("GET", "/v1/services"): Rule(ALL),
     ("GET", "/v1/lists/{list_id}/board"): Rule(ALL),
+    ("GET", "/v1/figures"): Rule(ALL),
     ("GET", "/v1/stats/grades/{scheme}"): Rule(ALL),
     ("GET", "/v1/log/head"): Rule(ALL),
     ("GET", "/v1/log/inclusion/{event_id}"): Rule(ALL),
@@ -118,7 +119,7 @@ def bodies(ids: dict[str, int]) -> dict[tuple[str, str], Any]:
             "occurred": today,
         },
         ("POST", "/v1/subjects/{subject_id}/repairs"): {
-            "item": ids["old"],
+            "item": ids.get("old", ids["event"]),
             "statement": "paid",
             "evidence": "r/2",
             "occurred": today,
@@ -138,7 +139,7 @@ def fill(path: str, subject: str, ids: dict[str, int]) -> str:
         .replace("{event_id}", str(ids["event"]))
         .replace("{entry}", str(ids["entry"]))
         .replace("{dispute}", str(ids["dispute"]))
-        .replace("{repair}", str(ids["repair"]))
+        .replace("{repair}", str(ids.get("repair", 1)))
         .replace("{list_id}", "honour-roll")
     )
 

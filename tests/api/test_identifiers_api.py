@@ -44,7 +44,7 @@ def test_15_digit_id_finds_the_same_subject(live: Live) -> None:
     assert ME == "11010519491231002X"
     with live.client("registrar") as c:
         r = c.post("/v1/subjects", json={"id": "110105491231002", "kind": "person", "name": "W"})
-    assert r.status_code == 201 and r.json() == {"subject": ME, "created": False}
+    assert r.status_code == 201 and r.json() == {"subject": ME, "kind": "person", "created": False}
     with live.client("subject") as c:
         old, new = c.get("/v1/subjects/110105491231002/record"), c.get(f"/v1/subjects/{ME}/record")
     assert old.status_code == new.status_code == 200

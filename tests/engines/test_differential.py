@@ -257,3 +257,48 @@ def test_spark_equals_core_and_duckdb(name: str, spark, tmp_path: Path) -> None:
         for r in score_spark(book, path, AS_OF, spark=spark, subjects=tmp_path / "subjects.parquet")
     }
     assert with_roster == core_scores(book, rows, AS_OF) | quiet
+
+
+def _one_active_of_another_kind(book: Rulebook, rows: list[dict]) -> tuple[pa.Table, str]:
+    """A roster that says one subject *with events* is of a kind the scheme is not for."""
+    roster, _ = roster_for(book, rows)
+    subjects = roster.column("subject").to_pylist()
+    kinds = roster.column("kind").to_pylist()
+    odd = sorted({r["subject"] for r in rows})[0]
+    kinds[subjects.index(odd)] = "organisation" if kinds[0] == "person" else "person"
+    return pa.table({"subject": subjects, "kind": kinds}), odd
+
+
+@pytest.mark.parametrize("name", sorted(BOOKS))
+def test_subjects_of_another_kind_are_not_scored_even_with_events(name: str) -> None:
+    book = BOOKS[name]
+    rows = seeded_rows(book, 3, n=400)
+    roster, odd = _one_active_of_another_kind(book, rows)
+    got = {
+        r["subject"] for r in score_duckdb(book, table(rows), AS_OF, subjects=roster).to_pylist()
+    }
+    assert (odd in got) == (book.subjects == "any")
+    assert got - {odd, "Z9"} == {r["subject"] for r in rows} - {odd} | {"Q1", "Q2"}
+
+
+@needs_spark
+def test_spark_skips_subjects_of_another_kind_like_duckdb(spark, tmp_path: Path) -> None:
+    from socialcredit.batch.engines import score_spark
+
+    book = BOOKS["rongcheng"]
+    rows = seeded_rows(book, 3, n=400)
+    roster, odd = _one_active_of_another_kind(book, rows)
+    pq.write_table(table(rows), tmp_path / "events.parquet")
+    pq.write_table(roster, tmp_path / "subjects.parquet")
+    got = {
+        r.subject: (r.score, r.grade, r.capped)
+        for r in score_spark(
+            book, tmp_path / "events.parquet", AS_OF, spark=spark,
+            subjects=tmp_path / "subjects.parquet",
+        )
+    }  # fmt: skip
+    duck = {
+        r["subject"]: (r["score"], r["grade"], r["capped"])
+        for r in score_duckdb(book, table(rows), AS_OF, subjects=roster).to_pylist()
+    }
+    assert odd not in got and got == duck

@@ -28,6 +28,7 @@ from socialcredit.batch.population import EVENT_SCHEMA
 from socialcredit.core.errors import SocialCreditError
 from socialcredit.core.ids import synthetic_resident_ids
 from socialcredit.settings import Settings
+from tests.conftest import MovingClock
 
 PEOPLE = synthetic_resident_ids(3, 11)
 START = datetime(2024, 1, 2, 9, tzinfo=UTC)
@@ -37,19 +38,6 @@ RULES = {
     "city-award": "rongcheng-credit-office",
     "department-award": "rongcheng-credit-office",
 }
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = START
-        self.seen: list[datetime] = []
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def tick(self, **kw: float) -> None:
-        self.now += timedelta(**kw)
-        self.seen.append(self.now)
 
 
 record_op = st.tuples(
@@ -74,13 +62,13 @@ op = st.one_of(
 )
 
 
-def play(application: Application, clock: Clock, ops: list[tuple]) -> None:
+def play(application: Application, clock: MovingClock, ops: list[tuple]) -> None:
     """Apply the operations; the application refusing one cleanly is part of the game."""
     items: list[int] = []
     entries: list[int] = []
     pending: list[tuple[int, str]] = []
     for step in ops:
-        clock.tick(seconds=5)
+        clock.advance(seconds=5)
         today = clock.now.date()
         try:
             if step[0] == "record":
@@ -148,7 +136,7 @@ def play(application: Application, clock: Clock, ops: list[tuple]) -> None:
                 if step[2] != "lapse":
                     pending.append((dispute, step[2]))
             elif step[0] == "wait":
-                clock.tick(days=step[1])
+                clock.advance(days=step[1])
             elif step[0] == "ask":
                 for service, verifier in (
                     ("flight", "airline-demo"),
@@ -198,14 +186,14 @@ def test_every_path_agrees_for_every_subject(
     tmp_path_factory: pytest.TempPathFactory, ops, as_of_pick, as_of_shift, known_pick
 ) -> None:
     tmp = tmp_path_factory.mktemp("standing")
-    clock = Clock()
+    clock = MovingClock(START)
     application = Application(Settings(db_url=f"sqlite:///{tmp / 'store.db'}", clock=clock))
     try:
         application.init()
         for p in PEOPLE:
             application.add_subject(p, "person", "Resident")
         play(application, clock, ops)
-        clock.tick(seconds=5)
+        clock.advance(seconds=5)
         known_at = None
         if known_pick is not None and clock.seen:
             known_at = clock.seen[int(known_pick * (len(clock.seen) - 1))]
@@ -306,7 +294,7 @@ def test_spark_agrees_on_a_seeded_history(tmp_path: Path) -> None:
             ops.append(("dispute", rng.randrange(30), rng.choice(["annulled", "upheld", "lapse"])))
         else:
             ops.append(("wait", rng.randrange(1, 60)))
-    clock = Clock()
+    clock = MovingClock(START)
     application = Application(Settings(db_url=f"sqlite:///{tmp_path / 'store.db'}", clock=clock))
     session = spark_session(2)
     try:
@@ -314,7 +302,7 @@ def test_spark_agrees_on_a_seeded_history(tmp_path: Path) -> None:
         for p in PEOPLE:
             application.add_subject(p, "person", "Resident")
         play(application, clock, ops)
-        clock.tick(seconds=5)
+        clock.advance(seconds=5)
         for as_of, known_at in (
             (clock.now.date(), None),
             (clock.now.date() - timedelta(days=200), None),

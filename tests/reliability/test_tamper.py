@@ -1,6 +1,7 @@
 """Random raw-SQL mutations of ledger rows (events, list and dispute steps), bypassing the
-append-only triggers: every one is detected by `ledger verify`, which names the entry;
-clean stores raise no false alarm."""
+append-only triggers: every one is detected by `ledger verify`, which names the entry,
+and refused by a read of the subject's entries, which names it too; clean stores raise
+no false alarm."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from socialcredit.application import Application
+from socialcredit.core.errors import StoreIntegrity
 from socialcredit.settings import Settings
 
 MUTATIONS = 500
@@ -116,6 +118,7 @@ def test_every_mutation_is_detected_and_named(tmp_path: Path) -> None:
     app.store.close()
     rng = random.Random(9)
     detected = 0
+    reads: dict[str, int] = {}
     for trial in range(MUTATIONS):
         copy = tmp_path / "t.db"
         shutil.copy(clean, copy)
@@ -126,7 +129,9 @@ def test_every_mutation_is_detected_and_named(tmp_path: Path) -> None:
         raw.execute("DROP TRIGGER events_no_update")
         target = rng.randint(1, n)
         column = rng.choice(COLUMNS)
-        old = raw.execute(f"SELECT {column} FROM events WHERE id = ?", (target,)).fetchone()[0]
+        old, owner = raw.execute(
+            f"SELECT {column}, subject FROM events WHERE id = ?", (target,)
+        ).fetchone()
         new = mutate(old, rng)
         raw.execute(f"UPDATE events SET {column} = ? WHERE id = ?", (new, target))
         raw.commit()
@@ -136,6 +141,16 @@ def test_every_mutation_is_detected_and_named(tmp_path: Path) -> None:
             _, found = victim.verify()
         except Exception:
             found = "unreadable"
+        # a read of the row's subject refuses too, naming the entry, instead of answering
+        reader = str(new) if column == "subject" else owner
+        try:
+            with victim.store.transaction() as conn:
+                victim.store.events_for(conn, reader)
+            refused = "answered"
+        except StoreIntegrity as exc:
+            refused = "refused" if f"ledger entry {target} " in exc.message else exc.message
+        reads[refused] = reads.get(refused, 0) + 1
+        assert refused == "refused", (trial, target, column, old, new, refused)
         victim.store.close()
         assert found is not None, (trial, target, column, old, new)
         if found != "unreadable":
@@ -143,7 +158,7 @@ def test_every_mutation_is_detected_and_named(tmp_path: Path) -> None:
             assert found.event_id in (target, target + 1), (trial, target, column, found)
         detected += 1
         copy.unlink()
-    print(f"\ntamper detection: {detected}/{MUTATIONS} mutations detected")
+    print(f"\ntamper detection: {detected}/{MUTATIONS} mutations detected; reads: {reads}")
     assert detected == MUTATIONS
 
 

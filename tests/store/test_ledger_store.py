@@ -140,7 +140,7 @@ def test_unknown_scheme_and_unregistered_subject(app, person) -> None:
 
 def test_wrong_subject_kind_for_scheme(app, person) -> None:
     app.add_subject(ORG, "organisation", "Harbour Foods Co.")
-    with pytest.raises(BadInput, match="scores persons"):
+    with pytest.raises(BadInput, match="applies to persons only"):
         app.record(
             ORG,
             "rongcheng",

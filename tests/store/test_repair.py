@@ -16,27 +16,16 @@ from socialcredit.application import Application
 from socialcredit.cli import app as cli
 from socialcredit.core.errors import BadInput, Conflict, NotAllowed, NotFound
 from socialcredit.settings import Settings
+from tests.conftest import MovingClock
 
 P = "11010519491231002X"
 Q = "110105198001010016"
 START = datetime(2024, 1, 8, 10, tzinfo=UTC)  # a Monday
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **kw: float) -> date:
-        self.now += timedelta(**kw)
-        return self.now.date()
-
-
 @pytest.fixture
 def world(db_url):
-    clock = Clock()
+    clock = MovingClock(START)
     application = Application(Settings(db_url=db_url, clock=clock))
     application.init()
     application.add_subject(P, "person", "Wang Wei")
@@ -63,11 +52,11 @@ def test_paid_judgment_points_end_early_once_repair_is_granted(world) -> None:
     application, clock, judgment = world
     assert application.score(P, "rongcheng").score == 950
     with pytest.raises(Conflict, match="from 2024-04-08"):
-        apply(application, judgment, clock.advance(days=30))  # general: 3 months first
-    day = clock.advance(days=70)  # 2024-04-17
+        apply(application, judgment, clock.advance(days=30).date())  # general: 3 months first
+    day = clock.advance(days=70).date()  # 2024-04-17
     applied = apply(application, judgment, day)
     assert applied.severity == "general" and applied.decide_by == date(2024, 4, 24)
-    granted_on = clock.advance(days=1)
+    granted_on = clock.advance(days=1).date()
     application.repair_decide(
         applied.repair,
         authority="rongcheng-people-court",
@@ -94,8 +83,8 @@ def test_paid_judgment_points_end_early_once_repair_is_granted(world) -> None:
 
 def test_an_undecided_repair_is_granted_at_its_deadline(world) -> None:
     application, clock, judgment = world
-    applied = apply(application, judgment, clock.advance(days=100))
-    clock.advance(days=7)  # five business days have passed; nobody decided
+    applied = apply(application, judgment, clock.advance(days=100).date())
+    clock.advance(days=7).date()  # five business days have passed; nobody decided
     state, today = application.repair_show(applied.repair)
     assert state.status(today) == "granted-by-deadline"
     assert application.score(P, "rongcheng").score == 1000
@@ -111,8 +100,8 @@ def test_an_undecided_repair_is_granted_at_its_deadline(world) -> None:
 
 def test_a_refusal_says_why_and_when_to_apply_again(world) -> None:
     application, clock, judgment = world
-    applied = apply(application, judgment, clock.advance(days=100))
-    day = clock.advance(days=1)
+    applied = apply(application, judgment, clock.advance(days=100).date())
+    day = clock.advance(days=1).date()
     application.repair_decide(
         applied.repair,
         authority="rongcheng-people-court",
@@ -124,15 +113,15 @@ def test_a_refusal_says_why_and_when_to_apply_again(world) -> None:
     assert state.status(today) == "refused" and state.reason == "the judgment is not yet paid"
     assert state.again_from == day + timedelta(days=30)
     with pytest.raises(Conflict, match="apply again from"):
-        apply(application, judgment, clock.advance(days=5))
-    clock.advance(days=30)
+        apply(application, judgment, clock.advance(days=5).date())
+    clock.advance(days=30).date()
     assert apply(application, judgment, clock.now.date()).repair > applied.repair
     assert application.score(P, "rongcheng").score == 950  # pending: still counts
 
 
 def test_bad_applications_change_nothing(world) -> None:
     application, clock, judgment = world
-    day = clock.advance(days=100)
+    day = clock.advance(days=100).date()
     with application.store.transaction() as conn:
         before = application.store.count(conn, "events")
     with pytest.raises(NotFound):
@@ -189,10 +178,10 @@ def test_a_serious_list_entry_waits_a_year_then_ends_early(world) -> None:
         occurred=clock.now.date(),
     )
     with pytest.raises(Conflict, match="serious"):
-        apply(application, entry, clock.advance(days=200))
-    applied = apply(application, entry, clock.advance(days=200))
+        apply(application, entry, clock.advance(days=200).date())
+    applied = apply(application, entry, clock.advance(days=200).date())
     assert applied.severity == "serious"
-    day = clock.advance(days=1)
+    day = clock.advance(days=1).date()
     application.repair_decide(
         applied.repair,
         authority="rongcheng-people-court",

@@ -17,29 +17,16 @@ from typer.testing import CliRunner
 from socialcredit.application import Application, maintenance
 from socialcredit.cli import app as cli
 from socialcredit.settings import Settings
+from tests.conftest import MovingClock
 
 P = "11010519491231002X"
 Q = "110105198001010016"
 START = datetime(2024, 6, 1, 12, tzinfo=UTC)
 
 
-class Clock:
-    """An injected clock the test moves; the code under test never reads the wall clock."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **kw: float) -> datetime:
-        self.now += timedelta(**kw)
-        return self.now
-
-
 @pytest.fixture
 def world(db_url):
-    clock = Clock(START)
+    clock = MovingClock(START)
     application = Application(Settings(db_url=db_url, clock=clock))
     application.init()
     application.add_subject(P, "person", "Wang Wei")
@@ -48,7 +35,7 @@ def world(db_url):
     application.store.close()
 
 
-def defaulter(application: Application, clock: Clock, subject: str = P) -> int:
+def defaulter(application: Application, clock: MovingClock, subject: str = P) -> int:
     """A court-defaulter entry in effect (notice served, notice period run)."""
     entry = application.list_propose(
         subject,

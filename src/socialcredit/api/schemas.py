@@ -1,5 +1,8 @@
 """Wire models of the HTTP API, kept apart from the core's dataclasses.
 
+What a create or a transition answers is not here: it is shared with the CLI in
+``application/results.py`` (one model per result).
+
 Requests forbid unknown fields, so a typo is a 422 naming the field rather than a
 silently ignored value; responses are typed so the OpenAPI document is the contract.
 """
@@ -41,11 +44,6 @@ class SubjectCreate(Strict):
     name: str = Text
 
 
-class SubjectPublic(BaseModel):
-    subject: str
-    created: bool
-
-
 class EventCreate(Strict):
     subject: str = SubjectId
     scheme: str = Field(min_length=1, max_length=64)
@@ -54,11 +52,6 @@ class EventCreate(Strict):
     evidence: str = Text
     evidence_kind: str | None = Field(default=None, max_length=64)
     evidence_sha256: str | None = Field(default=None, pattern=r"^[0-9a-fA-F]{64}$")
-
-
-class EventRecorded(BaseModel):
-    event: int
-    created: bool
 
 
 class CorrectionCreate(Strict):
@@ -137,16 +130,6 @@ class ListStep(Strict):
     evidence: str = Text
 
 
-class EntryRecorded(BaseModel):
-    entry: int
-    created: bool
-
-
-class StepRecorded(BaseModel):
-    entry: int
-    events: list[int]
-
-
 class EntryPublic(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
@@ -168,6 +151,7 @@ class EntryPublic(BaseModel):
     events: list[int]
     disputed: int | None = None
     remedy: str | None = None
+    remedy_evidence: list[str] = []
 
 
 KnownAt = Field(
@@ -193,6 +177,7 @@ class Reason(BaseModel):
     basis: str
     until: str | None
     remedy: str
+    text: str
 
 
 class DecisionPublic(BaseModel):
@@ -231,12 +216,14 @@ class ConsentCreate(Strict):
     occurred: date
 
 
-class Created(BaseModel):
-    id: int
+class DisputeRuling(BaseModel):
+    """One decision of a dispute (the first, then any appeal), each with its own reason."""
 
-
-class IdsCreated(BaseModel):
-    events: list[int]
+    stage: Literal["first", "appeal"]
+    reviewer: str | None
+    outcome: str | None
+    reason: str | None
+    decided: str | None
 
 
 class DisputePublic(BaseModel):
@@ -261,6 +248,8 @@ class DisputePublic(BaseModel):
     appeal_decided: str | None
     appeal_outcome: str | None
     appeal_reviewer: str | None
+    appeal_reason: str | None
+    decisions: list[DisputeRuling]
     lapsed: str | None
     events: list[int]
 
@@ -329,12 +318,6 @@ class SubjectRecord(BaseModel):
     access_records: list[AccessRecordDetailed]
 
 
-class DocumentPublished(BaseModel):
-    id: str
-    version: str
-    created: bool
-
-
 class RulebookSummary(BaseModel):
     scheme: str
     versions: list[dict[str, Any]]
@@ -374,12 +357,6 @@ class TickCreate(Strict):
     as_of: date
 
 
-class TickPublic(BaseModel):
-    as_of: str
-    lapsed: int
-    erased: int
-
-
 class LedgerVerified(BaseModel):
     ok: bool
     entries: int
@@ -394,23 +371,10 @@ class RepairCreate(Strict):
     occurred: date
 
 
-class RepairApplied(BaseModel):
-    repair: int
-    item: int
-    severity: str
-    decide_by: str
-
-
 class RepairDecisionCreate(Strict):
     outcome: Literal["granted", "refused"]
     reason: str = Text
     occurred: date
-
-
-class RepairDecided(BaseModel):
-    repair: int
-    event: int
-    outcome: str
 
 
 class RepairPublic(BaseModel):
@@ -443,3 +407,11 @@ class Board(BaseModel):
     list_id: str = Field(alias="list")
     entries: list[BoardEntry]
     model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+
+class FiguresPublic(BaseModel):
+    as_of: str
+    lists: dict[str, dict[str, int]]
+    decisions: dict[str, dict[str, int]]
+    disputes: dict[str, float | int | None]
+    repairs: dict[str, int]

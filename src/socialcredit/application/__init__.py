@@ -19,6 +19,7 @@ from socialcredit.application.base import (
     packaged_rulebooks,
 )
 from socialcredit.application.due_process import DueProcess
+from socialcredit.application.figures import Figures
 from socialcredit.application.listing import Listing
 from socialcredit.application.log import TransparencyLog
 from socialcredit.application.notices import Notices
@@ -27,7 +28,9 @@ from socialcredit.application.repairs import Repairs
 from socialcredit.application.service import Service
 
 
-class Application(Records, Listing, DueProcess, Repairs, Notices, TransparencyLog, Service):
+class Application(
+    Records, Listing, DueProcess, Repairs, Notices, Figures, TransparencyLog, Service
+):
     """The system's use cases for one store and one acting principal."""
 
 

@@ -447,6 +447,9 @@ class DueProcess(Base):
                 | {
                     "disputed": view.disputed.get(s.entry),
                     "remedy": registry.lists[s.list].remedy if s.list in registry.lists else None,
+                    "remedy_evidence": list(registry.lists[s.list].remedy_evidence)
+                    if s.list in registry.lists
+                    else [],
                 }
                 for s in sorted(view.lists.values(), key=lambda x: x.entry)
             ],

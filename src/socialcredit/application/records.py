@@ -378,8 +378,10 @@ class Records(Base):
             self._versions(conn, scheme)
             standing = self._standing(conn, sid, day, known_at, [scheme], kind)
             if scheme in standing.skipped:
+                article = "an" if kind[:1] in "aeiou" else "a"
                 raise BadInput(
-                    f"{standing.skipped[scheme]}; subject {sid} is a {kind}", field="scheme"
+                    f"{standing.skipped[scheme]}; subject {sid} is {article} {kind}",
+                    field="scheme",
                 )
             if scheme not in standing.reports:
                 raise NotFound(
@@ -436,6 +438,15 @@ class Records(Base):
                     dist[standing.reports[scheme].grade] += 1
             self._access(conn, "aggregate.grades", None, {"scheme": scheme, "as_of": str(day)})
         return dist
+
+    def subject_counts(self) -> dict[str, int]:
+        """How many subjects of each kind are registered: an aggregate, nobody's data.
+
+        Batch scoring uses it to say how many subjects a scheme did not apply to.
+        """
+        with self.store.transaction() as conn:
+            self._ready(conn)
+            return {k: len(self.store.subjects_page(conn, k)) for k in SUBJECT_KINDS}
 
     def batch_input(
         self, scheme: str, as_of: date | None = None, known_at: datetime | None = None

@@ -255,11 +255,11 @@ class Service(Base):
 
     def _figures(self, scheme: str, day: str, mark: str) -> PublicGrades:
         key = (scheme, day, mark)
-        cache = self.store.figures_cache
+        cache = self.store.grades_cache
         found: PublicGrades | None = cache.get(key)
         if found is not None:
             return found
-        with self.store.figures_lock:
+        with self.store.grades_lock:
             again: PublicGrades | None = cache.get(key)  # computed meanwhile by another request
             if again is not None:
                 return again

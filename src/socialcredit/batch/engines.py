@@ -34,6 +34,21 @@ def _roster_filter(book: Rulebook, columns: list[str]) -> str:
     return ""
 
 
+def _kept_events(book: Rulebook, columns: list[str], text_type: str) -> str | None:
+    """Events of subjects the roster says are of another kind are not scored (None: keep all).
+
+    A scheme published for persons never scores an organisation, even if events for one
+    reached the input; the CLI reports how many subjects were skipped and why.
+    """
+    if book.subjects == "any" or "kind" not in columns:
+        return None
+    return (
+        "SELECT * FROM events e WHERE NOT EXISTS (SELECT 1 FROM roster_in k "  # noqa: S608
+        f"WHERE CAST(k.subject AS {text_type}) = e.subject AND k.kind IS NOT NULL "
+        f"AND k.kind <> '{book.subjects}')"  # a validated enum, never user text
+    )
+
+
 def score_duckdb(
     book: Rulebook,
     events: Any,
@@ -71,6 +86,7 @@ def score_duckdb(
                 "FROM events_in"
             )
         roster = None
+        source_events = "events"
         if subjects is not None:
             if isinstance(subjects, (str, Path)):
                 if not Path(subjects).is_file():
@@ -91,14 +107,18 @@ def score_duckdb(
                 + _roster_filter(book, columns)
             )
             roster = "roster"
+            kept = _kept_events(book, columns, "VARCHAR")
+            if kept is not None:
+                con.execute(f"CREATE VIEW events_kept AS {kept}")
+                source_events = "events_kept"
         seen = [
             r[0]
             for r in con.execute(
-                "SELECT DISTINCT rule FROM events WHERE reverses IS NULL"
+                f"SELECT DISTINCT rule FROM {source_events} WHERE reverses IS NULL"  # noqa: S608
             ).fetchall()
         ]
         _check_rules({r.code for r in book.rules}, seen, book)
-        sql = scoring_sql(book, as_of, DUCKDB, roster=roster)
+        sql = scoring_sql(book, as_of, DUCKDB, events=source_events, roster=roster)
         if out is not None:
             con.execute(f"COPY ({sql}) TO '{_path(out)}' (FORMAT PARQUET)")
             return None
@@ -158,6 +178,7 @@ def score_spark(
     seen = [r[0] for r in frame.where("reverses IS NULL").select("rule").distinct().collect()]
     _check_rules({r.code for r in book.rules}, seen, book)
     roster = None
+    source_events = "events"
     if subjects is not None:
         if not Path(subjects).exists():
             raise BadInput(f"subjects file {str(subjects)!r} does not exist", field="subjects")
@@ -170,7 +191,11 @@ def score_spark(
             + _roster_filter(book, list(people.columns))
         ).createOrReplaceTempView("roster")
         roster = "roster"
-    result = session.sql(scoring_sql(book, as_of, SPARK, roster=roster))
+        kept = _kept_events(book, list(people.columns), "STRING")
+        if kept is not None:
+            session.sql(kept).createOrReplaceTempView("events_kept")
+            source_events = "events_kept"
+    result = session.sql(scoring_sql(book, as_of, SPARK, events=source_events, roster=roster))
     if out is not None:
         result.coalesce(1).write.mode("overwrite").parquet(str(out))
         return None

@@ -111,10 +111,46 @@ def batch_score(
         "as_of": day.isoformat(),
         "seconds": round(seconds, 3),
     }
+    skipped = _other_kinds_in_store(book) if from_store else _other_kinds(book, subjects)
+    if skipped:
+        body["skipped"] = skipped
     if as_json:
         print_json(body)
     else:
         out.print(f"scored {book.scheme} with {engine} in {seconds:.2f} s -> {out_file}")
+        if skipped:
+            out.print(f"skipped {skipped['subjects']:,} subject(s): {skipped['reason']}")
+
+
+def _other_kinds(book: Any, roster: Path | None) -> dict[str, Any] | None:
+    """How many roster subjects the scheme does not apply to, and why they were not scored."""
+    if roster is None or book.subjects == "any":
+        return None
+    import pyarrow.parquet as pq
+
+    if "kind" not in pq.read_schema(roster).names:
+        return None
+    kinds = pq.read_table(roster, columns=["kind"]).column("kind").to_pylist()
+    return _skipped(book, sum(1 for k in kinds if k is not None and k != book.subjects))
+
+
+def _other_kinds_in_store(book: Any) -> dict[str, Any] | None:
+    """The registered subjects of kinds the scheme is not for: not exported, not scored."""
+    if book.subjects == "any":
+        return None
+    return _skipped(
+        book, sum(c for k, c in open_app().subject_counts().items() if k != book.subjects)
+    )
+
+
+def _skipped(book: Any, n: int) -> dict[str, Any] | None:
+    if not n:
+        return None
+    return {
+        "subjects": n,
+        "reason": f"scheme {book.scheme!r} applies to {book.subjects}s only; subjects of "
+        "another kind are not scored",
+    }
 
 
 def _export_store(scheme: str, events_path: Path, subjects_path: Path, day: date) -> None:

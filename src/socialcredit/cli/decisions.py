@@ -18,6 +18,7 @@ from socialcredit.cli.common import (
     print_json,
     table,
 )
+from socialcredit.wire import decision_json
 
 
 @app.command()
@@ -72,34 +73,13 @@ def check(
         as_of=opt_date(as_of, "as-of"),
         known_at=known_arg(application, as_known_on),
     )
-    reasons = [
-        {
-            "code": r.code,
-            "clause": r.clause,
-            "memorandum": r.memorandum,
-            "basis": r.basis,
-            "until": r.until.isoformat() if r.until else None,
-            "remedy": r.remedy,
-        }
-        for r in d.reasons
-    ]
+    body = decision_json(d)
     if as_json:
-        print_json(
-            {
-                "subject": d.subject,
-                "service": d.service,
-                "as_of": d.as_of.isoformat(),
-                "decision": d.decision,
-                "reasons": reasons,
-            }
-        )
+        print_json(body)
         return
     out.print(f"[bold]{d.decision.upper()}[/] {d.service} for {d.subject} on {d.as_of}")
-    for r in reasons:
-        out.print(
-            f"  {r['code']}: {r['basis']}; until {r['until'] or 'while it holds'}; {r['remedy']}",
-            markup=False,
-        )
+    for r in body["reasons"]:
+        out.print(f"  {r['code']}: {r['text']}", markup=False)
 
 
 @app.command()
@@ -127,3 +107,44 @@ def notices(
             str(n["reason"]),
         )
     out.print(t)
+
+
+@app.command()
+@handled
+def figures(
+    as_of: Annotated[str | None, typer.Option(help="Date (default today).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Public figures: list entries, decisions by service, disputes and repairs."""
+    body = open_app().figures(opt_date(as_of, "as-of"))
+    if as_json:
+        print_json(body)
+        return
+    t = table(
+        "list", "added", "in effect", "removed", "expired", "annulled", "remedied", "repaired"
+    )
+    for name, c in body["lists"].items():
+        t.add_row(
+            name,
+            *(
+                str(c[k])
+                for k in (
+                    "added",
+                    "in_effect",
+                    "removed",
+                    "expired",
+                    "annulled",
+                    "remedied",
+                    "repaired",
+                )
+            ),
+        )
+    out.print(t)
+    t = table("service", "allow", "deny", "benefit")
+    for service, c in body["decisions"].items():
+        t.add_row(service, str(c["allow"]), str(c["deny"]), str(c["benefit"]))
+    out.print(t)
+    out.print(
+        "disputes: " + ", ".join(f"{k} {v}" for k, v in body["disputes"].items()), markup=False
+    )
+    out.print("repairs: " + ", ".join(f"{k} {v}" for k, v in body["repairs"].items()), markup=False)

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
+from socialcredit.application import results
 from socialcredit.cli.common import (
     JsonOpt,
     app,
@@ -33,6 +34,12 @@ def _dispute_out(state: Any, as_json: bool, extra: dict[str, Any] | None = None)
             f"deadline {body['deadline'] or '-'}",
             markup=False,
         )
+        for x in body.get("decisions", []):
+            stage = "appeal" if x["stage"] == "appeal" else "first decision"
+            out.print(
+                f"  {stage} {x['decided']} by {x['reviewer']}: {x['outcome']}: {x['reason']}",
+                markup=False,
+            )
 
 
 @dispute_app.command("open")
@@ -54,7 +61,7 @@ def dispute_open(
         occurred=day_arg(occurred, "occurred"),
     )
     if as_json:
-        print_json({"dispute": d, "item": item})
+        print_json(results.DisputeOpened(dispute=d, item=item).model_dump())
     else:
         out.print(f"opened dispute {d} on item {item}")
 
@@ -78,7 +85,7 @@ def dispute_add_info(
         occurred=day_arg(occurred, "occurred"),
     )
     if as_json:
-        print_json({"dispute": dispute, "event": ev})
+        print_json(results.DisputeStepRecorded(dispute=dispute, event=ev).model_dump())
     else:
         out.print(f"dispute {dispute}: information recorded (event {ev})")
 
@@ -108,7 +115,9 @@ def dispute_decide(
         amend_rule=rule,
     )
     if as_json:
-        print_json({"dispute": dispute, "outcome": outcome, "events": ids})
+        print_json(
+            results.DisputeDecided(dispute=dispute, outcome=outcome, events=ids).model_dump()
+        )
     else:
         out.print(f"dispute {dispute}: {outcome} (events {', '.join(map(str, ids))})")
 
@@ -127,7 +136,7 @@ def dispute_appeal(
         dispute, subject=subject, statement=statement, occurred=day_arg(occurred, "occurred")
     )
     if as_json:
-        print_json({"dispute": dispute, "event": ev})
+        print_json(results.DisputeStepRecorded(dispute=dispute, event=ev).model_dump())
     else:
         out.print(f"dispute {dispute}: appealed (event {ev})")
 
@@ -148,8 +157,10 @@ def tick(
     as_json: JsonOpt = False,
 ) -> None:
     """Materialise lapsed disputes (annulled for the subject) and due erasures; idempotent."""
-    r = open_app().tick(day_arg(as_of, "as-of"))
+    day = day_arg(as_of, "as-of")
+    r = open_app().tick(day)
     if as_json:
-        print_json({"as_of": as_of, "lapsed": r.lapsed, "erased": r.erased})
+        done = results.TickDone(as_of=day.isoformat(), lapsed=r.lapsed, erased=r.erased)
+        print_json(done.model_dump())
     else:
         out.print(f"{r.lapsed} dispute(s) lapsed, {r.erased} subject(s) erased")

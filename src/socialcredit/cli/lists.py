@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
+from socialcredit.application import results
 from socialcredit.cli.common import (
     JsonOpt,
     app,
@@ -18,6 +19,7 @@ from socialcredit.cli.common import (
     table,
 )
 from socialcredit.core.errors import BadInput
+from socialcredit.core.lists import EntryState
 from socialcredit.wire import entry_json
 
 list_app = typer.Typer(
@@ -60,7 +62,7 @@ def list_propose(
         fields=_fields(field or []),
     )
     if as_json:
-        print_json({"entry": r.event, "created": r.created})
+        print_json(results.EntryProposed(entry=r.event, created=r.created).model_dump())
     else:
         out.print(f"{'proposed' if r.created else 'already proposed as'} entry {r.event}")
 
@@ -73,7 +75,7 @@ def _step(
         entry, step, authority=authority, evidence_ref=evidence, occurred=day
     )
     if as_json:
-        print_json({"entry": entry, "events": done})
+        print_json(results.EntryStepRecorded(entry=entry, events=done).model_dump())
     else:
         out.print(f"entry {entry}: {step} recorded as event(s) {', '.join(map(str, done))}")
 
@@ -117,7 +119,9 @@ def list_consent(
     day = day_arg(occurred, "occurred")
     ev = open_app().list_consent(entry, subject, not withdraw, day)
     if as_json:
-        print_json({"entry": entry, "event": ev, "consent": not withdraw})
+        print_json(
+            results.ConsentRecorded(entry=entry, event=ev, consent=not withdraw).model_dump()
+        )
     else:
         out.print(f"entry {entry}: consent {'withdrawn' if withdraw else 'given'} (event {ev})")
 
@@ -129,16 +133,25 @@ def list_show(
     as_of: Annotated[str | None, typer.Option(help="Date for the status (default today).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """A subject's list entries with their status, dates and remedies."""
+    """A subject's list entries with their status, dates, remedy and the evidence that ends them."""
     application = open_app()
     day = opt_date(as_of, "as-of") or application.settings.clock().date()
     entries = application.list_entries(ident)
+    lists = application.registry().lists
+
+    def ends(e: EntryState) -> dict[str, Any]:
+        d = lists.get(e.list)
+        return {
+            "remedy": d.remedy if d else None,
+            "remedy_evidence": list(d.remedy_evidence) if d else [],
+        }
+
     if as_json:
         print_json(
             {
                 "subject": ident.upper(),
                 "as_of": day.isoformat(),
-                "entries": [entry_json(e, day) for e in entries],
+                "entries": [entry_json(e, day) | ends(e) for e in entries],
             }
         )
         return
@@ -154,6 +167,14 @@ def list_show(
             "; ".join(f"{k}={v}" for k, v in e.fields.items()),
         )
     out.print(t)
+    for e in entries:
+        how = ends(e)
+        evidence = " or ".join(how["remedy_evidence"]) or "none published"
+        out.print(
+            f"entry {e.entry}: remedy: {how['remedy'] or 'none published'}; "
+            f"evidence that ends it: {evidence}",
+            markup=False,
+        )
 
 
 @list_app.command("board")

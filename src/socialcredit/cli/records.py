@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from socialcredit.application import directory_rulebooks
+from socialcredit.application import directory_rulebooks, results
 from socialcredit.cli.common import (
     JsonOpt,
     KnownOpt,
@@ -71,7 +71,9 @@ def subject_add(
     """Register a person or an organisation."""
     subject, created = open_app().add_subject(ident, kind, name)
     if as_json:
-        print_json({"subject": subject, "kind": kind, "created": created})
+        print_json(
+            results.SubjectRegistered(subject=subject, kind=kind, created=created).model_dump()
+        )
     else:
         out.print(f"{'registered' if created else 'already registered'} {kind} {subject}")
 
@@ -114,13 +116,10 @@ def record(
         evidence_content=content,
     )
     if as_json:
-        print_json(
-            {
-                "event": result.event,
-                "created": result.created,
-                "evidence_sha256": result.evidence_sha256,
-            }
+        done = results.EventRecorded(
+            event=result.event, created=result.created, evidence_sha256=result.evidence_sha256
         )
+        print_json(done.model_dump(mode="json"))
     else:
         out.print(f"{'recorded' if result.created else 'already recorded as'} event {result.event}")
 
@@ -144,7 +143,7 @@ def correct(
         evidence_ref=evidence,
     )
     if as_json:
-        print_json({"event": new, "reverses": event_id})
+        print_json(results.CorrectionRecorded(event=new, reverses=event_id).model_dump())
     else:
         out.print(f"recorded correction event {new} reversing event {event_id}")
 

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from socialcredit.application import results
 from socialcredit.cli.common import (
     JsonOpt,
     app,
@@ -44,14 +45,11 @@ def repair_apply(
         evidence_ref=evidence,
         occurred=day_arg(occurred, "occurred"),
     )
-    body = {
-        "repair": r.repair,
-        "item": r.item,
-        "severity": r.severity,
-        "decide_by": r.decide_by.isoformat(),
-    }
+    body = results.RepairApplied(
+        repair=r.repair, item=r.item, severity=r.severity, decide_by=r.decide_by.isoformat()
+    )
     if as_json:
-        print_json(body)
+        print_json(body.model_dump())
     else:
         out.print(
             f"repair {r.repair} applied for item {r.item} ({r.severity}); the authority must "
@@ -80,7 +78,7 @@ def repair_decide(
         occurred=day_arg(occurred, "occurred"),
     )
     if as_json:
-        print_json({"repair": repair, "event": event, "outcome": outcome})
+        print_json(results.RepairDecided(repair=repair, event=event, outcome=outcome).model_dump())
     else:
         out.print(f"repair {repair} {outcome} (event {event})", markup=False)
 

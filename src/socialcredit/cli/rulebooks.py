@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from socialcredit.application.results import DocumentPublished
 from socialcredit.cli.common import (
     JsonOpt,
     app,
@@ -163,7 +164,8 @@ def rulebook_publish(
         )
     book, created = open_app().publish(text)
     if as_json:
-        print_json({"id": doc_id(book), "version": book.version, "created": created})
+        done = DocumentPublished(id=doc_id(book), version=book.version, created=created)
+        print_json(done.model_dump())
     else:
         out.print(
             f"{'published' if created else 'already published'} {doc_id(book)} {book.version}"

@@ -45,6 +45,21 @@ def add_business_days(d: date, n: int) -> date:
 
 
 @dataclass(frozen=True)
+class Ruling:
+    """One decision of a dispute: the first reviewer's or the appeal board's.
+
+    Each keeps its own reviewer, outcome, reason and date, so an appeal never hides the
+    decision it overturned or confirmed.
+    """
+
+    stage: str  # "first" | "appeal"
+    reviewer: str | None
+    outcome: str | None
+    reason: str | None
+    decided: date
+
+
+@dataclass(frozen=True)
 class DisputeState:
     dispute: int
     subject: str
@@ -64,9 +79,28 @@ class DisputeState:
     appeal_decided: date | None = None
     appeal_outcome: str | None = None
     appeal_reviewer: str | None = None
+    appeal_reason: str | None = None
     lapsed: date | None = None
     events: tuple[int, ...] = ()
     extras: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def rulings(self) -> tuple[Ruling, ...]:
+        """The decisions taken, first decision before appeal, each with its own reason."""
+        out = []
+        if self.decided is not None:
+            out.append(Ruling("first", self.reviewer, self.outcome, self.reason, self.decided))
+        if self.appeal_decided is not None:
+            out.append(
+                Ruling(
+                    "appeal",
+                    self.appeal_reviewer,
+                    self.appeal_outcome,
+                    self.appeal_reason,
+                    self.appeal_decided,
+                )
+            )
+        return tuple(out)
 
     @property
     def notify_by(self) -> date:
@@ -177,7 +211,7 @@ def fold(events: Iterable[Event]) -> dict[int, DisputeState]:
                 appeal_decided=e.occurred,
                 appeal_outcome=e.data.get("outcome"),
                 appeal_reviewer=e.authority,
-                reason=e.reason,
+                appeal_reason=e.reason,
             )
         elif e.type == APPEALED:
             ch["appealed"] = e.occurred

@@ -88,3 +88,17 @@ class IntegrityError(SocialCreditError):
     code = "integrity"
     http_status = 500
     exit_code = 1
+
+
+class StoreIntegrity(IntegrityError):
+    """A row loaded for an answer fails its own chain hash or idempotency key.
+
+    Raised by every read of a subject's entries, so no score, check or view is ever
+    computed from an altered row. It is a server-side fault (HTTP 500, problem code
+    ``store-integrity``), not a passing one: retrying cannot help until an operator
+    restores the store, so it is not a 503.
+    """
+
+    code = "store-integrity"
+    http_status = 500
+    exit_code = 1

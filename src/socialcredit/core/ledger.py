@@ -162,6 +162,21 @@ def check_sha256(value: str | None) -> str | None:
     return v
 
 
+def refuse_other_kind(book: Rulebook, subject: str, kind: str) -> None:
+    """A scheme applies only to the subject kinds it is published for.
+
+    Scoring a company under a scheme published for persons (or the reverse) would give a
+    number with no meaning, so recording and scoring refuse it with the scheme's kinds.
+    """
+    if book.subjects not in ("any", kind):
+        article = "an" if kind[:1] in "aeiou" else "a"
+        raise BadInput(
+            f"scheme {book.scheme!r} applies to {book.subjects}s only; subject {subject} is "
+            f"{article} {kind}",
+            field="subject",
+        )
+
+
 @dataclass(frozen=True)
 class Submission:
     """What an authority submits: everything but ids, hashes and the published terms."""
@@ -208,12 +223,7 @@ def prepare_score_event(
         )
     book = in_force(versions, sub.occurred)
     assert book is not None
-    if book.subjects != "any" and book.subjects != sub.subject_kind:
-        raise BadInput(
-            f"scheme {sub.scheme!r} scores {book.subjects}s; subject {sub.subject} is a "
-            f"{sub.subject_kind}",
-            field="subject",
-        )
+    refuse_other_kind(book, sub.subject, sub.subject_kind)
     rule = book.rule(sub.rule)
     if rule is None:
         raise NotFound(

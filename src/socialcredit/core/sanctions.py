@@ -16,6 +16,7 @@ from datetime import date
 from socialcredit.core.errors import NotAllowed, NotFound
 from socialcredit.core.lists import EntryState, ListDef
 from socialcredit.core.periods import Duration, add_duration
+from socialcredit.core.reasons import Reason, reason_for
 from socialcredit.core.rulebook import TableReader, read_toml
 
 DENY = "deny"
@@ -216,27 +217,12 @@ Standing = SchemeStanding  # the older name, used by rulebook examples
 
 
 @dataclass(frozen=True)
-class Reason:
-    code: str
-    effect: str
-    clause: str
-    memorandum: str
-    basis: str
-    until: date | None
-    remedy: str
-    items: tuple[int, ...] = ()  # the ledger items this reason rests on
-
-
-@dataclass(frozen=True)
 class Decision:
     subject: str
     service: str
     as_of: date
     decision: str
     reasons: tuple[Reason, ...]
-
-
-DISPUTE_HINT = "or dispute it with the issuing authority, who must answer by a deadline"
 
 
 def decide(
@@ -270,16 +256,13 @@ def decide(
                     until = min(until, clause_end) if until else clause_end
                 if until is not None and as_of >= until:
                     continue
-                how = d.remedy if d and d.remedy else "see the list's published remedy"
                 reasons.append(
-                    Reason(
-                        code=f"{c.effect}:{c.id}",
-                        effect=c.effect,
-                        clause=c.id,
-                        memorandum=memo.id,
-                        basis=c.legal_basis,
+                    reason_for(
+                        memo,
+                        c,
+                        entry=e.entry,
                         until=until,
-                        remedy=f"entry {e.entry} on {c.list}: {how}; {DISPUTE_HINT}",
+                        remedy=d.remedy if d else None,
                         items=(e.entry,),
                     )
                 )
@@ -291,16 +274,7 @@ def decide(
             ok_score = c.min_score is None or report.score >= c.min_score
             if ok_grade and ok_score:
                 reasons.append(
-                    Reason(
-                        code=f"{c.effect}:{c.id}",
-                        effect=c.effect,
-                        clause=c.id,
-                        memorandum=memo.id,
-                        basis=c.legal_basis,
-                        until=None,
-                        remedy=f"follows your {c.scheme} standing; {DISPUTE_HINT}",
-                        items=report.down if c.effect == DENY else report.up,
-                    )
+                    reason_for(memo, c, items=report.down if c.effect == DENY else report.up)
                 )
     denies = tuple(r for r in reasons if r.effect == DENY)
     if denies:

@@ -8,24 +8,36 @@ it; readers are never blocked by that lock. Only ``application/`` opens transact
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import date
 from typing import Any
 
-from sqlalchemy import bindparam, create_engine, event, func, insert, inspect, select
+from sqlalchemy import (
+    String,
+    bindparam,
+    cast,
+    create_engine,
+    event,
+    func,
+    insert,
+    inspect,
+    select,
+)
 from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.exc import ArgumentError, DatabaseError, IntegrityError
 
 from socialcredit.core.documents import Document, doc_id, doc_kind, parse_document
-from socialcredit.core.errors import BadInput, Conflict
+from socialcredit.core.errors import BadInput, Conflict, StoreIntegrity
 from socialcredit.core.ledger import GENESIS, Event, chain_hash
 from socialcredit.core.rulebook import Rulebook, parse_rulebook
 from socialcredit.store import schema as t
 
 SCORING_KINDS = ("points", "scorecard")
 _PG_LOCK = 0x5C_0C_2E_D1  # advisory-lock key for ledger appends
+log = logging.getLogger("socialcredit.store")
 
 
 def _engine(url: str) -> Engine:
@@ -76,6 +88,65 @@ def _event_from_row(r: Row[Any] | Any) -> Event:
         reason=r.reason,
         data=json.loads(r.data) if r.data else {},
     )
+
+
+def _checked_event(r: Row[Any] | Any) -> Event:
+    """An entry as loaded, refused unless it still matches its own chain hash and dedup key.
+
+    Every read that answers from entries goes through here, so a row altered in the
+    database (triggers dropped, a restore from a doctored dump) stops the answer instead
+    of silently changing a score. It costs one SHA-256 of the row (see performance.md).
+    A row whose hash was recomputed too is caught by ``ledger verify`` (the next entry's
+    ``prev_hash`` no longer links) and by the signed log head, not here.
+    """
+    try:
+        e = _event_from_row(r)
+    except ValueError as exc:  # e.g. its data is no longer JSON
+        raise _integrity(r.id, f"it cannot be decoded ({exc})") from None
+    if chain_hash(r.prev_hash, e) != r.hash:
+        raise _integrity(e.id, "its content does not match its hash")
+    if e.dedup_key() != r.dedup:
+        raise _integrity(e.id, "its idempotency key does not match its content")
+    return e
+
+
+def _integrity(entry: int | None, why: str) -> StoreIntegrity:
+    """The refusal of a read from an altered row, logged where operators look."""
+    which = f"ledger entry {entry}" if entry is not None else "a ledger entry"
+    message = (
+        f"store integrity: {which} was altered: {why}; nothing was answered from it "
+        "(run `socialcredit ledger verify`)"
+    )
+    log.error(message)
+    return StoreIntegrity(message, field="event")
+
+
+def _loaded(conn: Connection, rows: Iterable[Any], where: Any) -> Iterator[Event]:
+    """Checked entries of a query; a row whose dates no longer decode is named, not a crash.
+
+    SQLite stores dates as text, so an altered row can hold one that does not parse; the
+    driver then fails while fetching, before the row can be checked. ``where`` selects
+    the same rows again, with their dates as text, to find the entry to name.
+    """
+    try:
+        for r in rows:
+            yield _checked_event(r)
+    except StoreIntegrity:
+        raise
+    except ValueError as exc:
+        q = (
+            select(t.events.c.id, cast(t.events.c.occurred, String), cast(t.events.c.ends, String))
+            .where(where)
+            .order_by(t.events.c.id)
+        )
+        bad = None
+        for ident, *days in conn.execute(q):
+            try:
+                [date.fromisoformat(d) for d in days if d is not None]
+            except ValueError:
+                bad = ident
+                break
+        raise _integrity(bad, f"it cannot be decoded ({exc})") from None
 
 
 _EVENT_COLUMNS = (
@@ -142,7 +213,10 @@ class Store:
         self._tokens_upgraded = False
         # Public figures materialised per (scheme, day, publication state); see
         # application/service.py ``public_grades``.
-        self.figures_cache: dict[tuple[str, str, str], Any] = {}
+        self.grades_cache: dict[tuple[str, str, str], Any] = {}
+        self.grades_lock = threading.Lock()
+        # Public figures materialised per day in the process: (day, computed at, body).
+        self.figures_cache: dict[str, tuple[float, Any]] = {}
         self.figures_lock = threading.Lock()
 
     @property
@@ -457,15 +531,16 @@ class Store:
     def get_event(self, conn: Connection, ident: int) -> Event | None:
         if not 0 < ident < 2**62:  # beyond any id, and beyond what a driver can bind
             return None
-        row = conn.execute(select(t.events).where(t.events.c.id == ident)).first()
-        return _event_from_row(row) if row else None
+        where = t.events.c.id == ident
+        found = list(_loaded(conn, conn.execute(select(t.events).where(where)), where))
+        return found[0] if found else None
 
     def events_for(self, conn: Connection, subject: str, scheme: str | None = None) -> list[Event]:
         if scheme is None:
             rows = conn.execute(_Q_EVENTS, {"subject": subject})
         else:
             rows = conn.execute(_Q_EVENTS_SCHEME, {"subject": subject, "scheme": scheme})
-        return [_event_from_row(r) for r in rows]
+        return list(_loaded(conn, rows, t.events.c.subject == subject))
 
     def chain(
         self, conn: Connection, batch: int = 10_000
@@ -572,11 +647,12 @@ class Store:
             .order_by(t.events.c.id.desc())
             .limit(limit)
         )
-        return [_event_from_row(r) for r in conn.execute(q)]
+        return list(_loaded(conn, conn.execute(q), t.events.c.authority == authority))
 
     def events_of_types(self, conn: Connection, types: Sequence[str]) -> list[Event]:
-        q = select(t.events).where(t.events.c.type.in_(list(types))).order_by(t.events.c.id)
-        return [_event_from_row(r) for r in conn.execute(q)]
+        where = t.events.c.type.in_(list(types))
+        q = select(t.events).where(where).order_by(t.events.c.id)
+        return list(_loaded(conn, conn.execute(q), where))
 
     def subjects_with_events(self, conn: Connection) -> list[str]:
         q = select(t.events.c.subject).distinct().order_by(t.events.c.subject)
@@ -586,6 +662,23 @@ class Store:
     def record_access(self, conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
         if rows:
             conn.execute(_INS_ACCESS, list(rows))
+
+    def decision_counts(self, conn: Connection, before: str) -> dict[tuple[str, str], int]:
+        """(service, decision) -> count of decisions recorded before ``before`` (ISO day)."""
+        rows = conn.execute(
+            select(t.access_log.c.detail)
+            .where(t.access_log.c.action == "decision")
+            .where(t.access_log.c.at < before)
+        )
+        out: dict[tuple[str, str], int] = {}
+        for r in rows:
+            try:
+                d = json.loads(r.detail)
+            except ValueError:
+                continue
+            key = (str(d.get("service")), str(d.get("decision")))
+            out[key] = out.get(key, 0) + 1
+        return out
 
     def access_for(self, conn: Connection, subject: str) -> list[dict[str, Any]]:
         rows = conn.execute(
@@ -602,9 +695,9 @@ class Store:
         return [r.id for r in conn.execute(q.order_by(t.subjects.c.id))]
 
     def score_events(self, conn: Connection, scheme: str) -> Iterator[Event]:
-        q = select(t.events).where(t.events.c.scheme == scheme).order_by(t.events.c.id)
-        for r in conn.execute(q):
-            yield _event_from_row(r)
+        where = t.events.c.scheme == scheme
+        q = select(t.events).where(where).order_by(t.events.c.id)
+        yield from _loaded(conn, conn.execute(q), where)
 
 
 def as_date(value: date | str) -> date:

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Body, Depends, Request
 
 from socialcredit.api import schemas as s
 from socialcredit.api.schemas import Id
+from socialcredit.application import results
 from socialcredit.core.documents import doc_id
 from socialcredit.http.auth import Principal, app_for, require
 from socialcredit.wire import event_json
@@ -22,25 +23,25 @@ admin_or_auditor = require("admin", "auditor")
 @router.post(
     "/subjects",
     summary="Register a person or organisation",
-    response_model=s.SubjectPublic,
+    response_model=results.SubjectRegistered,
     status_code=201,
 )
 def register_subject(
     body: s.SubjectCreate, request: Request, who: Principal = Depends(registrar_or_admin)
-) -> dict[str, Any]:
+) -> results.SubjectRegistered:
     sid, created = app_for(request, who, "registration").add_subject(body.id, body.kind, body.name)
-    return {"subject": sid, "created": created}
+    return results.SubjectRegistered(subject=sid, kind=body.kind, created=created)
 
 
 @router.post(
     "/events",
     summary="Record an evidence-backed event for your own authority",
-    response_model=s.EventRecorded,
+    response_model=results.EventRecorded,
     status_code=201,
 )
 def record_event(
     body: s.EventCreate, request: Request, who: Principal = Depends(registrar)
-) -> dict[str, Any]:
+) -> results.EventRecorded:
     r = app_for(request, who, "recording").record(
         body.subject,
         body.scheme,
@@ -51,18 +52,20 @@ def record_event(
         evidence_kind=body.evidence_kind,
         evidence_sha256=body.evidence_sha256,
     )
-    return {"event": r.event, "created": r.created}
+    return results.EventRecorded(
+        event=r.event, created=r.created, evidence_sha256=r.evidence_sha256
+    )
 
 
 @router.post(
     "/events/{event_id}/corrections",
     summary="Reverse an event with a reason",
-    response_model=s.Created,
+    response_model=results.CorrectionRecorded,
     status_code=201,
 )
 def correct_event(
     event_id: Id, body: s.CorrectionCreate, request: Request, who: Principal = Depends(registrar)
-) -> dict[str, int]:
+) -> results.CorrectionRecorded:
     new = app_for(request, who, "correction").correct(
         event_id,
         reason=body.reason,
@@ -70,7 +73,7 @@ def correct_event(
         occurred=body.occurred,
         evidence_ref=body.evidence,
     )
-    return {"id": new}
+    return results.CorrectionRecorded(event=new, reverses=event_id)
 
 
 @router.get(
@@ -85,12 +88,12 @@ def desk_events(request: Request, who: Principal = Depends(registrar)) -> list[d
 @router.post(
     "/list-entries",
     summary="Propose a list entry for your own authority",
-    response_model=s.EntryRecorded,
+    response_model=results.EntryProposed,
     status_code=201,
 )
 def propose_entry(
     body: s.ListEntryCreate, request: Request, who: Principal = Depends(registrar)
-) -> dict[str, Any]:
+) -> results.EntryProposed:
     r = app_for(request, who, "listing").list_propose(
         body.subject,
         body.list_id,
@@ -99,53 +102,53 @@ def propose_entry(
         occurred=body.occurred,
         fields=body.fields,
     )
-    return {"entry": r.event, "created": r.created}
+    return results.EntryProposed(entry=r.event, created=r.created)
 
 
 def _step(
     step: str, entry: Id, body: s.ListStep, request: Request, who: Principal
-) -> dict[str, Any]:
+) -> results.EntryStepRecorded:
     ids = app_for(request, who, "listing").list_transition(
         entry, step, authority=who.id, evidence_ref=body.evidence, occurred=body.occurred
     )
-    return {"entry": entry, "events": ids}
+    return results.EntryStepRecorded(entry=entry, events=ids)
 
 
 @router.post(
     "/list-entries/{entry}/notify",
     summary="Record that the subject was notified",
-    response_model=s.StepRecorded,
+    response_model=results.EntryStepRecorded,
     status_code=201,
 )
 def notify_entry(
     entry: Id, body: s.ListStep, request: Request, who: Principal = Depends(registrar)
-) -> dict[str, Any]:
+) -> results.EntryStepRecorded:
     return _step("notify", entry, body, request, who)
 
 
 @router.post(
     "/list-entries/{entry}/remedy",
     summary="Record fulfilment; the entry is removed",
-    response_model=s.StepRecorded,
+    response_model=results.EntryStepRecorded,
     status_code=201,
 )
 def remedy_entry(
     entry: Id, body: s.ListStep, request: Request, who: Principal = Depends(registrar)
-) -> dict[str, Any]:
+) -> results.EntryStepRecorded:
     return _step("remedy", entry, body, request, who)
 
 
 @router.post(
     "/documents",
     summary="Publish a rulebook, list or memorandum (TOML text)",
-    response_model=s.DocumentPublished,
+    response_model=results.DocumentPublished,
     status_code=201,
 )
 def publish(
     request: Request,
     toml: str = Body(..., media_type="text/plain", max_length=1_000_000),
     who: Principal = Depends(admin),
-) -> dict[str, Any]:
+) -> results.DocumentPublished:
     from socialcredit.application import packaged_rulebooks
     from socialcredit.core.documents import check_documents, parse_document
     from socialcredit.core.errors import BadInput
@@ -160,17 +163,17 @@ def publish(
         first = problems[0]
         raise BadInput(f"refused: {first.path}: {first.code}: {first.message}", field=first.path)
     book, created = app_for(request, who, "publication").publish(toml)
-    return {"id": doc_id(book), "version": book.version, "created": created}
+    return results.DocumentPublished(id=doc_id(book), version=book.version, created=created)
 
 
 @router.post(
     "/tick",
     summary="Write down lapsed disputes and due erasures (idempotent)",
-    response_model=s.TickPublic,
+    response_model=results.TickDone,
 )
-def tick(body: s.TickCreate, request: Request, who: Principal = Depends(admin)) -> dict[str, Any]:
+def tick(body: s.TickCreate, request: Request, who: Principal = Depends(admin)) -> results.TickDone:
     r = app_for(request, who, "deadlines and retention").tick(body.as_of)
-    return {"as_of": body.as_of.isoformat(), "lapsed": r.lapsed, "erased": r.erased}
+    return results.TickDone(as_of=body.as_of.isoformat(), lapsed=r.lapsed, erased=r.erased)
 
 
 @router.get(
@@ -191,12 +194,12 @@ def verify(request: Request, who: Principal = Depends(admin_or_auditor)) -> dict
 @router.post(
     "/repairs/{repair}/decision",
     summary="Decide a credit repair on an item your authority issued",
-    response_model=s.RepairDecided,
+    response_model=results.RepairDecided,
     status_code=201,
 )
 def decide_repair(
     repair: Id, body: s.RepairDecisionCreate, request: Request, who: Principal = Depends(registrar)
-) -> dict[str, Any]:
+) -> results.RepairDecided:
     event = app_for(request, who, "credit repair").repair_decide(
         repair,
         authority=who.id,
@@ -204,4 +207,4 @@ def decide_repair(
         reason=body.reason,
         occurred=body.occurred,
     )
-    return {"repair": repair, "event": event, "outcome": body.outcome}
+    return results.RepairDecided(repair=repair, event=event, outcome=body.outcome)

@@ -9,10 +9,10 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from socialcredit.api import schemas as s
 from socialcredit.api.schemas import Id
-from socialcredit.application import Application
+from socialcredit.application import Application, results
 from socialcredit.core.periods import parse_moment
 from socialcredit.http.auth import Principal, app_for, own_subject, require
-from socialcredit.wire import dispute_json, repair_json, report_json
+from socialcredit.wire import decision_json, dispute_json, repair_json, report_json
 
 router = APIRouter(prefix="/v1")
 KnownQuery = Query(
@@ -54,23 +54,7 @@ async def check(
         as_of=body.as_of,
         known_at=known(application, body.known_at),
     )
-    return {
-        "subject": d.subject,
-        "service": d.service,
-        "as_of": d.as_of.isoformat(),
-        "decision": d.decision,
-        "reasons": [
-            {
-                "code": r.code,
-                "clause": r.clause,
-                "memorandum": r.memorandum,
-                "basis": r.basis,
-                "until": r.until.isoformat() if r.until else None,
-                "remedy": r.remedy,
-            }
-            for r in d.reasons
-        ],
-    }
+    return decision_json(d)
 
 
 @router.get(
@@ -89,7 +73,7 @@ def queue(request: Request, who: Principal = Depends(reviewer)) -> list[dict[str
     "/disputes/{dispute}/decision",
     tags=["reviewer"],
     summary="Decide a dispute",
-    response_model=s.IdsCreated,
+    response_model=results.DisputeDecided,
     status_code=201,
 )
 def decide(
@@ -97,7 +81,7 @@ def decide(
     body: s.DisputeDecisionCreate,
     request: Request,
     who: Principal = Depends(reviewer),
-) -> dict[str, Any]:
+) -> results.DisputeDecided:
     ids = app_for(request, who, "review").dispute_decide(
         dispute,
         reviewer=who.id,
@@ -107,7 +91,7 @@ def decide(
         excuse=body.excuse,
         amend_rule=body.rule,
     )
-    return {"events": ids}
+    return results.DisputeDecided(dispute=dispute, outcome=body.outcome, events=ids)
 
 
 @router.get(
@@ -176,12 +160,12 @@ def access_records(
     "/subjects/{subject_id}/disputes",
     tags=["subject"],
     summary="Dispute one of your events or list entries",
-    response_model=s.Created,
+    response_model=results.DisputeOpened,
     status_code=201,
 )
 def open_dispute(
     subject_id: str, body: s.DisputeCreate, request: Request, who: Principal = Depends(subject_only)
-) -> dict[str, int]:
+) -> results.DisputeOpened:
     sid = own_subject(request, who, subject_id)
     d = app_for(request, who).dispute_open(
         body.item,
@@ -190,14 +174,14 @@ def open_dispute(
         evidence_ref=body.evidence,
         occurred=body.occurred,
     )
-    return {"id": d}
+    return results.DisputeOpened(dispute=d, item=body.item)
 
 
 @router.post(
     "/subjects/{subject_id}/disputes/{dispute}/info",
     tags=["subject"],
     summary="Add information to your dispute",
-    response_model=s.Created,
+    response_model=results.DisputeStepRecorded,
     status_code=201,
 )
 def add_info(
@@ -206,7 +190,7 @@ def add_info(
     body: s.DisputeInfo,
     request: Request,
     who: Principal = Depends(subject_only),
-) -> dict[str, int]:
+) -> results.DisputeStepRecorded:
     sid = own_subject(request, who, subject_id)
     ev = app_for(request, who).dispute_add_info(
         dispute,
@@ -215,14 +199,14 @@ def add_info(
         evidence_ref=body.evidence,
         occurred=body.occurred,
     )
-    return {"id": ev}
+    return results.DisputeStepRecorded(dispute=dispute, event=ev)
 
 
 @router.post(
     "/subjects/{subject_id}/disputes/{dispute}/appeal",
     tags=["subject"],
     summary="Appeal an upheld dispute once",
-    response_model=s.Created,
+    response_model=results.DisputeStepRecorded,
     status_code=201,
 )
 def appeal(
@@ -231,19 +215,19 @@ def appeal(
     body: s.DisputeInfo,
     request: Request,
     who: Principal = Depends(subject_only),
-) -> dict[str, int]:
+) -> results.DisputeStepRecorded:
     sid = own_subject(request, who, subject_id)
     ev = app_for(request, who).dispute_appeal(
         dispute, subject=sid, statement=body.statement, occurred=body.occurred
     )
-    return {"id": ev}
+    return results.DisputeStepRecorded(dispute=dispute, event=ev)
 
 
 @router.post(
     "/subjects/{subject_id}/list-entries/{entry}/consent",
     tags=["subject"],
     summary="Give or withdraw consent to appear on a public honour board",
-    response_model=s.Created,
+    response_model=results.ConsentRecorded,
     status_code=201,
 )
 def consent(
@@ -252,10 +236,10 @@ def consent(
     body: s.ConsentCreate,
     request: Request,
     who: Principal = Depends(subject_only),
-) -> dict[str, int]:
+) -> results.ConsentRecorded:
     sid = own_subject(request, who, subject_id)
     ev = app_for(request, who).list_consent(entry, sid, body.consent, body.occurred)
-    return {"id": ev}
+    return results.ConsentRecorded(entry=entry, event=ev, consent=body.consent)
 
 
 @router.get(
@@ -281,12 +265,12 @@ def audit_grades(
     "/subjects/{subject_id}/repairs",
     tags=["subject"],
     summary="Apply for credit repair of one of your negative items",
-    response_model=s.RepairApplied,
+    response_model=results.RepairApplied,
     status_code=201,
 )
 def apply_repair(
     subject_id: str, body: s.RepairCreate, request: Request, who: Principal = Depends(subject_only)
-) -> dict[str, Any]:
+) -> results.RepairApplied:
     sid = own_subject(request, who, subject_id)
     r = app_for(request, who).repair_apply(
         body.item,
@@ -295,12 +279,9 @@ def apply_repair(
         evidence_ref=body.evidence,
         occurred=body.occurred,
     )
-    return {
-        "repair": r.repair,
-        "item": r.item,
-        "severity": r.severity,
-        "decide_by": r.decide_by.isoformat(),
-    }
+    return results.RepairApplied(
+        repair=r.repair, item=r.item, severity=r.severity, decide_by=r.decide_by.isoformat()
+    )
 
 
 @router.get(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -98,3 +99,12 @@ def whoami(principal: Principal | None = Depends(current_principal)) -> dict[str
 def board(list_id: str, request: Request) -> dict[str, Any]:
     application = app_for(request, None, "public honour board")
     return {"list": list_id, "entries": application.board(list_id)}
+
+
+@router.get(
+    "/figures",
+    summary="Public figures: lists, decisions by service, disputes, repairs (materialised per day)",
+    response_model=s.FiguresPublic,
+)
+def figures(request: Request, as_of: date | None = None) -> dict[str, Any]:
+    return app_for(request, None, "public figures").figures(as_of)
