@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from socialcredit.web.render import render_access
 
+from socialcredit.html import render_access
 from socialcredit.wire import dispute_json
 from tests.store.test_ledger_store import PERSON
 
