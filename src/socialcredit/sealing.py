@@ -10,13 +10,18 @@ to another subject's row does not open.
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 import os
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from socialcredit.core.ledger import Event
 
 PREFIX = "sealed:v1:"
 ERASED = "[erased]"
@@ -61,6 +66,7 @@ def seal_data(key: bytes, subject: str, data: Mapping[str, Any]) -> dict[str, An
 
 
 def open_data(key: bytes | None, subject: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The personal keys of an event's data opened; ``{}``/``ERASED`` once the key is gone."""
     out = dict(data)
     for k in SEALED_KEYS:
         if is_sealed(out.get(k)):
@@ -69,3 +75,64 @@ def open_data(key: bytes | None, subject: str, data: Mapping[str, Any]) -> dict[
             if value == ERASED:
                 out["erased"] = True
     return out
+
+
+# Free-text columns of a ledger entry: evidence references (a case number names a
+# person's file), reviewer and correction reasons, notices quoting them.
+SEALED_COLUMNS = ("evidence_ref", "reason")
+
+
+def seal_event(key: bytes, event: Event) -> Event:
+    """The entry with every personal field sealed under the subject's key.
+
+    Only what the derivation needs in clear stays in clear: types, dates, rules,
+    points, authorities, the ids of items, disputes and list entries.
+    """
+    changes: dict[str, Any] = {
+        c: seal(key, event.subject, v)
+        for c in SEALED_COLUMNS
+        if (v := getattr(event, c)) is not None and not is_sealed(v)
+    }
+    if any(k in event.data for k in SEALED_KEYS):
+        changes["data"] = seal_data(key, event.subject, event.data)
+    return replace(event, **changes) if changes else event
+
+
+def is_sealed_event(event: Event) -> bool:
+    return any(is_sealed(getattr(event, c)) for c in SEALED_COLUMNS) or any(
+        is_sealed(event.data.get(k)) for k in SEALED_KEYS
+    )
+
+
+def open_event(key: bytes | None, event: Event) -> Event:
+    """The entry with its sealed fields opened, or reading ``[erased]`` without the key."""
+    if not is_sealed_event(event):
+        return event
+    changes: dict[str, Any] = {}
+    for c in SEALED_COLUMNS:
+        v = getattr(event, c)
+        if is_sealed(v):
+            opened = open_sealed(key, event.subject, v)
+            changes[c] = opened if isinstance(opened, str) else ERASED
+    if any(is_sealed(event.data.get(k)) for k in SEALED_KEYS):
+        changes["data"] = open_data(key, event.subject, event.data)
+    return replace(event, **changes)
+
+
+def keyed_dedup(secret: bytes, event: Event) -> str | None:
+    """The idempotency digest of a submission: an HMAC of its facts under a store secret.
+
+    The plain digest of the facts would let anyone holding a copy of the ledger confirm
+    a guessed evidence reference for a known subject (the facts are few and guessable);
+    keyed, it confirms nothing without the secret, which is kept with the subject keys.
+    The digest is computed from the plaintext *before* sealing (a sealed reference has a
+    random nonce, so the same submission would never match itself) and stored inside
+    the entry's data, which the chain hash covers: ``verify_chain`` then checks the
+    stored column against that covered value instead of recomputing it from plaintext
+    that erasure may have made unreadable. Rewriting the column alone breaks that
+    check, rewriting the data breaks the chain.
+    """
+    facts = event.dedup_facts()
+    if facts is None:
+        return None
+    return hmac.new(secret, facts.encode(), hashlib.sha256).hexdigest()[:40]

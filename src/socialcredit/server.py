@@ -43,6 +43,9 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
 
     @app.exception_handler(SocialCreditError)
     async def _domain(request: Request, exc: SocialCreditError) -> Response:
+        # Members an error adds beyond code/message/field (e.g. the retention rule and
+        # the date it allows erasure) are extension members of the problem (RFC 9457).
+        extra = {k: v for k, v in exc.to_dict().items() if k not in ("code", "message", "field")}
         return answer(
             request.url.path,
             exc.http_status,
@@ -50,6 +53,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
             exc.message,
             exc.code,
             exc.field,
+            extra=extra,
         )
 
     @app.exception_handler(RequestValidationError)

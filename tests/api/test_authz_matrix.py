@@ -69,6 +69,8 @@ M: dict[tuple[str, str], Rule] = {
     ("GET", "/v1/audit/grades/{scheme}"): Rule(frozenset({"auditor"})),
     ("POST", "/v1/tick"): Rule(frozenset({"admin"})),
     ("GET", "/v1/ledger/verify"): Rule(frozenset({"admin", "auditor"})),
+    # Last, so that an erasure (if the retention rules allowed one) changes nothing above.
+    ("POST", "/v1/subjects/{subject_id}/erasure"): Rule(frozenset({"subject"}), True),
 }
 
 

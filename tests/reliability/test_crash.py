@@ -13,12 +13,14 @@ import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 
+from socialcredit import sealing
 from socialcredit.application import Application
 from socialcredit.settings import Settings
 from socialcredit.transparency.heads import verify_proof_document
@@ -61,16 +63,17 @@ def run_kills(url: str, kills: int) -> tuple[int, int]:
     try:
         n, problem = check.verify()
         assert problem is None, problem
+        # Evidence references are sealed under each subject's key: count them opened.
+        with check.store.transaction() as conn:
+            stored = check.store.events_of_types(conn, ("score", "list.proposed"))
+            keys = check.store.get_keys(conn, {e.subject for e in stored})
+        counts = Counter(
+            ref
+            for e in stored
+            if (ref := sealing.open_event(keys.get(e.subject), e).evidence_ref) is not None
+        )
         engine = create_engine(url)
         with engine.connect() as conn:
-            counts = dict(
-                conn.execute(
-                    text(
-                        "SELECT evidence_ref, count(*) FROM events WHERE evidence_ref IS NOT NULL "
-                        "AND type IN ('score', 'list.proposed') GROUP BY evidence_ref"
-                    )
-                ).all()
-            )
             purposes = dict(
                 conn.execute(
                     text(

@@ -69,6 +69,8 @@ def normalise_subject(
 class TickResult:
     lapsed: int
     erased: int
+    shredded: bool | None = None  # None: nothing erased, nothing to shred
+    shred_detail: str = ""
 
 
 @dataclass(frozen=True)
@@ -165,33 +167,66 @@ class Base:
             )
         return str(row.kind)
 
-    def _sealed(self, conn: Connection, event: Event) -> Event:
-        """Seal an entry's personal fields under the subject's key.
+    def _dedup(self, conn: Connection, event: Event) -> str | None:
+        """The keyed idempotency digest of a submission (see ``sealing.keyed_dedup``)."""
+        if event.dedup_facts() is None:
+            return None
+        return sealing.keyed_dedup(self.store.secret(conn, "dedup", self._now()), event)
+
+    def _keys_for(self, conn: Connection, subjects: set[str]) -> dict[str, bytes]:
+        """Each subject's key, a fresh one created for a subject that has none.
 
         Erasure removes personal data, not rights: an erased subject stays a known
         identifier, and what is recorded after the erasure is sealed under a fresh key
         (what was sealed under the deleted key stays unreadable).
         """
-        key = self.store.get_key(conn, event.subject)
-        if key is None:
-            key = sealing.new_key()
-            self.store.insert_keys(
-                conn, [{"subject": event.subject, "key": key, "created": self._now()}]
-            )
-        return replace(event, data=sealing.seal_data(key, event.subject, event.data))
+        keys = self.store.get_keys(conn, subjects)
+        fresh = {s: sealing.new_key() for s in sorted(subjects - set(keys))}
+        self.store.insert_keys(
+            conn, [{"subject": s, "key": k, "created": self._now()} for s, k in fresh.items()]
+        )
+        keys.update(fresh)
+        return keys
+
+    def _sealed(self, conn: Connection, event: Event) -> Event:
+        """One entry keyed and sealed (see ``_append``)."""
+        return self._seal_all(conn, [event])[0]
+
+    def _seal_all(self, conn: Connection, events: Sequence[Event]) -> list[Event]:
+        """Entries ready to store: idempotency digest keyed, every personal field sealed.
+
+        The digest is computed from the plaintext first (sealing uses a random nonce);
+        it rides in the entry's data, under the chain hash.
+        """
+        if not events:
+            return []
+        keys = self._keys_for(conn, {e.subject for e in events})
+        out = []
+        for e in events:
+            if "dedup" not in e.data and e.dedup_facts() is not None:
+                e = replace(e, data={**e.data, "dedup": self._dedup(conn, e)})
+            out.append(sealing.seal_event(keys[e.subject], e))
+        return out
+
+    def _append(self, conn: Connection, events: Sequence[Event]) -> list[Event]:
+        """Append entries with their personal fields sealed: the one way use cases write."""
+        return self.store.append(conn, self._seal_all(conn, events))
+
+    def _opened(self, conn: Connection, events: Sequence[Event]) -> list[Event]:
+        """Entries (of any subjects) with sealed fields opened, ``[erased]`` without a key."""
+        sealed = {e.subject for e in events if sealing.is_sealed_event(e)}
+        if not sealed:
+            return list(events)
+        keys = self.store.get_keys(conn, sealed)
+        return [sealing.open_event(keys.get(e.subject), e) for e in events]
 
     def _events(self, conn: Connection, sid: str) -> list[Event]:
         """The subject's ledger entries with sealed personal fields opened (if not erased)."""
         raw = self.store.events_for(conn, sid)
-        if not any(k in e.data for e in raw for k in sealing.SEALED_KEYS):
+        if not any(sealing.is_sealed_event(e) for e in raw):
             return raw
         key = self.store.get_key(conn, sid)
-        return [
-            replace(e, data=sealing.open_data(key, sid, e.data))
-            if any(sealing.is_sealed(v) for v in e.data.values())
-            else e
-            for e in raw
-        ]
+        return [sealing.open_event(key, e) for e in raw]
 
     def _published(self, conn: Connection, known_at: datetime | None = None) -> Published:
         """The published documents; with ``known_at``, only those published by then."""

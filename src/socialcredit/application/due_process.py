@@ -10,11 +10,8 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from socialcredit import sealing
-from socialcredit.application.base import (
-    Base,
-    TickResult,
-    normalise_subject,
-)
+from socialcredit.application.base import TickResult, normalise_subject
+from socialcredit.application.erasure import Erasure
 from socialcredit.application.notices import NOTICE, notice_json, notify_voided
 from socialcredit.application.repairs import changes_body, severities
 from socialcredit.core import disputes as disputes_core
@@ -29,12 +26,12 @@ from socialcredit.core.ledger import (
     prepare_score_event,
 )
 from socialcredit.core.periods import Duration, add_duration
-from socialcredit.core.rulebook import Rulebook, in_force, version_for
+from socialcredit.core.rulebook import in_force, version_for
 from socialcredit.core.standing import Standing, as_utc
 from socialcredit.wire import dispute_json, entry_json, event_json, report_json
 
 
-class DueProcess(Base):
+class DueProcess(Erasure):
     def dispute_open(
         self,
         item: int,
@@ -77,8 +74,8 @@ class DueProcess(Base):
                 today=self._today(),
                 recorded=self._now(),
             )
-            (done,) = self.store.append(conn, [self._sealed(conn, opened)])
-            self.store.append(
+            (done,) = self._append(conn, [opened])
+            self._append(
                 conn, [disputes_core.notice(replace(opened, id=done.id), recorded=self._now())]
             )
             self._access(conn, "dispute.open", sid, {"dispute": done.id, "item": item})
@@ -107,7 +104,7 @@ class DueProcess(Base):
                 today=self._today(),
                 recorded=self._now(),
             )
-            (done,) = self.store.append(conn, [self._sealed(conn, ev)])
+            (done,) = self._append(conn, [ev])
             self._access(conn, "dispute.add-info", sid, {"dispute": dispute})
         return done.id
 
@@ -232,7 +229,7 @@ class DueProcess(Base):
                     occurred=occurred,
                     amend_rule=amend_rule if outcome == disputes_core.AMENDED else None,
                 )
-            done = self.store.append(conn, new)
+            done = self._append(conn, new)
             if outcome in (disputes_core.ANNULLED, disputes_core.AMENDED):
                 notify_voided(
                     self,
@@ -262,7 +259,7 @@ class DueProcess(Base):
                 today=self._today(),
                 recorded=self._now(),
             )
-            (done,) = self.store.append(conn, [self._sealed(conn, ev)])
+            (done,) = self._append(conn, [ev])
             self._access(conn, "dispute.appeal", sid, {"dispute": dispute})
         return done.id
 
@@ -321,63 +318,30 @@ class DueProcess(Base):
                         occurred=lapse.occurred,
                     ),
                 ]
-                self.store.append(conn, new)
+                self._append(conn, new)
                 notify_voided(
                     self, conn, state.subject, {state.item: str(lapse.reason)}, lapse.occurred
                 )
                 self._access(conn, "dispute.lapse", state.subject, {"dispute": state.dispute})
                 lapsed += 1
-            keyed = self.store.keyed_subjects(conn)
-            for sid in self.store.subjects_with_events(conn):
-                if sid in keyed and self._erasable(conn, sid, as_of):
-                    self.store.delete_key(conn, sid)
-                    self.store.append(
-                        conn,
-                        [
-                            Event(
-                                id=0,
-                                type="subject.erased",
-                                subject=sid,
-                                authority="system:retention",
-                                occurred=as_of,
-                                recorded=self._now(),
-                                reason="retention period over: personal data key deleted",
-                            )
-                        ],
-                    )
-                    self._access(conn, "subject.erase", sid)
-                    erased += 1
-        return TickResult(lapsed, erased)
-
-    def _erasable(self, conn: Connection, sid: str, as_of: date) -> bool:
-        """Every record of the subject has ended and its retention period has passed."""
-        view = self._standing(conn, sid, as_of)
-        if view.open_disputes():
-            return False
-        if any(e.type == lists_core.PROPOSED for e in view.entries) and not view.lists:
-            return False
-        books: dict[str, Rulebook] = {}
-        for e in view.entries:
-            if e.type != SCORE or not e.scheme:
-                continue
-            if e.scheme not in books:
-                books[e.scheme] = version_for(self._versions(conn, e.scheme), as_of)
-            retention = books[e.scheme].retention
-            end = view.voided[e.id].since if e.id in view.voided else e.ends
-            if end is None or retention is None or add_duration(end, retention) > as_of:
-                return False
-        registry = self._registry(conn)
-        for entry in view.lists.values():
-            d = registry.lists.get(entry.list)
-            end = entry.ended()
-            if d is None or end is None or add_duration(end, d.retention) > as_of:
-                return False
-        return True
+            erased = self._erase_due(conn, as_of)
+        shred = self._shred_after(erased)
+        if shred is None:
+            return TickResult(lapsed, erased)
+        return TickResult(lapsed, erased, shred.done, shred.detail)
 
     def access(
-        self, subject: str, as_of: date | None = None, known_at: datetime | None = None
+        self,
+        subject: str,
+        as_of: date | None = None,
+        known_at: datetime | None = None,
+        export: str = "json",
     ) -> dict[str, Any]:
         """The complete record of one subject in one response, and the read is recorded.
+
+        It is recorded as an export (``access.export`` with its ``format``): what is
+        handed out -- a JSON body, an HTML file -- leaves the store's control, and a
+        later erasure cannot reach it.
 
         Entries past their retention period are no longer shown (they are counted), and
         an erased subject's personal fields read "[erased]". ``known_at`` replays the
@@ -418,7 +382,7 @@ class DueProcess(Base):
             if known_at is not None:
                 limit = as_utc(known_at)
                 records = [r for r in records if as_utc(datetime.fromisoformat(r["at"])) <= limit]
-            detail = {"as_of": day.isoformat()}
+            detail = {"as_of": day.isoformat(), "format": export}
             if known_at is not None:
                 detail["known_at"] = known_at.isoformat()
             self._access(conn, "access.export", sid, detail)

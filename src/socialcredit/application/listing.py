@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
@@ -50,12 +51,11 @@ class Listing(Base):
                 recorded=self._now(),
                 fields=fields,
             )
-            key = event.dedup_key() or ""
+            key = self._dedup(conn, event) or ""
             existing = self.store.find_dedup(conn, [key])
             if key in existing:
                 return Recorded(existing[key], False)
-            event = self._sealed(conn, event)
-            (done,) = self.store.append(conn, [event])
+            (done,) = self._append(conn, [replace(event, data={**event.data, "dedup": key})])
             self._access(conn, "list.propose", sid, {"entry": done.id, "list": list_id})
         return Recorded(done.id, True)
 
@@ -79,7 +79,7 @@ class Listing(Base):
                 new = lists_core.remedy(d, state, **args)  # type: ignore[arg-type]
             else:
                 raise BadInput(f"unknown list step {step!r}")
-            done = self.store.append(conn, new)
+            done = self._append(conn, new)
             self._access(conn, f"list.{step}", state.subject, {"entry": entry})
         return [e.id for e in done]
 
@@ -99,7 +99,7 @@ class Listing(Base):
                 today=self._today(),
                 recorded=self._now(),
             )
-            (done,) = self.store.append(conn, [ev])
+            (done,) = self._append(conn, [ev])
             self._access(conn, "list.consent", sid, {"entry": entry, "consent": consent})
         return done.id
 

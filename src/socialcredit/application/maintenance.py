@@ -56,7 +56,12 @@ def start(
             log.error(message)
         else:
             message = f"maintenance: {r.lapsed} lapsed dispute(s) written, {r.erased} erasure(s)"
-            log.info(message)
+            if r.shredded is False:
+                # A deleted key may still have a copy in a file: say so loudly.
+                message += f"; WARNING: {r.shred_detail}"
+                log.warning(message)
+            else:
+                log.info(message)
         if report is not None:
             report(message)
 

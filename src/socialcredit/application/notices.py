@@ -93,7 +93,7 @@ def notify_voided(
                     },
                 )
             )
-    return [e.id for e in app.store.append(conn, new)] if new else []
+    return [e.id for e in app._append(conn, new)] if new else []
 
 
 class Notices(Base):
@@ -108,6 +108,7 @@ class Notices(Base):
                 for e in self.store.events_of_types(conn, (NOTICE,))
                 if e.data.get("verifier") == verifier
             ]
+            found = self._opened(conn, found)
             for subject in sorted({e.subject for e in found}):
                 self._access(
                     conn,

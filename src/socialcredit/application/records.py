@@ -6,6 +6,7 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
@@ -204,7 +205,7 @@ class Records(Base):
                 recorded=self._now(),
                 registered_authorities=self.store.authority_ids(conn),
             )
-            key = event.dedup_key()
+            key = self._dedup(conn, event)
             assert key is not None
             # Look up and append under the append lock: identical concurrent submissions
             # then find the one event instead of racing to the unique constraint.
@@ -212,7 +213,7 @@ class Records(Base):
             existing = self.store.find_dedup(conn, [key])
             if key in existing:
                 return Recorded(existing[key], False, event.evidence_sha256)
-            (done,) = self.store.append(conn, [event])
+            (done,) = self._append(conn, [replace(event, data={"dedup": key})])
             self._access(conn, "event.record", sid, {"event": done.id, "rule": rule})
         return Recorded(done.id, True, event.evidence_sha256)
 
@@ -292,7 +293,7 @@ class Records(Base):
                     )
                 except BadInput as exc:
                     raise type(exc)(f"item {n}: {exc.message}", field=exc.field) from None
-            keys = [e.dedup_key() or "" for e in events]
+            keys = [self._dedup(conn, e) or "" for e in events]
             self.store.lock_appends(conn)  # as in record(): no race to the constraint
             known = self.store.find_dedup(conn, keys)
             fresh: list[Event] = []
@@ -300,8 +301,8 @@ class Records(Base):
             for e, k in zip(events, keys, strict=True):
                 if k not in known and k not in seen:
                     seen.add(k)
-                    fresh.append(e)
-            done = self.store.append(conn, fresh)
+                    fresh.append(replace(e, data={**e.data, "dedup": k}))
+            done = self._append(conn, fresh)
             by_subject: dict[str, list[int]] = {}
             for e in done:
                 by_subject.setdefault(e.subject, []).append(e.id)
@@ -350,7 +351,7 @@ class Records(Base):
                 recorded=self._now(),
                 evidence_ref=evidence_ref,
             )
-            (done,) = self.store.append(conn, [rev])
+            (done,) = self._append(conn, [rev])
             notify_voided(
                 self, conn, target.subject, {target.id: f"corrected: {rev.reason}"}, rev.occurred
             )
@@ -449,7 +450,11 @@ class Records(Base):
             return {k: len(self.store.subjects_page(conn, k)) for k in SUBJECT_KINDS}
 
     def batch_input(
-        self, scheme: str, as_of: date | None = None, known_at: datetime | None = None
+        self,
+        scheme: str,
+        as_of: date | None = None,
+        known_at: datetime | None = None,
+        export: str | None = None,
     ) -> tuple[list[tuple[int, str, str | None, date, int | None]], list[tuple[str, str]]]:
         """A scheme's score events and effective reversals, and every subject it applies to.
 
@@ -486,7 +491,8 @@ class Records(Base):
                 conn,
                 "aggregate.batch-input",
                 None,
-                {"scheme": scheme, "events": len(events), "subjects": len(people)},
+                {"scheme": scheme, "events": len(events), "subjects": len(people)}
+                | ({"export": export} if export else {}),
             )
         return events, people
 

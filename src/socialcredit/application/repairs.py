@@ -200,7 +200,7 @@ class Repairs(Base):
                 today=self._today(),
                 recorded=self._now(),
             )
-            (done,) = self.store.append(conn, [event])
+            (done,) = self._append(conn, [event])  # the reason is sealed
             self._access(
                 conn, "repair.decide", state.subject, {"repair": repair, "outcome": outcome}
             )

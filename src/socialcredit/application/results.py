@@ -114,6 +114,22 @@ class TickDone(Result):
     as_of: str
     lapsed: int
     erased: int
+    shredded: bool | None = Field(
+        None,
+        description="Copies of deleted keys removed from every file (WAL, dead rows); "
+        "null when no shred ran",
+    )
+
+
+class SubjectErased(Result):
+    """``erase --requested-by-subject`` · ``POST /v1/subjects/{subject_id}/erasure``"""
+
+    subject: str
+    event: int = Field(description="The ledger entry recording the erasure")
+    shredded: bool = Field(
+        description="Copies of the deleted key removed from every file (WAL, dead rows)"
+    )
+    detail: str
 
 
 RESULTS: tuple[type[Result], ...] = (
@@ -130,4 +146,5 @@ RESULTS: tuple[type[Result], ...] = (
     RepairApplied,
     RepairDecided,
     TickDone,
+    SubjectErased,
 )

@@ -176,7 +176,7 @@ class Service(Base):
         """What one authority recorded, newest first (the registrar's own desk view)."""
         with self.store.transaction() as conn:
             self._ready(conn)
-            events = self.store.events_by_authority(conn, authority, limit)
+            events = self._opened(conn, self.store.events_by_authority(conn, authority, limit))
             self._access(conn, "desk.read", None, {"authority": authority, "count": len(events)})
         return events
 

@@ -11,6 +11,7 @@ from socialcredit.cli import (  # noqa: F401  (each module registers its command
     batch,
     decisions,
     disputes,
+    erasure,
     lists,
     log,
     records,

@@ -38,7 +38,10 @@ def access(
         writable(html, "html")  # before the read is recorded: no record of a failed export
     application = open_app()
     record = application.access(
-        ident, opt_date(as_of, "as-of"), known_arg(application, as_known_on)
+        ident,
+        opt_date(as_of, "as-of"),
+        known_arg(application, as_known_on),
+        export="html" if html is not None else ("json" if as_json else "text"),
     )
     if html is not None:
         from socialcredit.html import render_access

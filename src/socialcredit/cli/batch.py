@@ -164,7 +164,9 @@ def _export_store(scheme: str, events_path: Path, subjects_path: Path, day: date
 
     from socialcredit.batch.population import EVENT_SCHEMA
 
-    events, people = open_app().batch_input(scheme, day)
+    # Recorded as one aggregate read, marked as an export: the Parquet files leave the
+    # store's control (an erasure cannot reach them).
+    events, people = open_app().batch_input(scheme, day, export="parquet")
     columns: dict[str, list[Any]] = {name: [] for name in EVENT_SCHEMA.names}
     for row in events:
         for name, value in zip(EVENT_SCHEMA.names, row, strict=True):

@@ -11,6 +11,7 @@ from socialcredit.cli.common import (
     JsonOpt,
     app,
     day_arg,
+    err,
     handled,
     open_app,
     out,
@@ -160,7 +161,11 @@ def tick(
     day = day_arg(as_of, "as-of")
     r = open_app().tick(day)
     if as_json:
-        done = results.TickDone(as_of=day.isoformat(), lapsed=r.lapsed, erased=r.erased)
+        done = results.TickDone(
+            as_of=day.isoformat(), lapsed=r.lapsed, erased=r.erased, shredded=r.shredded
+        )
         print_json(done.model_dump())
     else:
         out.print(f"{r.lapsed} dispute(s) lapsed, {r.erased} subject(s) erased")
+    if r.shredded is False:
+        err.print(f"warning: {r.shred_detail}", markup=False, highlight=False)

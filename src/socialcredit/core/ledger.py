@@ -55,11 +55,11 @@ class Event:
     reason: str | None = None
     data: Mapping[str, Any] = field(default_factory=dict)
 
-    def dedup_key(self) -> str | None:
-        """Identity of a submission: the same facts submitted twice are one event."""
+    def dedup_facts(self) -> str | None:
+        """The facts that identify a submission (plaintext: hash or key them before storing)."""
         if self.type not in (SCORE, "list.proposed"):
             return None
-        facts = "\x1f".join(
+        return "\x1f".join(
             [
                 self.type,
                 str(self.data.get("list", "")),
@@ -71,6 +71,21 @@ class Event:
                 self.occurred.isoformat(),
             ]
         )
+
+    def dedup_key(self) -> str | None:
+        """Identity of a submission: the same facts submitted twice are one event.
+
+        An entry whose data carries a keyed digest (``data["dedup"]``, an HMAC computed
+        before sealing, see ``sealing.keyed_dedup``) is identified by it: the chain hash
+        covers the data, so the stored value is as trustworthy as the entry. Otherwise
+        (entries recorded before the digest was keyed) it is the plain digest.
+        """
+        keyed = self.data.get("dedup")
+        if keyed is not None:
+            return str(keyed)
+        facts = self.dedup_facts()
+        if facts is None:
+            return None
         # A fixed-size digest keeps the unique index small whatever the reference length.
         return hashlib.sha256(facts.encode()).hexdigest()[:40]
 

@@ -29,6 +29,7 @@ def problem(
     code: str,
     field: str | None = None,
     headers: Mapping[str, str] | None = None,
+    extra: Mapping[str, str] | None = None,
 ) -> JSONResponse:
     body = {
         "type": "about:blank",
@@ -37,7 +38,7 @@ def problem(
         "detail": detail,
         "code": code,
         "field": field,
-    }
+    } | dict(extra or {})
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
@@ -56,7 +57,8 @@ class ErrorAnswer:
         code: str,
         field: str | None = None,
         headers: Mapping[str, str] | None = None,
+        extra: Mapping[str, str] | None = None,
     ) -> Response:
         if is_api_path(path):
-            return problem(status, title, detail, code, field, headers)
+            return problem(status, title, detail, code, field, headers, extra)
         return self.page(status, title, detail, headers)

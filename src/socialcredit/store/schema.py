@@ -104,6 +104,20 @@ subject_keys = Table(
     Column("created", String(32), nullable=False),
 )
 
+# Store-wide secrets (the key of the keyed idempotency digests), kept with the subject
+# keys and apart from the ledger tables, so a ledger backup without this table and
+# ``subject_keys`` cannot confirm a guessed evidence reference against a digest.
+store_secrets = Table(
+    "store_secrets",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", LargeBinary, nullable=False),
+    Column("created", String(32), nullable=False),
+)
+
+# Tables that hold key material: never in a ledger backup, shredded after an erasure.
+KEY_TABLES = ("subject_keys", "store_secrets")
+
 # API tokens: only a SHA-256 of each token is kept, bound to a principal and a role.
 # Every token ends: at ``expires``, or when ``revoked`` is set (the only update allowed).
 api_tokens = Table(

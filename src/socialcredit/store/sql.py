@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -37,6 +40,7 @@ from socialcredit.store import schema as t
 
 SCORING_KINDS = ("points", "scorecard")
 _PG_LOCK = 0x5C_0C_2E_D1  # advisory-lock key for ledger appends
+_SHRED_PENDING = "shred_pending"  # meta key: a deleted subject key awaits shredding
 log = logging.getLogger("socialcredit.store")
 
 
@@ -56,6 +60,9 @@ def _engine(url: str) -> Engine:
             cur.execute("PRAGMA synchronous=FULL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA cache_size=-65536")
+            # Deleted content is overwritten with zeros, so a deleted subject key does not
+            # linger in a free slot of a page (the WAL is dealt with by ``shred_keys``).
+            cur.execute("PRAGMA secure_delete=ON")
             cur.close()
 
         @event.listens_for(engine, "begin")
@@ -197,6 +204,30 @@ _Q_TOKEN = select(t.api_tokens).where(t.api_tokens.c.token_hash == bindparam("h"
 _Q_KEY = select(t.subject_keys.c.key).where(t.subject_keys.c.subject == bindparam("subject"))
 
 
+@dataclass(frozen=True)
+class Shredded:
+    """What ``Store.shred_keys`` achieved: ``done`` false means a copy may remain."""
+
+    done: bool
+    detail: str
+
+
+# Anything that may still hold back the removal horizon of a deleted key row: a snapshot
+# or a transaction older than the erasure, in ANY database of the cluster (measured:
+# a concurrent CREATE/DROP DATABASE elsewhere made VACUUM FULL keep the row as "recently
+# dead"), a prepared transaction, a replication slot. Conservative: it may only wait.
+_PG_OLDER = (
+    "WITH h AS (SELECT %(h)s::xid AS x) SELECT "
+    "(SELECT count(*) FROM pg_stat_activity, h WHERE pid <> pg_backend_pid() AND "
+    "((backend_xmin IS NOT NULL AND age(backend_xmin) > age(h.x)) OR "
+    "(backend_xid IS NOT NULL AND age(backend_xid) > age(h.x)))) + "
+    "(SELECT count(*) FROM pg_prepared_xacts, h WHERE age(transaction) > age(h.x)) + "
+    "(SELECT count(*) FROM pg_replication_slots, h WHERE "
+    "(xmin IS NOT NULL AND age(xmin) > age(h.x)) OR "
+    "(catalog_xmin IS NOT NULL AND age(catalog_xmin) > age(h.x)))"
+)
+
+
 class Store:
     """Storage for one database URL; every method but ``transaction`` takes a connection."""
 
@@ -218,6 +249,10 @@ class Store:
         # Public figures materialised per day in the process: (day, computed at, body).
         self.figures_cache: dict[str, tuple[float, Any]] = {}
         self.figures_lock = threading.Lock()
+        self._secrets: dict[str, bytes] = {}
+        # How hard ``shred_keys`` tries while readers hold old snapshots.
+        self.shred_attempts = 5
+        self.shred_wait_s = 2.0
 
     @property
     def dialect(self) -> str:
@@ -294,6 +329,11 @@ class Store:
         t.metadata.create_all(conn)
         self.upgrade_tokens(conn)
         t.install_triggers(conn)
+        if self.dialect == "postgresql":
+            # ANALYZE would copy sample values of a column into pg_statistic (histogram
+            # bounds): a key would then outlive its row in a catalog file.
+            conn.exec_driver_sql("ALTER TABLE subject_keys ALTER COLUMN key SET STATISTICS 0")
+            conn.exec_driver_sql("ALTER TABLE store_secrets ALTER COLUMN value SET STATISTICS 0")
         if conn.execute(select(t.meta.c.value).where(t.meta.c.key == "schema")).first() is None:
             conn.execute(insert(t.meta), [{"key": "schema", "value": t.SCHEMA_VERSION}])
 
@@ -569,9 +609,165 @@ class Store:
         row = conn.execute(_Q_KEY, {"subject": subject}).first()
         return bytes(row.key) if row else None
 
+    def get_keys(self, conn: Connection, subjects: Iterable[str]) -> dict[str, bytes]:
+        out: dict[str, bytes] = {}
+        ids = list(set(subjects))
+        for i in range(0, len(ids), 500):
+            rows = conn.execute(
+                select(t.subject_keys.c.subject, t.subject_keys.c.key).where(
+                    t.subject_keys.c.subject.in_(ids[i : i + 500])
+                )
+            )
+            out.update({r.subject: bytes(r.key) for r in rows})
+        return out
+
     def delete_key(self, conn: Connection, subject: str) -> bool:
+        """Delete a subject's key row (the caller records the erasure in the same transaction).
+
+        The row is gone for every reader at commit; copies in files are dealt with after
+        the commit by ``shred_keys``.
+        """
         res = conn.execute(t.subject_keys.delete().where(t.subject_keys.c.subject == subject))
         return bool(res.rowcount)
+
+    def secret(self, conn: Connection, name: str, at: str) -> bytes:
+        """A store-wide secret, created on first use inside the caller's write transaction."""
+        if name in self._secrets:
+            return self._secrets[name]
+        row = conn.execute(
+            select(t.store_secrets.c.value).where(t.store_secrets.c.name == name)
+        ).first()
+        if row is not None:
+            # Cached only once read back: a value created in a transaction that then
+            # rolls back must not outlive it.
+            self._secrets[name] = bytes(row.value)
+            return self._secrets[name]
+        value = os.urandom(32)
+        conn.execute(insert(t.store_secrets), [{"name": name, "value": value, "created": at}])
+        return value
+
+    def mark_shred_pending(self, conn: Connection, at: str) -> None:
+        """Note, in the erasure's own transaction, that a deleted key awaits shredding.
+
+        A marker in the store rather than a look at the files: PostgreSQL's dead-row
+        statistics lag behind, and a crash between commit and shred must not lose it.
+        """
+        self.meta_put(conn, _SHRED_PENDING, at)
+
+    def shred_pending(self) -> bool:
+        """Whether a deleted key may still have a copy in a file (a shred has not run)."""
+        with self.transaction() as conn:
+            return self.is_initialised(conn) and self.meta_get(conn, _SHRED_PENDING) is not None
+
+    def _shred_marker(self, pending: bool) -> None:
+        with self.transaction() as conn:
+            conn.execute(t.meta.delete().where(t.meta.c.key == _SHRED_PENDING))
+            if pending:
+                self.meta_put(conn, _SHRED_PENDING, "retry")
+
+    def shred_keys(self) -> Shredded:
+        """After an erasure has committed, leave no copy of a deleted key in any file.
+
+        SQLite: ``secure_delete`` zeroed the row in its page, but the WAL still holds the
+        frames of the transaction that inserted the key. ``wal_checkpoint(TRUNCATE)``
+        copies the zeroed pages back and truncates the WAL to zero bytes; it cannot
+        complete while another connection reads an older snapshot, so it is retried a
+        few times (each waits up to ``wait_s`` for readers) and the WAL size is checked.
+        PostgreSQL: ``VACUUM FULL`` of the key tables writes fresh files without the dead
+        row and truncates the old ones; it runs outside a transaction (AUTOCOMMIT) once no
+        transaction older than the erasure is still open, since such a snapshot could
+        still see the row and VACUUM would copy it. Returns what was achieved; a caller
+        that gets ``done=False`` must say so (the next erasure or tick retries).
+        """
+        attempts, wait_s = self.shred_attempts, self.shred_wait_s
+        # SQLite: the marker is cleared first, so the checkpoint also takes that write
+        # out of the WAL; it is set again if the shred fails.
+        if self.dialect == "sqlite":
+            self._shred_marker(False)
+        try:
+            if self.dialect == "sqlite":
+                done = self._shred_sqlite(attempts, wait_s)
+            else:
+                done = self._shred_pg(attempts, wait_s)
+        except DatabaseError as exc:
+            done = Shredded(False, f"could not shred deleted keys: {exc.orig}")
+        if not done.done or self.dialect != "sqlite":
+            self._shred_marker(not done.done)
+        return done
+
+    def _shred_sqlite(self, attempts: int, wait_s: float) -> Shredded:
+        path = self.engine.url.database or ""
+        raw = self.engine.raw_connection()
+        try:
+            cur = raw.cursor()
+            cur.execute(f"PRAGMA busy_timeout={int(wait_s * 1000)}")
+            result: tuple[int, int, int] = (1, -1, -1)
+            try:
+                for _ in range(attempts):
+                    result = tuple(cur.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone())
+                    wal = path + "-wal"
+                    size = os.path.getsize(wal) if path and os.path.exists(wal) else 0
+                    if result[0] == 0 and size == 0:
+                        return Shredded(True, "WAL checkpointed and truncated to 0 bytes")
+                    time.sleep(wait_s / 4)
+            finally:
+                cur.execute("PRAGMA busy_timeout=30000")
+                cur.close()
+        finally:
+            raw.close()
+        return Shredded(
+            False,
+            f"WAL not truncated after {attempts} attempts (busy, frames, checkpointed = "
+            f"{result}): readers held old snapshots; it is retried at the next tick",
+        )
+
+    def _shred_pg(self, attempts: int, wait_s: float) -> Shredded:
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql(f"SET lock_timeout = '{int(wait_s * 1000)}ms'")
+            # Every transaction that deleted a key has committed: its xid is below the
+            # next xid to be assigned now.
+            horizon = conn.exec_driver_sql(
+                "SELECT mod(pg_snapshot_xmax(pg_current_snapshot())::text::bigint, "
+                "4294967296)::text"
+            ).scalar()
+            for _ in range(attempts):
+                if conn.exec_driver_sql(_PG_OLDER, {"h": horizon}).scalar():
+                    time.sleep(wait_s / 4)
+                    continue
+                try:
+                    for table in t.KEY_TABLES:
+                        conn.exec_driver_sql(f"VACUUM FULL {table}")
+                except DatabaseError:
+                    time.sleep(wait_s / 4)
+                    continue
+                return Shredded(True, "key tables rewritten by VACUUM FULL")
+        return Shredded(
+            False,
+            f"VACUUM FULL of the key tables did not run after {attempts} attempts: "
+            "older transactions were open or held locks; it is retried at the next tick",
+        )
+
+    def key_dates(self, conn: Connection, subjects: Sequence[str]) -> dict[str, str]:
+        """When each of these subjects' current key was created."""
+        out: dict[str, str] = {}
+        k = t.subject_keys
+        for i in range(0, len(subjects), 500):
+            rows = conn.execute(
+                select(k.c.subject, k.c.created).where(k.c.subject.in_(subjects[i : i + 500]))
+            )
+            out.update({r.subject: r.created for r in rows})
+        return out
+
+    def keyed_without_events(self, conn: Connection) -> list[tuple[str, str, str]]:
+        """(id, kind, registered) of subjects with a key and no ledger entry at all."""
+        s, k, e = t.subjects, t.subject_keys, t.events
+        q = (
+            select(s.c.id, s.c.kind, s.c.registered)
+            .join(k, k.c.subject == s.c.id)
+            .where(~select(e.c.id).where(e.c.subject == s.c.id).exists())
+            .order_by(s.c.id)
+        )
+        return [(r.id, r.kind, r.registered) for r in conn.execute(q)]
 
     def keyed_subjects(self, conn: Connection) -> set[str]:
         return {r.subject for r in conn.execute(select(t.subject_keys.c.subject))}

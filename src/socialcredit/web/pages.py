@@ -192,7 +192,7 @@ def log_page(request: Request, who: Principal | None = Depends(viewer)) -> HTMLR
 
 # -- the counter: a resident's own record -------------------------------------------------
 def _counter(request: Request, who: Principal, **ctx: Any) -> HTMLResponse:
-    record = app_for(request, who).access(who.id)
+    record = app_for(request, who).access(who.id, export="html page")
     return page(request, "counter.html", who, r=record, **ctx)
 
 

@@ -173,7 +173,9 @@ def publish(
 )
 def tick(body: s.TickCreate, request: Request, who: Principal = Depends(admin)) -> results.TickDone:
     r = app_for(request, who, "deadlines and retention").tick(body.as_of)
-    return results.TickDone(as_of=body.as_of.isoformat(), lapsed=r.lapsed, erased=r.erased)
+    return results.TickDone(
+        as_of=body.as_of.isoformat(), lapsed=r.lapsed, erased=r.erased, shredded=r.shredded
+    )
 
 
 @router.get(

@@ -242,6 +242,23 @@ def consent(
     return results.ConsentRecorded(entry=entry, event=ev, consent=body.consent)
 
 
+@router.post(
+    "/subjects/{subject_id}/erasure",
+    tags=["subject"],
+    summary="Erase your personal data now, unless a published retention rule keeps it",
+    response_model=results.SubjectErased,
+    responses={409: {"description": "A retention rule keeps the data: rule and date named"}},
+)
+def erasure(
+    subject_id: str, request: Request, who: Principal = Depends(subject_only)
+) -> results.SubjectErased:
+    sid = own_subject(request, who, subject_id)
+    r = app_for(request, who).erase(sid, requested_by_subject=True)
+    return results.SubjectErased(
+        subject=r.subject, event=r.event, shredded=r.shredded, detail=r.detail
+    )
+
+
 @router.get(
     "/audit/grades/{scheme}",
     tags=["auditor"],
