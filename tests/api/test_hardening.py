@@ -526,14 +526,16 @@ def test_identical_concurrent_submissions_are_one_event(db_url: str) -> None:
             t.start()
         for t in threads:
             t.join()
-    bad = [r.text for _, r in results if r.status_code not in (200, 201)]
-    assert bad == []
-    for n in range(rounds):
-        answers = [r.json() for m, r in results if m == n]
-        assert len({a["event"] for a in answers}) == 1, answers
-        assert sum(a["created"] for a in answers) == 1
-    assert app.verify() == (rounds, None)
-    app.store.close()
+    try:
+        bad = [r.text for _, r in results if r.status_code not in (200, 201)]
+        assert bad == []
+        for n in range(rounds):
+            answers = [r.json() for m, r in results if m == n]
+            assert len({a["event"] for a in answers}) == 1, answers
+            assert sum(a["created"] for a in answers) == 1
+        assert app.verify() == (rounds, None)
+    finally:
+        app.store.close()
 
 
 def test_a_conflict_never_names_a_constraint(db_url: str) -> None:

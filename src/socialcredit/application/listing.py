@@ -51,6 +51,7 @@ class Listing(Base):
                 recorded=self._now(),
                 fields=fields,
             )
+            self.store.lock_appends(conn)  # as in record(): no race to a constraint
             key = self._dedup(conn, event) or ""
             existing = self.store.find_dedup(conn, [key])
             if key in existing:
