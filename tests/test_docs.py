@@ -64,7 +64,7 @@ def test_readme_shows_the_two_commands() -> None:
 
 
 def test_every_endpoint_is_in_the_api_reference(tmp_path: Path) -> None:
-    from socialcredit.api.app import create_app
+    from socialcredit.server import create_app
     from socialcredit.settings import Settings
 
     api = create_app(Settings(db_url=f"sqlite:///{tmp_path / 'x.db'}"))

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from socialcredit.api.app import create_app
 from socialcredit.application.results import RESULTS
+from socialcredit.server import create_app
 from socialcredit.settings import Settings
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "results.md"

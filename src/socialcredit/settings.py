@@ -30,6 +30,16 @@ class Settings:
     role: str = "operator"
     purpose: str = "operator console"
     clock: Callable[[], datetime] = field(default=utcnow, compare=False)
+    # Rate limits in the `limits` notation ("N/second|minute|hour", ";"-separated for
+    # several windows): per authenticated principal, and per client address for requests
+    # without a token. Tests and benchmarks set their own.
+    rate_principal: str = "1200/minute;60/second"
+    rate_anonymous: str = "600/minute;30/second"
+    # Set when a TLS-terminating proxy is in front: adds HSTS and Secure cookies even if
+    # the request reached us as plain HTTP from the proxy.
+    behind_tls: bool = False
+    # A web sign-in trades the presented token for a session token that ends this soon.
+    session_minutes: int = 60
     # The transparency log's signing key lives outside the store (DESIGN principle 6):
     # a key file (``log_key``, default from ``default_log_key``) or, with ``log_signer``
     # = "module:factory", a KMS / PKCS#11 signer the factory builds.

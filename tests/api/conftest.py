@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 import time
@@ -14,9 +15,10 @@ import httpx
 import pytest
 import uvicorn
 
-from socialcredit.api.app import create_app
 from socialcredit.application import Application
+from socialcredit.server import create_app
 from socialcredit.settings import Settings
+from socialcredit.store.sql import Store
 
 NOW = datetime(2024, 6, 1, 12, tzinfo=UTC)
 ME = "11010519491231002X"
@@ -41,11 +43,16 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def serve(settings: Settings) -> Iterator[str]:
+def serve(settings: Settings, store: Store | None = None) -> Iterator[str]:
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(
-            create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="off"
+            create_app(settings, store),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            lifespan="off",
+            proxy_headers=False,
         )
     )
     thread = threading.Thread(target=server.run, daemon=True)
@@ -64,7 +71,13 @@ def serve(settings: Settings) -> Iterator[str]:
 
 def seeded(db_url: str, now: datetime = NOW) -> tuple[Settings, Application, dict[str, str]]:
     assert NOBODY != ME
-    settings = Settings(db_url=db_url, clock=lambda: now)
+    # Generous limits: the rate-limit tests build their own service with small ones.
+    settings = Settings(
+        db_url=db_url,
+        clock=lambda: now,
+        rate_principal="100000/minute",
+        rate_anonymous="100000/minute",
+    )
     app = Application(settings)
     app.init()
     app.add_subject(ME, "person", "Wang Wei")
@@ -80,6 +93,24 @@ def seeded(db_url: str, now: datetime = NOW) -> tuple[Settings, Application, dic
         "auditor": app.issue_token("auditor", "city-auditor"),
     }
     return settings, app, tokens
+
+
+CSRF_FIELD = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+def csrf_of(html: str) -> str:
+    found = CSRF_FIELD.search(html)
+    assert found, "the page has no CSRF field"
+    return found.group(1)
+
+
+def web_session(url: str, token: str) -> httpx.Client:
+    """A client signed in through the sign-in form, as a browser would be."""
+    c = httpx.Client(base_url=url, timeout=10)
+    form = c.get("/signin")
+    r = c.post("/signin", data={"token": token, "next": "/", "csrf": csrf_of(form.text)})
+    assert r.status_code == 303, r.text
+    return c
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from socialcredit.api.app import create_app
 from socialcredit.core.errors import BadInput
+from socialcredit.server import create_app
 from socialcredit.settings import Settings
 from socialcredit.store.sql import Store
 from tests.conftest import fresh_pg_database

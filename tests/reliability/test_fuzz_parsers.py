@@ -164,11 +164,15 @@ def test_fuzz_dates_and_durations() -> None:
 
 @pytest.mark.usefixtures("live")
 def test_fuzz_evidence_uploads(live: Live) -> None:
+    from contextlib import closing
+
     import httpx
 
-    with live.client() as c:
-        c.post("/signin", data={"token": live.tokens["registrar"], "next": "/desk"})
+    from tests.api.conftest import csrf_of, web_session
+
+    with closing(web_session(live.url, live.tokens["registrar"])) as c:
         cookies = c.cookies
+        csrf = csrf_of(c.get("/desk").text)
 
         def target(rng: random.Random) -> None:
             size = rng.choice([0, 1, 100, 10_000, 950_000])
@@ -179,6 +183,7 @@ def test_fuzz_evidence_uploads(live: Live) -> None:
                 "rule": rng.choice(["rongcheng/traffic-violation", "x/y", ""]),
                 "occurred": rng.choice(["2024-05-01", "2024-02-30", "", "9999-12-31"]),
                 "evidence": mutate("ticket/1", rng)[:100] or "e",
+                "csrf": csrf,
             }
             r = httpx.post(
                 f"{live.url}/desk/record",

@@ -39,6 +39,11 @@ CORPUS = [
     " ",
     "０１２",
     "NaN",
+    # issue 15's reproductions, as text: mathtext, off-site targets, brackets
+    "$\\frac{$",
+    "//evil.example/phish",
+    "/\\evil.example",
+    "[" * 100,
 ]
 ROLE_FOR = {
     "/v1/subjects": "registrar",

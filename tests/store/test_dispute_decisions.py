@@ -10,10 +10,10 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from tests.store.test_ledger_store import PERSON
 
-from socialcredit.web.render import render_access
+from socialcredit.html import render_access
 from socialcredit.wire import dispute_json
+from tests.store.test_ledger_store import PERSON
 
 FIRST = "the fine was served at the registered address"
 SECOND = "the hospital record shows the subject could not have paid"

@@ -6,7 +6,6 @@ import random
 from datetime import UTC, date, datetime
 
 import pytest
-from tests.conftest import raw_sql
 
 from socialcredit.application import leaf_for
 from socialcredit.core.errors import BadInput, Conflict, NotAllowed, NotFound
@@ -18,6 +17,7 @@ from socialcredit.transparency.heads import (
     verify_proof_document,
 )
 from socialcredit.transparency.merkle import MerkleLog
+from tests.conftest import raw_sql
 
 P = "11010519491231002X"
 Q = "110105198001010016"

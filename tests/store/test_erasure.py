@@ -22,14 +22,14 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import create_engine, text
-from tests.api.conftest import serve
-from tests.conftest import drop_append_only, fresh_pg_database, raw_sql
 
 from socialcredit.application import Application
 from socialcredit.application.erasure import RetentionHolds
 from socialcredit.core.errors import BadInput, Conflict, NotFound
 from socialcredit.settings import Settings
 from socialcredit.transparency.heads import verify_proof_document
+from tests.api.conftest import serve
+from tests.conftest import drop_append_only, fresh_pg_database, raw_sql
 
 SUBJECT = "11010519491231002X"
 OTHER = "110105198001010016"

@@ -232,9 +232,8 @@ def test_a_row_altered_after_caching_never_changes_an_answer(app, db_url) -> Non
     cannot change it; the first derivation after the entry is invalidated (here: the
     next day) reads the rows again and refuses, naming the entry.
     """
-    from tests.conftest import drop_append_only, raw_sql
-
     from socialcredit.core.errors import StoreIntegrity
+    from tests.conftest import drop_append_only, raw_sql
 
     app.add_subject(P, "person", "Wang Wei")
     record(app, "t/1", "traffic-violation")

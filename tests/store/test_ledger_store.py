@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from tests.conftest import drop_append_only, raw_sql
 
 from socialcredit.core.errors import BadInput, Conflict, NotAllowed, NotFound
+from tests.conftest import drop_append_only, raw_sql
 
 PERSON = "11010519491231002X"
 ORG = "91350100M000100Y43"

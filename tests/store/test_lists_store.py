@@ -221,7 +221,7 @@ def test_honour_roll_board_needs_consent(app) -> None:
     assert d.decision == "benefit"
     honour = app.registry().lists["honour-roll"]
     assert public_board(app.list_entries(ORG), honour, date(2024, 3, 1)) == []
-    with pytest.raises(NotAllowed):
+    with pytest.raises(NotFound, match="unknown list entry"):  # no existence oracle
         app.list_consent(e.event, P, True, date(2024, 1, 3))
     app.list_consent(e.event, ORG, True, date(2024, 1, 3))
     assert len(public_board(app.list_entries(ORG), honour, date(2024, 3, 1))) == 1

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from tests.api.conftest import ME, seeded, serve
-from tests.conftest import drop_append_only, raw_sql
 from typer.testing import CliRunner
 
 from socialcredit.cli import app as cli
 from socialcredit.core.errors import StoreIntegrity
+from tests.api.conftest import ME, seeded, serve
+from tests.conftest import drop_append_only, raw_sql
 
 PERSON = "11010519491231002X"
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from tests.conftest import MovingClock
 from typer.testing import CliRunner
 
 from socialcredit.application import Application
 from socialcredit.cli import app as cli
 from socialcredit.core.errors import BadInput, Conflict, NotAllowed, NotFound
 from socialcredit.settings import Settings
+from tests.conftest import MovingClock
 
 P = "11010519491231002X"
 Q = "110105198001010016"

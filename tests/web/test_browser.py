@@ -160,7 +160,9 @@ def test_verifier_deny_then_reviewer_annuls_then_allow(browser: Browser, live: L
 def test_public_pages(browser: Browser, live: Live) -> None:
     page = browser.new_context().new_page()
     page.goto(f"{live.url}/stats")
-    expect(page.locator("figure svg").first).to_be_visible()
+    chart = page.locator("figure img").first
+    expect(chart).to_be_visible()
+    assert chart.evaluate("img => img.complete && img.naturalWidth > 0")
     shot(page, "09-stats")
     page.goto(f"{live.url}/rulebooks/rongcheng")
     expect(page.get_by_role("cell", name="Driving while intoxicated", exact=False)).to_be_visible()

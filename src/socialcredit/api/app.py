@@ -1,31 +1,24 @@
-"""The HTTP service: ``create_app(settings)``.
+"""The HTTP API: its routers, its reference page, and the error shapes it documents.
 
-Errors are translated once, here, into RFC 9457 problem details; bodies over the
-documented limit are refused before they are read; the interactive docs page serves
-its assets from the package so it works offline.
+``install(app)`` adds the API to the app that ``socialcredit.server`` builds; errors are
+translated there, once, into RFC 9457 problem details. The interactive reference serves
+its assets from the package (it works offline) and has no inline script, so it runs
+under the same Content-Security-Policy as every other page.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from socialcredit.api import schemas
 from socialcredit.api.routes import desk, people, public
-from socialcredit.core.errors import SocialCreditError
-from socialcredit.settings import Settings
-from socialcredit.store.sql import Store
+from socialcredit.http.guards import MAX_BODY
+from socialcredit.http.problems import PROBLEM
 
-PROBLEM = "application/problem+json"
-
-MAX_BODY = 1_048_576  # 1 MiB, documented in docs/api.md
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {
         "model": schemas.Problem,
@@ -34,132 +27,38 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     }
     for code, text in (
         (400, "The body could not be read"),
-        (401, "No or invalid token"),
+        (401, "No, unknown, expired or revoked token"),
         (403, "Your role may not do this"),
         (404, "Unknown (or not yours: the same answer)"),
         (409, "Conflicts with what is recorded"),
-        (413, "Body over 1 MiB"),
+        (413, f"Body over {MAX_BODY // 1_048_576} MiB (announced or chunked)"),
         (422, "Invalid input; `field` names it"),
+        (429, "Too many requests; Retry-After says when to try again"),
     )
 }
 
-Scope = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
-Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+_DOCS_HTML = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>socialcredit API</title>
+<link rel="stylesheet" href="/docs-assets/swagger-ui.css">
+<link rel="icon" href="/docs-assets/favicon-32x32.png"></head>
+<body><main id="swagger-ui"></main>
+<script src="/docs-assets/swagger-ui-bundle.js"></script>
+<script src="/docs/init.js"></script></body></html>
+"""
+_DOCS_JS = """window.ui = SwaggerUIBundle({
+  url: "/openapi.json",
+  dom_id: "#swagger-ui",
+  presets: [SwaggerUIBundle.presets.apis, SwaggerUIBundle.SwaggerUIStandalonePreset],
+  layout: "BaseLayout",
+  deepLinking: true,
+});
+"""
 
 
-def problem(
-    status: int,
-    title: str,
-    detail: str,
-    code: str,
-    field: str | None = None,
-    extra: dict[str, Any] | None = None,
-    findings: list[Any] | None = None,
-) -> JSONResponse:
-    body: dict[str, Any] = {
-        "type": "about:blank",
-        "title": title,
-        "status": status,
-        "detail": detail,
-        "code": code,
-        "field": field,
-    } | (extra or {})
-    if findings:  # a refused document: every reason, each with its field path
-        body["findings"] = findings
-    return JSONResponse(body, status_code=status, media_type=PROBLEM)
-
-
-class BodyLimit:
-    """Refuse bodies over MAX_BODY: by Content-Length at once, or while streaming."""
-
-    def __init__(self, app: Callable[[Scope, Receive, Send], Awaitable[None]]) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        headers = dict(scope.get("headers") or [])
-        length = headers.get(b"content-length")
-        if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
-            await problem(
-                413, "Payload too large", f"bodies are limited to {MAX_BODY} bytes", "too-large"
-            )(scope, receive, send)
-            return
-        seen = 0
-
-        async def limited() -> MutableMapping[str, Any]:
-            nonlocal seen
-            message = await receive()
-            seen += len(message.get("body", b""))
-            if seen > MAX_BODY:
-                raise _TooLarge
-            return message
-
-        try:
-            await self.app(scope, limited, send)
-        except _TooLarge:
-            await problem(
-                413, "Payload too large", f"bodies are limited to {MAX_BODY} bytes", "too-large"
-            )(scope, receive, send)
-
-
-class _TooLarge(Exception):
-    pass
-
-
-def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
-    app = FastAPI(
-        title="socialcredit",
-        version="0.1.0",
-        summary="Published rulebooks, an evidence-backed ledger, explained scores, due process.",
-        docs_url=None,
-        redoc_url=None,
-        responses=ERRORS,
-    )
-    app.state.settings = settings
-    app.state.store = store or Store(settings.db_url)
-    app.state.store.check_durability()
-
-    @app.exception_handler(SocialCreditError)
-    async def _domain(_: Request, exc: SocialCreditError) -> JSONResponse:
-        # Members an error adds beyond code/message/field (e.g. the retention rule and
-        # the date it allows erasure) are extension members of the problem (RFC 9457).
-        extra = {
-            k: v for k, v in exc.to_dict().items() if k not in ("code", "message", "field")
-        }
-        findings = [f for f in getattr(exc, "findings", []) if isinstance(f, dict)]
-        return problem(
-            exc.http_status,
-            exc.code.replace("-", " "),
-            exc.message,
-            exc.code,
-            exc.field,
-            extra,
-            findings,
-        )
-
-    @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
-        if first.get("type") == "json_invalid":
-            return problem(422, "invalid input", "body: not valid JSON", "bad-input", "body")
-        where = ".".join(str(x) for x in first.get("loc", ()) if x not in ("body",))
-        return problem(
-            422,
-            "invalid input",
-            f"{where or 'body'}: {first.get('msg')}",
-            "bad-input",
-            where or None,
-        )
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return problem(exc.status_code, str(exc.detail), str(exc.detail), "http")
-
+def install(app: FastAPI) -> None:
+    """Add the API routers and the reference page to the service's app."""
     for module in (public, desk, people):
-        app.include_router(module.router)
+        app.include_router(module.router, responses=ERRORS)
 
     try:
         import swagger_ui_bundle
@@ -174,21 +73,12 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
-        return get_swagger_ui_html(
-            openapi_url="/openapi.json",
-            title="socialcredit API",
-            swagger_js_url="/docs-assets/swagger-ui-bundle.js",
-            swagger_css_url="/docs-assets/swagger-ui.css",
-            swagger_favicon_url="/docs-assets/favicon-32x32.png",
-        )
+        return HTMLResponse(_DOCS_HTML)
+
+    @app.get("/docs/init.js", include_in_schema=False)
+    def docs_js() -> Response:
+        return Response(_DOCS_JS, media_type="text/javascript")
 
     @app.get("/healthz", include_in_schema=False)
     def health() -> dict[str, str]:
         return {"status": "ok"}
-
-    from socialcredit.web.pages import router as pages
-
-    app.include_router(pages)
-    app.mount("/static", StaticFiles(packages=[("socialcredit", "web/static")]), name="static")
-    app.add_middleware(BodyLimit)
-    return app

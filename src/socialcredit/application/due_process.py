@@ -96,6 +96,7 @@ class DueProcess(Erasure):
         with self.store.transaction() as conn:
             self._ready(conn)
             state, _ = self._dispute(conn, dispute)
+            self._own_dispute(state, sid)
             ev = disputes_core.add_info(
                 state,
                 subject=sid,
@@ -251,6 +252,7 @@ class DueProcess(Erasure):
         with self.store.transaction() as conn:
             self._ready(conn)
             state, _ = self._dispute(conn, dispute)
+            self._own_dispute(state, sid)
             ev = disputes_core.appeal(
                 state,
                 subject=sid,
@@ -262,6 +264,12 @@ class DueProcess(Erasure):
             (done,) = self._append(conn, [ev])
             self._access(conn, "dispute.appeal", sid, {"dispute": dispute})
         return done.id
+
+    @staticmethod
+    def _own_dispute(state: DisputeState, sid: str) -> None:
+        """Another subject's dispute answers exactly as an unknown one: no existence oracle."""
+        if state.subject != sid:
+            raise NotFound(f"unknown dispute {state.dispute}", field="dispute")
 
     def dispute_show(self, dispute: int) -> DisputeState:
         with self.store.transaction() as conn:

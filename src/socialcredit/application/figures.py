@@ -37,8 +37,15 @@ class Figures(Base):
         if cached is not None and fresh:
             body: dict[str, Any] = cached[1]
             return body
-        body = self._compute_figures(day)
-        self.store.figures_cache[key] = (time.monotonic(), body)
+        # One computation at a time: concurrent anonymous requests wait for it and take
+        # its result instead of each walking the whole ledger (issue 15).
+        with self.store.figures_lock:
+            again = self.store.figures_cache.get(key)
+            if again is not None and again is not cached:
+                done: dict[str, Any] = again[1]
+                return done
+            body = self._compute_figures(day)
+            self.store.figures_cache[key] = (time.monotonic(), body)
         return body
 
     def _compute_figures(self, day: date) -> dict[str, Any]:

@@ -54,6 +54,7 @@ class Listing(Base):
                 recorded=self._now(),
                 fields=fields,
             )
+            self.store.lock_appends(conn)  # as in record(): no race to a constraint
             key = self._dedup(conn, event) or ""
             existing = self.store.find_dedup(conn, [key])
             if key in existing:
@@ -91,6 +92,8 @@ class Listing(Base):
         with self.store.transaction() as conn:
             self._ready(conn)
             d, state = self._entry(conn, entry)
+            if state.subject != sid:  # as for an unknown entry: no existence oracle
+                raise NotFound(f"unknown list entry {entry}", field="entry")
             ev = lists_core.set_consent(
                 d,
                 state,

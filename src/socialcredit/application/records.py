@@ -274,6 +274,10 @@ class Records(Base):
                 recorded=self._now(),
                 registered_authorities=self.store.authority_ids(conn),
             )
+            # Key, look up and append under the append lock: identical concurrent
+            # submissions then find the one event (and the one dedup secret, created on
+            # first use) instead of racing to a unique constraint.
+            self.store.lock_appends(conn)
             key = self._dedup(conn, event)
             assert key is not None
             existing = self.store.find_dedup(conn, [key])
@@ -359,6 +363,7 @@ class Records(Base):
                     )
                 except BadInput as exc:
                     raise type(exc)(f"item {n}: {exc.message}", field=exc.field) from None
+            self.store.lock_appends(conn)  # as in record(): no race to a constraint
             keys = [self._dedup(conn, e) or "" for e in events]
             known = self.store.find_dedup(conn, keys)
             fresh: list[Event] = []

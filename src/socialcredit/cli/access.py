@@ -17,6 +17,8 @@ from socialcredit.cli.common import (
     opt_date,
     out,
     print_json,
+    writable,
+    write_file,
 )
 
 
@@ -32,6 +34,8 @@ def access(
     as_json: JsonOpt = False,
 ) -> None:
     """Everything recorded about a subject, who looked at it, and every decision given."""
+    if html is not None:
+        writable(html, "html")  # before the read is recorded: no record of a failed export
     application = open_app()
     record = application.access(
         ident,
@@ -40,9 +44,9 @@ def access(
         export="html" if html is not None else ("json" if as_json else "text"),
     )
     if html is not None:
-        from socialcredit.web.render import render_access
+        from socialcredit.html import render_access
 
-        html.write_text(render_access(record), encoding="utf-8")
+        write_file(html, render_access(record).encode(), "html")
     if as_json:
         print_json(record)
         return

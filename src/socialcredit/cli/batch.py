@@ -8,7 +8,6 @@ from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-from rich.table import Table
 
 from socialcredit.cli.common import (
     JsonOpt,
@@ -20,6 +19,8 @@ from socialcredit.cli.common import (
     out,
     print_json,
     read_text,
+    table,
+    writable,
 )
 from socialcredit.core.errors import BadInput
 
@@ -79,6 +80,9 @@ def batch_score(
         raise BadInput("--engine must be duckdb or spark", field="engine")
     book = _book_for(scheme, rulebook)
     day = day_arg(as_of, "as-of")
+    writable(out_file, "out")  # before the store export is recorded
+    if from_store:
+        writable(out_file.with_suffix(".events.parquet"), "out")
     with Progress(
         "[progress.description]{task.description}",
         TimeElapsedColumn(),
@@ -278,6 +282,7 @@ def demo(
     from socialcredit.charts import write_bar_chart
     from socialcredit.demo import city_events, make_city
 
+    writable(chart, "chart")
     application = open_app()
     application.init()
     today = application.settings.clock().date()
@@ -315,7 +320,7 @@ def demo(
             }
         )
         return
-    t = Table("grade", "residents", "share", title=f"rongcheng grades on {today}")
+    t = table("grade", "residents", "share", title=f"rongcheng grades on {today}")
     for g in order:
         t.add_row(g, f"{dist.get(g, 0):,}", f"{100 * dist.get(g, 0) / total:.1f}%")
     out.print(t)

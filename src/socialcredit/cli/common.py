@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import functools
 import json
+import os
+import tempfile
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
@@ -15,6 +17,8 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.table import Table
+from rich.text import Text
 
 from socialcredit.application import Application
 from socialcredit.core.errors import BadInput, SocialCreditError
@@ -66,8 +70,14 @@ _opened: list[Application] = []
 
 
 def open_app() -> Application:
+    """The application for this command, on a store that will not lose what it writes.
+
+    Every command writes (a read leaves an access record), so each refuses a database
+    whose settings could lose an acknowledged write, as ``serve`` does.
+    """
     application = Application(Settings.from_env(state.db, state.purpose))
     _opened.append(application)
+    application.store.check_durability()
     return application
 
 
@@ -114,7 +124,115 @@ def write_or_print(obj: dict[str, Any], path: Path | None) -> None:
     if path is None:
         print(text)
     else:
-        path.write_text(text + "\n", encoding="utf-8")
+        write_file(path, (text + "\n").encode(), "out")
+
+
+def writable(path: Path, field: str) -> None:
+    """Refuse, before any work is done or recorded, an output path that cannot be written.
+
+    A missing folder, a folder where a file is wanted, or a read-only place: one line and
+    exit 2, and nothing recorded for an export that could not have been written.
+    """
+    folder = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise BadInput(f"{path}: is a folder, not a file", field=field)
+    if not folder.is_dir():
+        raise BadInput(f"{path}: cannot write: no folder {folder}", field=field)
+    if path.exists() and not os.access(path, os.W_OK):
+        raise BadInput(f"{path}: cannot write: permission denied", field=field)
+    try:
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise BadInput(f"{path}: cannot write: {exc.strerror or exc}", field=field) from None
+    os.close(fd)
+    os.unlink(probe)
+
+
+def write_file(path: Path, content: bytes, field: str) -> None:
+    """Write a whole file or nothing: a temporary file beside it, renamed over it."""
+    writable(path, field)
+    folder = path.parent if str(path.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(content)
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise BadInput(f"{path}: cannot write: {exc.strerror or exc}", field=field) from None
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+# Columns holding something a person must type back (ids, codes): never cut or wrapped;
+# other columns wrap around them. `--json` is the form for machines.
+ID_COLUMNS = frozenset(
+    {
+        "id",
+        "event",
+        "entry",
+        "dispute",
+        "item",
+        "rule",
+        "list",
+        "service",
+        "scheme",
+        "authority",
+        "authorities",
+        "subject",
+        "principal",
+        "factor",
+        "verifiers",
+        "type",
+        "grade",
+        "code",
+        "notice",
+        "decision",
+        "repair",
+    }
+)
+
+
+class IdTable(Table):
+    """A rich table whose identifier columns are at least as wide as their longest
+    identifier, so an id is never cut or split; other columns wrap around them. When
+    even that cannot fit the terminal, each row is shown as a block of "column: value"
+    lines instead of cropping the table."""
+
+    MIN_OTHER = 6  # narrowest a wrapping column may become
+
+    def __rich_console__(self, console: Any, options: Any) -> Any:
+        need = 1 + 3 * len(self.columns)
+        for column in self.columns:
+            if column.header in ID_COLUMNS:
+                words = [w for cell in column.cells for w in str(cell).split()]
+                column.min_width = max([len(str(column.header)), *map(len, words)])
+                need += column.min_width
+            else:
+                need += self.MIN_OTHER
+        if need <= options.max_width:
+            yield from super().__rich_console__(console, options)
+            return
+        if self.title:
+            yield Text(str(self.title), style="bold")
+        rows = zip(*(column.cells for column in self.columns), strict=True)
+        for n, cells in enumerate(rows):
+            block = Table.grid(padding=(0, 1))
+            block.add_column(style="bold", no_wrap=True)
+            block.add_column(overflow="fold")
+            for column, cell in zip(self.columns, cells, strict=True):
+                block.add_row(f"{column.header}:", cell)
+            if n:
+                yield Text("")
+            yield block
+
+
+def table(*columns: str, **kwargs: Any) -> Table:
+    """A table for people; identifier columns (see ID_COLUMNS) are never truncated."""
+    t = IdTable(**kwargs)
+    for name in columns:
+        t.add_column(name, overflow="fold")
+    return t
 
 
 def read_text(path: Path) -> str:

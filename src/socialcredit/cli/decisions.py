@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from socialcredit.cli.common import (
     JsonOpt,
@@ -17,6 +16,7 @@ from socialcredit.cli.common import (
     opt_date,
     out,
     print_json,
+    table,
 )
 from socialcredit.wire import decision_json
 
@@ -40,7 +40,7 @@ def services(as_json: JsonOpt = False) -> None:
             }
         )
         return
-    t = Table("service", "sector", "title", "verifiers")
+    t = table("service", "sector", "title", "verifiers")
     for s in svc.values():
         t.add_row(
             s.id, s.sector, s.title, ", ".join(v.id for v in ver.values() if s.id in v.services)
@@ -96,8 +96,7 @@ def notices(
     if not found:
         out.print(f"no notices for {verifier}")
         return
-    t = Table("notice", "decision", "item", "service", "recorded", "reason")
-    t.columns[0].no_wrap = True
+    t = table("notice", "decision", "item", "service", "recorded", "reason")
     for n in found:
         t.add_row(
             str(n["notice"]),
@@ -121,7 +120,7 @@ def figures(
     if as_json:
         print_json(body)
         return
-    t = Table(
+    t = table(
         "list", "added", "in effect", "removed", "expired", "annulled", "remedied", "repaired"
     )
     for name, c in body["lists"].items():
@@ -141,8 +140,7 @@ def figures(
             ),
         )
     out.print(t)
-    t = Table("service", "allow", "deny", "benefit")
-    t.columns[0].no_wrap = True
+    t = table("service", "allow", "deny", "benefit")
     for service, c in body["decisions"].items():
         t.add_row(service, str(c["allow"]), str(c["deny"]), str(c["benefit"]))
     out.print(t)

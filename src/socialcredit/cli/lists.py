@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from socialcredit.application import results
 from socialcredit.cli.common import (
@@ -17,6 +16,7 @@ from socialcredit.cli.common import (
     opt_date,
     out,
     print_json,
+    table,
 )
 from socialcredit.core.errors import BadInput
 from socialcredit.core.lists import EntryState
@@ -155,7 +155,7 @@ def list_show(
             }
         )
         return
-    t = Table("entry", "list", "status", "proposed", "in effect from", "max end", "fields")
+    t = table("entry", "list", "status", "proposed", "in effect from", "max end", "fields")
     for e in entries:
         t.add_row(
             str(e.entry),
@@ -188,8 +188,7 @@ def list_board(
     if as_json:
         print_json({"list": list_id, "entries": rows})
         return
-    t = Table("entry", "name", "since", "until", "citation")
-    t.columns[0].no_wrap = True
+    t = table("entry", "name", "since", "until", "citation")
     for r in rows:
         t.add_row(
             str(r["entry"]), r["name"], r["since"] or "-", r["until"] or "-", r["citation"] or ""

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from socialcredit.application import directory_rulebooks, results
 from socialcredit.cli.common import (
@@ -20,6 +19,7 @@ from socialcredit.cli.common import (
     opt_date,
     out,
     print_json,
+    table,
 )
 from socialcredit.core.errors import BadInput
 from socialcredit.wire import event_json, report_json
@@ -171,11 +171,11 @@ def score(
         f"score [bold]{report.score}[/], grade [bold]{report.grade}[/]{cap}"
     )
     if report.factors:
-        t = Table("factor", "value", "bin from", "points", "records")
+        t = table("factor", "value", "bin from", "points", "records")
         for f in report.factors:
             t.add_row(f.code, str(f.value), str(f.bin_from), str(f.points), str(f.records))
         out.print(t)
-    t = Table("event", "rule", "points", "occurred", "ends", "authority", "evidence", title="lines")
+    t = table("event", "rule", "points", "occurred", "ends", "authority", "evidence", title="lines")
     for ln in report.lines:
         t.add_row(
             str(ln.event),
@@ -219,7 +219,7 @@ def history(ident: Annotated[str, typer.Argument(metavar="ID")], as_json: JsonOp
     if as_json:
         print_json({"subject": ident.upper(), "events": [event_json(e) for e in events]})
         return
-    t = Table("event", "type", "scheme", "rule", "points", "occurred", "ends", "authority", "note")
+    t = table("event", "type", "scheme", "rule", "points", "occurred", "ends", "authority", "note")
     for e in events:
         note = f"reverses {e.reverses}: {e.reason}" if e.reverses else (e.evidence_ref or "")
         t.add_row(

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from socialcredit.application.results import DocumentPublished
 from socialcredit.cli.common import (
@@ -20,6 +19,7 @@ from socialcredit.cli.common import (
     out,
     print_json,
     read_text,
+    table,
 )
 
 rulebook_app = typer.Typer(
@@ -143,7 +143,7 @@ def _show_body(doc: Any, d: dict[str, Any]) -> None:
         return
     kind = d["kind"]
     if kind == "catalogue":
-        t = Table("entry", "conduct", "severity", "points", "longest", "recorded by", "legal basis")
+        t = table("entry", "conduct", "severity", "points", "longest", "recorded by", "legal basis")
         for e in d["entries"]:
             t.add_row(
                 e["id"],
@@ -155,7 +155,7 @@ def _show_body(doc: Any, d: dict[str, Any]) -> None:
                 e["legal_basis"],
             )
     elif kind == "measures":
-        t = Table("measure", "effect", "sectors", "follows", "legal basis")
+        t = table("measure", "effect", "sectors", "follows", "legal basis")
         for m in d["measures"]:
             t.add_row(
                 m["id"],
@@ -173,7 +173,7 @@ def _show_body(doc: Any, d: dict[str, Any]) -> None:
         )
         return
     else:
-        t = Table("clause", "effect", "measure", "on", "services", "legal basis")
+        t = table("clause", "effect", "measure", "on", "services", "legal basis")
         for c in d["clauses"]:
             t.add_row(
                 c["id"],
@@ -188,7 +188,7 @@ def _show_body(doc: Any, d: dict[str, Any]) -> None:
 
 def _show_rulebook(b: Any) -> None:
     out.print(f"kind {b.kind}, base {b.base}, range {b.low}..{b.high}")
-    g = Table("grade", "min", "max", "title")
+    g = table("grade", "min", "max", "title")
     for x in b.grades:
         g.add_row(
             x.grade,
@@ -197,7 +197,7 @@ def _show_rulebook(b: Any) -> None:
             x.title,
         )
     out.print(g)
-    r = Table("rule", "conduct", "points", "lasts", "cap", "evidence", "authorities", "legal basis")
+    r = table("rule", "conduct", "points", "lasts", "cap", "evidence", "authorities", "legal basis")
     for rule in b.rules:
         r.add_row(
             rule.code,

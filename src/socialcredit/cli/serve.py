@@ -30,18 +30,43 @@ def serve(
             min=0,
         ),
     ] = 30,
+    behind_tls_proxy: Annotated[
+        bool,
+        typer.Option(
+            "--behind-tls-proxy",
+            help="A TLS-terminating reverse proxy on this host forwards to us: trust its "
+            "X-Forwarded-For/-Proto, send HSTS and Secure cookies.",
+        ),
+    ] = False,
+    rate_principal: Annotated[
+        str | None,
+        typer.Option(help='Requests per token holder, e.g. "1200/minute;60/second".'),
+    ] = None,
+    rate_anonymous: Annotated[
+        str | None,
+        typer.Option(help='Requests per client address without a token, e.g. "600/minute".'),
+    ] = None,
 ) -> None:
     """Serve the HTTP API and the web pages for an existing store; tick daily."""
+    import dataclasses
     import gc
 
     import uvicorn
 
-    from socialcredit.api.app import create_app
+    from socialcredit.server import create_app
 
     application = open_app()
     with application.store.transaction() as conn:
         if not application.store.is_initialised(conn):
             raise BadInput("the store is not initialised: run `socialcredit init` first")
+    settings = dataclasses.replace(
+        application.settings,
+        behind_tls=behind_tls_proxy,
+        rate_principal=check_limit("rate_principal", rate_principal)
+        or application.settings.rate_principal,
+        rate_anonymous=check_limit("rate_anonymous", rate_anonymous)
+        or application.settings.rate_anonymous,
+    )
     err.print(
         f"serving {application.settings.db_url} on http://{host}:{port}/  "
         f"(pages: /counter /desk /verify /review /stats /log; API: /docs)"
@@ -51,7 +76,7 @@ def serve(
         start_signer(application, sign_every)
     # Maintenance runs itself: today's tick now, then every 24 hours (logged).
     maintenance.start(application.settings, report=lambda m: err.print(m, markup=False))
-    service = create_app(application.settings, application.store)
+    service = create_app(settings, application.store)
     # Everything loaded so far lives for the whole process: moving it out of the
     # collector's reach keeps full collections short, which is what the tail latency
     # of a busy server is made of.
@@ -62,6 +87,11 @@ def serve(
         host=host,
         port=port,
         log_level="warning",
+        # Forwarded headers are believed only from a proxy we were told about; otherwise a
+        # client could choose its own address (and so its own rate-limit budget).
+        proxy_headers=behind_tls_proxy,
+        forwarded_allow_ips="127.0.0.1" if behind_tls_proxy else None,
+        server_header=False,
     )
 
 
@@ -82,3 +112,20 @@ def start_signer(application: Any, every: float) -> threading.Event:
 
     threading.Thread(target=run, name="log-signer", daemon=True).start()
     return stop
+
+
+def check_limit(name: str, value: str | None) -> str | None:
+    """A rate limit in the `limits` notation, or a one-line refusal naming the option."""
+    from limits import parse_many
+
+    if value is None:
+        return None
+    try:
+        parse_many(value)
+    except ValueError:
+        option = "--" + name.replace("_", "-")
+        raise BadInput(
+            f'{option} {value!r}: expected e.g. "600/minute" or "1200/minute;60/second"',
+            field=name,
+        ) from None
+    return value

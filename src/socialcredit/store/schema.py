@@ -123,6 +123,7 @@ store_secrets = Table(
 KEY_TABLES = ("subject_keys", "store_secrets")
 
 # API tokens: only a SHA-256 of each token is kept, bound to a principal and a role.
+# Every token ends: at ``expires``, or when ``revoked`` is set (the only update allowed).
 api_tokens = Table(
     "api_tokens",
     metadata,
@@ -130,6 +131,17 @@ api_tokens = Table(
     Column("principal", String(128), nullable=False),
     Column("role", String(16), nullable=False),
     Column("created", String(32), nullable=False),
+    Column("expires", String(32)),
+    Column("revoked", String(32)),
+    Column("revoked_reason", String(200)),
+    Column("label", String(200)),
+)
+# Columns added after the first release; Store.upgrade_tokens adds them to older stores.
+TOKEN_COLUMNS_ADDED = (
+    ("expires", "VARCHAR(32)"),
+    ("revoked", "VARCHAR(32)"),
+    ("revoked_reason", "VARCHAR(200)"),
+    ("label", "VARCHAR(200)"),
 )
 
 # Signed tree heads of the transparency log, as published.

@@ -19,7 +19,17 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import String, bindparam, cast, create_engine, event, func, insert, select
+from sqlalchemy import (
+    String,
+    bindparam,
+    cast,
+    create_engine,
+    event,
+    func,
+    insert,
+    inspect,
+    select,
+)
 from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.exc import ArgumentError, DatabaseError, IntegrityError
 
@@ -257,12 +267,17 @@ class Store:
         # Shared by every Application on this store (one per HTTP request).
         self.registry_cache: tuple[tuple[str, ...], Any] | None = None
         self.published_cache: tuple[tuple[str, ...], Any] | None = None
-        # Public figures materialised per day in the process: (day, computed at, body).
-        self.figures_cache: dict[str, tuple[float, Any]] = {}
-        self.token_cache: dict[str, tuple[str, str]] = {}
         # Derived standings by (subject, day, ...); validated on use (see application).
         self.standing_cache: dict[tuple[Any, ...], tuple[tuple[Any, ...], Any]] = {}
         self._initialised = False
+        self._tokens_upgraded = False
+        # Public figures materialised per (scheme, day, publication state); see
+        # application/service.py ``public_grades``.
+        self.grades_cache: dict[tuple[str, str, str], Any] = {}
+        self.grades_lock = threading.Lock()
+        # Public figures materialised per day in the process: (day, computed at, body).
+        self.figures_cache: dict[str, tuple[float, Any]] = {}
+        self.figures_lock = threading.Lock()
         self._secrets: dict[str, bytes] = {}
         # How hard ``shred_keys`` tries while readers hold old snapshots.
         self.shred_attempts = 5
@@ -288,7 +303,12 @@ class Store:
             with self._lock_in_process, self.engine.begin() as conn:
                 yield conn
         except IntegrityError as exc:
-            raise Conflict(f"the write conflicts with what is stored (retry): {exc.orig}") from None
+            # A trigger's refusal is a documented promise and says so ("events is
+            # append-only"); anything else never names a constraint or a key.
+            said = str(exc.orig).splitlines()[0] if exc.orig is not None else ""
+            if said.endswith("is append-only"):
+                raise Conflict(said) from None
+            raise Conflict("the write conflicts with what is stored; retry") from None
         except DatabaseError as exc:
             raise BadInput(f"cannot use store {self.url!r}: {exc.orig}", field="db") from None
 
@@ -353,6 +373,7 @@ class Store:
     def create(self, conn: Connection) -> None:
         t.metadata.create_all(conn)
         t.migrate(conn)
+        self.upgrade_tokens(conn)
         t.install_triggers(conn)
         if self.dialect == "postgresql":
             # ANALYZE would copy sample values of a column into pg_statistic (histogram
@@ -555,6 +576,13 @@ class Store:
             .order_by(t.rulebooks.c.kind, t.rulebooks.c.scheme)
         )
         return [(r.scheme, r.kind) for r in rows]
+
+    def publication_mark(self, conn: Connection) -> str:
+        """A short fingerprint of what is published (count and latest publication)."""
+        row = conn.execute(
+            select(func.count(), func.max(t.rulebooks.c.published)).select_from(t.rulebooks)
+        ).one()
+        return f"{row[0]}:{row[1]}"
 
     def publications(self, conn: Connection) -> dict[tuple[str, str], str]:
         """When each (document id, version) was published: for replays as known then."""
@@ -962,6 +990,37 @@ class Store:
 
     def find_token(self, conn: Connection, token_hash: str) -> Row[Any] | None:
         return conn.execute(_Q_TOKEN, {"h": token_hash}).first()
+
+    def upgrade_tokens(self, conn: Connection) -> None:
+        """Add the token columns newer than a store (once per process; idempotent)."""
+        if self._tokens_upgraded or not self.engine.dialect.has_table(conn, "api_tokens"):
+            return
+        have = {c["name"] for c in inspect(conn).get_columns("api_tokens")}
+        for name, ddl in t.TOKEN_COLUMNS_ADDED:
+            if name not in have:
+                conn.exec_driver_sql(f"ALTER TABLE api_tokens ADD COLUMN {name} {ddl}")
+        self._tokens_upgraded = True
+
+    def tokens(
+        self, conn: Connection, principal: str | None = None, id_prefix: str | None = None
+    ) -> list[Row[Any]]:
+        q = select(t.api_tokens).order_by(t.api_tokens.c.created, t.api_tokens.c.token_hash)
+        if principal is not None:
+            q = q.where(t.api_tokens.c.principal == principal)
+        if id_prefix is not None:
+            q = q.where(t.api_tokens.c.token_hash.startswith(id_prefix, autoescape=True))
+        return list(conn.execute(q))
+
+    def revoke_tokens(
+        self, conn: Connection, hashes: Sequence[str], at: str, reason: str
+    ) -> None:
+        if hashes:
+            conn.execute(
+                t.api_tokens.update()
+                .where(t.api_tokens.c.token_hash.in_(list(hashes)))
+                .where(t.api_tokens.c.revoked.is_(None))
+                .values(revoked=at, revoked_reason=reason[:200])
+            )
 
     # -- transparency log -------------------------------------------------------------
     def leaf_rows(self, conn: Connection, upto: int | None = None) -> list[tuple[int, str]]:

@@ -1,23 +1,38 @@
-"""Server-rendered pages on the same app: no JavaScript build, forms and links only.
+"""Server-rendered pages on the same app: no JavaScript, forms and links only.
 
-Pages authenticate with the same tokens as the API, kept in an HttpOnly, SameSite=Strict
-cookie after sign-in, and call the same use cases as the API.
+Signing in trades the presented token for a short-lived session token (kept in an
+HttpOnly, SameSite=Strict cookie, Secure under TLS) and signing out revokes it. Every
+form that changes something carries a CSRF token that must match the one in its cookie
+(double submit), and a request from another origin is refused whatever it carries.
+Pages call the same use cases as the API; a page's error is a page.
 """
 
 from __future__ import annotations
 
 import hashlib
+import secrets
+from datetime import timedelta
 from typing import Any
 
-from fastapi import APIRouter, Depends, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, FastAPI, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
 
-from socialcredit.api.deps import Principal, app_for, current_principal
-from socialcredit.charts import bar_chart
-from socialcredit.core.errors import BadInput, NotFound, SocialCreditError
+from socialcredit.charts import score_chart
+from socialcredit.core.errors import BadInput, NotFound, SocialCreditError, Unauthenticated
 from socialcredit.core.periods import parse_date
+from socialcredit.html import render
+from socialcredit.http.auth import SESSION_COOKIE, Principal, app_for, current_principal
 from socialcredit.transparency.heads import head_to_json
-from socialcredit.web.render import render
+from socialcredit.web.defences import (
+    CSRF_COOKIE,
+    csrf_refused,
+    csrf_token,
+    error_page,
+    is_tls,
+    safe_next,
+    set_csrf_cookie,
+)
 from socialcredit.wire import dispute_json, event_json, rulebook_json
 
 router = APIRouter(include_in_schema=False)
@@ -28,10 +43,32 @@ HOME_FOR = {
     "verifier": "/verify",
     "reviewer": "/review",
 }
+# An SVG shown through <img> keeps its own inline styles; it can run nothing.
+SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
 
 
-def page(name: str, who: Principal | None, status: int = 200, **ctx: Any) -> HTMLResponse:
-    return HTMLResponse(render(name, who=who, **ctx), status_code=status)
+def install(app: FastAPI) -> None:
+    """Add the pages and their static files to the service's app."""
+    app.include_router(router)
+    app.mount("/static", StaticFiles(packages=[("socialcredit", "web/static")]), name="static")
+
+
+def page(
+    request: Request, name: str, who: Principal | None, status: int = 200, **ctx: Any
+) -> HTMLResponse:
+    html = render(name, who=who, csrf=csrf_token(request), **ctx)
+    resp = HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
+    set_csrf_cookie(request, resp)
+    return resp
+
+
+async def viewer(request: Request) -> Principal | None:
+    """Who is looking at a page: an unknown, expired or revoked session is nobody (the
+    page then asks to sign in), not an error."""
+    try:
+        return await current_principal(request)
+    except Unauthenticated:
+        return None
 
 
 def _needs(who: Principal | None, role: str, here: str) -> Response | None:
@@ -41,43 +78,87 @@ def _needs(who: Principal | None, role: str, here: str) -> Response | None:
 
 
 @router.get("/")
-def home(request: Request, who: Principal | None = Depends(current_principal)) -> HTMLResponse:
+def home(request: Request, who: Principal | None = Depends(viewer)) -> HTMLResponse:
     application = app_for(request, None, "public register")
     documents = [(i, k) for i, k in application.document_ids() if k not in ("points", "scorecard")]
-    return page("home.html", who, schemes=application.schemes(), documents=documents)
+    return page(request, "home.html", who, schemes=application.schemes(), documents=documents)
 
 
 @router.get("/signin")
-def signin_form(next: str = "/") -> HTMLResponse:
-    return page("signin.html", None, next=next if next.startswith("/") else "/")
+def signin_form(request: Request, next: str = "/") -> HTMLResponse:
+    return page(request, "signin.html", None, next=safe_next(next) or "/")
 
 
 @router.post("/signin")
 def signin(
-    request: Request, token: str = Form(..., max_length=200), next: str = Form("/")
+    request: Request,
+    token: str = Form(..., max_length=200),
+    next: str = Form("/", max_length=2000),
+    csrf: str = Form("", max_length=100),
 ) -> Response:
-    found = app_for(request, None).authenticate(token.strip())
+    if (refused := csrf_refused(request, csrf)) is not None:
+        return refused
+    application = app_for(request, None, "sign-in")
+    found = application.authenticate(token.strip())
+    target = safe_next(next)
     if found is None:
-        return page("signin.html", None, status=401, next=next, error="That token is not valid.")
-    target = HOME_FOR.get(found[1], "/") if next in ("", "/") or not next.startswith("/") else next
-    resp = RedirectResponse(target, status_code=303)
-    resp.set_cookie("sc_token", token.strip(), httponly=True, samesite="strict")
+        return page(
+            request,
+            "signin.html",
+            None,
+            status=401,
+            next=target or "/",
+            error="That token is not valid.",
+        )
+    principal, role = found
+    minutes = application.settings.session_minutes
+    session = application.issue_token(
+        role, principal, ttl=timedelta(minutes=minutes), label="web session"
+    )
+    resp = RedirectResponse(
+        target if target not in (None, "", "/") else HOME_FOR.get(role, "/"), status_code=303
+    )
+    secure = is_tls(request)
+    resp.set_cookie(
+        SESSION_COOKIE,
+        session,
+        max_age=minutes * 60,
+        httponly=True,
+        samesite="strict",
+        secure=secure,
+        path="/",
+    )
+    # A new CSRF token with the new session: one planted before sign-in is worthless.
+    resp.set_cookie(
+        CSRF_COOKIE,
+        secrets.token_urlsafe(32),
+        httponly=True,
+        samesite="strict",
+        secure=secure,
+        path="/",
+    )
     return resp
 
 
 @router.post("/signout")
-def signout() -> Response:
+def signout(request: Request, csrf: str = Form("", max_length=100)) -> Response:
+    if (refused := csrf_refused(request, csrf)) is not None:
+        return refused
+    session = request.cookies.get(SESSION_COOKIE, "").strip()
+    if session and len(session) <= 200:
+        app_for(request, None, "sign-out").revoke_token(token=session, reason="signed out")
     resp = RedirectResponse("/", status_code=303)
-    resp.delete_cookie("sc_token")
+    resp.delete_cookie(SESSION_COOKIE, path="/")
     return resp
 
 
 @router.get("/rulebooks/{scheme}")
 def rulebook_page(
-    scheme: str, request: Request, who: Principal | None = Depends(current_principal)
+    scheme: str, request: Request, who: Principal | None = Depends(viewer)
 ) -> HTMLResponse:
     versions = app_for(request, None, "public register").rulebook(scheme)
     return page(
+        request,
         "rulebook.html",
         who,
         versions=[rulebook_json(v) for v in versions],
@@ -87,7 +168,7 @@ def rulebook_page(
 
 @router.get("/documents/{ident}")
 def document_page(
-    ident: str, request: Request, who: Principal | None = Depends(current_principal)
+    ident: str, request: Request, who: Principal | None = Depends(viewer)
 ) -> HTMLResponse:
     """Any published document (catalogue, measures, list, memorandum, scheme) with its
     legal basis and every version's effective and publication dates."""
@@ -96,53 +177,74 @@ def document_page(
     versions = [
         document_json(d, at) for d, at in app_for(request, None, "public register").documents(ident)
     ]
-    return page("document.html", who, versions=versions, d=versions[-1])
+    return page(request, "document.html", who, versions=versions, d=versions[-1])
 
 
 @router.get("/stats")
 def stats_page(
-    request: Request, who: Principal | None = Depends(current_principal)
+    request: Request, who: Principal | None = Depends(viewer)
 ) -> HTMLResponse:
-    application = app_for(request, None, "public statistics")
-    stats = []
-    for scheme in application.schemes():
-        dist = application.grade_distribution(scheme)
-        order = [g.grade for g in application.rulebook(scheme)[-1].grades]
-        svg = bar_chart(dist, order, f"{scheme} grades").decode()
-        svg = svg[svg.index("<svg") :]
-        stats.append({"scheme": scheme, "svg": svg, "grades": {g: dist.get(g, 0) for g in order}})
-    return page("stats.html", who, stats=stats)
+    figures = app_for(request, None, "public statistics").public_grades()
+    return page(request, "stats.html", who, stats=figures)
+
+
+@router.get("/stats/{scheme}.svg")
+def stats_chart(scheme: str, request: Request) -> Response:
+    (figures,) = app_for(request, None, "public statistics").public_grades(scheme)
+    return Response(
+        figures.chart_svg(),
+        media_type="image/svg+xml",
+        headers={"Content-Security-Policy": SVG_CSP, "Cache-Control": "public, max-age=300"},
+    )
 
 
 @router.get("/log")
-def log_page(request: Request, who: Principal | None = Depends(current_principal)) -> HTMLResponse:
+def log_page(request: Request, who: Principal | None = Depends(viewer)) -> HTMLResponse:
     application = app_for(request, None, "transparency")
     try:
         head, public = application.latest_head()
     except NotFound:
-        return page("log.html", who, head=None)
-    return page("log.html", who, head=head_to_json(head) | {"public_key": public.hex()})
+        return page(request, "log.html", who, head=None)
+    return page(request, "log.html", who, head=head_to_json(head) | {"public_key": public.hex()})
 
 
 # -- the counter: a resident's own record -------------------------------------------------
 def _counter(request: Request, who: Principal, **ctx: Any) -> HTMLResponse:
     record = app_for(request, who).access(who.id, export="html page")
-    return page("counter.html", who, r=record, **ctx)
+    return page(request, "counter.html", who, r=record, **ctx)
 
 
 @router.get("/counter")
-def counter(request: Request, who: Principal | None = Depends(current_principal)) -> Response:
+def counter(request: Request, who: Principal | None = Depends(viewer)) -> Response:
     return _needs(who, "subject", "/counter") or _counter(request, who)  # type: ignore[arg-type]
+
+
+@router.get("/counter/history/{scheme}.svg")
+def counter_history(
+    scheme: str, request: Request, who: Principal | None = Depends(viewer)
+) -> Response:
+    if who is None or who.role != "subject":
+        return error_page(401, "Sign in", "Sign in as a resident to see this chart.")
+    points = app_for(request, who).score_history(who.id, scheme)
+    svg = score_chart([(p.day, p.score, p.events) for p in points], f"{scheme}: your score")
+    return Response(
+        svg,
+        media_type="image/svg+xml",
+        headers={"Content-Security-Policy": SVG_CSP, "Cache-Control": "private, no-store"},
+    )
 
 
 @router.post("/counter/dispute")
 def counter_dispute(
     request: Request,
-    item: int = Form(..., ge=1),
+    item: int = Form(..., ge=1, lt=2**62),
     statement: str = Form(..., max_length=2000),
     evidence: str = Form("", max_length=2000),
-    who: Principal | None = Depends(current_principal),
+    csrf: str = Form("", max_length=100),
+    who: Principal | None = Depends(viewer),
 ) -> Response:
+    if (refused := csrf_refused(request, csrf)) is not None:
+        return refused
     if (redirect := _needs(who, "subject", "/counter")) is not None:
         return redirect
     assert who is not None
@@ -172,11 +274,11 @@ def _desk(request: Request, who: Principal, **ctx: Any) -> HTMLResponse:
         if who.id in r.authorities
     ]
     events = [event_json(e) for e in application.recorded_by(who.id)]
-    return page("desk.html", who, schemes=schemes, rules=rules, events=events, **ctx)
+    return page(request, "desk.html", who, schemes=schemes, rules=rules, events=events, **ctx)
 
 
 @router.get("/desk")
-def desk(request: Request, who: Principal | None = Depends(current_principal)) -> Response:
+def desk(request: Request, who: Principal | None = Depends(viewer)) -> Response:
     return _needs(who, "registrar", "/desk") or _desk(request, who)  # type: ignore[arg-type]
 
 
@@ -187,9 +289,12 @@ async def desk_record(
     rule: str = Form(..., max_length=200),
     occurred: str = Form(..., max_length=10),
     evidence: str = Form(..., max_length=2000),
+    csrf: str = Form("", max_length=100),
     evidence_file: UploadFile | None = None,
-    who: Principal | None = Depends(current_principal),
+    who: Principal | None = Depends(viewer),
 ) -> Response:
+    if (refused := csrf_refused(request, csrf)) is not None:
+        return refused
     if (redirect := _needs(who, "registrar", "/desk")) is not None:
         return redirect
     assert who is not None
@@ -216,14 +321,15 @@ async def desk_record(
     return _desk(request, who, message=f"{what} event {r.event}.")
 
 
-# -- the verifier page ---------------------------------------------------------------------
+# -- the verifier page: the decision and its reason codes, nothing more -------------------
 def _verify(request: Request, who: Principal, **ctx: Any) -> HTMLResponse:
     verifier = app_for(request, who, "check").registry().verifiers.get(who.id)
-    return page("verify.html", who, services=list(verifier.services) if verifier else [], **ctx)
+    services = list(verifier.services) if verifier else []
+    return page(request, "verify.html", who, services=services, **ctx)
 
 
 @router.get("/verify")
-def verify(request: Request, who: Principal | None = Depends(current_principal)) -> Response:
+def verify(request: Request, who: Principal | None = Depends(viewer)) -> Response:
     return _needs(who, "verifier", "/verify") or _verify(request, who)  # type: ignore[arg-type]
 
 
@@ -233,8 +339,11 @@ def verify_post(
     subject: str = Form(..., max_length=40),
     service: str = Form(..., max_length=64),
     purpose: str = Form(..., max_length=2000),
-    who: Principal | None = Depends(current_principal),
+    csrf: str = Form("", max_length=100),
+    who: Principal | None = Depends(viewer),
 ) -> Response:
+    if (refused := csrf_refused(request, csrf)) is not None:
+        return refused
     if (redirect := _needs(who, "verifier", "/verify")) is not None:
         return redirect
     assert who is not None
@@ -242,7 +351,10 @@ def verify_post(
         d = app_for(request, who, purpose).check(subject, service, verifier=who.id, purpose=purpose)
     except SocialCreditError as exc:
         return _verify(request, who, error=exc.message, subject=subject, purpose=purpose)
-    return _verify(request, who, d=d, subject=subject, purpose=purpose)
+    codes = [r.code for r in d.reasons]
+    return _verify(
+        request, who, decision=d.decision, codes=codes, subject=subject, purpose=purpose
+    )
 
 
 # -- the review queue ----------------------------------------------------------------------
@@ -250,11 +362,11 @@ def _review(request: Request, who: Principal, **ctx: Any) -> HTMLResponse:
     application = app_for(request, who, "review")
     today = application.settings.clock().date()
     queue = [dispute_json(d, today) for d in application.open_disputes()]
-    return page("review.html", who, queue=queue, **ctx)
+    return page(request, "review.html", who, queue=queue, **ctx)
 
 
 @router.get("/review")
-def review(request: Request, who: Principal | None = Depends(current_principal)) -> Response:
+def review(request: Request, who: Principal | None = Depends(viewer)) -> Response:
     return _needs(who, "reviewer", "/review") or _review(request, who)  # type: ignore[arg-type]
 
 
@@ -264,8 +376,11 @@ def review_post(
     request: Request,
     outcome: str = Form(..., max_length=16),
     reason: str = Form(..., max_length=2000),
-    who: Principal | None = Depends(current_principal),
+    csrf: str = Form("", max_length=100),
+    who: Principal | None = Depends(viewer),
 ) -> Response:
+    if (refused := csrf_refused(request, csrf)) is not None:
+        return refused
     if (redirect := _needs(who, "reviewer", "/review")) is not None:
         return redirect
     assert who is not None

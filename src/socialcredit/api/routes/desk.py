@@ -7,10 +7,10 @@ from typing import Any
 from fastapi import APIRouter, Body, Depends, Request
 
 from socialcredit.api import schemas as s
-from socialcredit.api.deps import Principal, app_for, require
 from socialcredit.api.schemas import Id
 from socialcredit.application import results
 from socialcredit.core.documents import doc_id
+from socialcredit.http.auth import Principal, app_for, require
 from socialcredit.wire import event_json
 
 router = APIRouter(prefix="/v1", tags=["registrar", "admin"])

@@ -9,11 +9,11 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query, Request
 
 from socialcredit.api import schemas as s
-from socialcredit.api.deps import Principal, app_for, own_subject, require
 from socialcredit.api.schemas import Id
 from socialcredit.application import Application, results
 from socialcredit.application.group_commit import committer_for
 from socialcredit.core.periods import parse_moment
+from socialcredit.http.auth import Principal, app_for, own_subject, require
 from socialcredit.wire import decision_json, dispute_json, repair_json, report_json
 
 router = APIRouter(prefix="/v1")

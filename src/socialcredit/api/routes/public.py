@@ -8,9 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 
 from socialcredit.api import schemas as s
-from socialcredit.api.deps import Principal, app_for, current_principal
 from socialcredit.api.schemas import MAX_ID, Id, Size
-from socialcredit.charts import bar_chart
+from socialcredit.http.auth import Principal, app_for, current_principal
 from socialcredit.transparency.heads import head_to_json
 from socialcredit.wire import rulebook_json
 
@@ -73,16 +72,10 @@ def services(request: Request) -> dict[str, Any]:
     response_model=s.GradeStats,
 )
 def grade_stats(scheme: str, request: Request, chart: bool = False) -> dict[str, Any]:
-    application = app_for(request, None, "public statistics")
-    dist = application.grade_distribution(scheme)
-    order = [g.grade for g in application.rulebook(scheme)[-1].grades]
-    body: dict[str, Any] = {
-        "scheme": scheme,
-        "as_of": application.settings.clock().date().isoformat(),
-        "grades": {g: dist.get(g, 0) for g in order},
-    }
+    (figures,) = app_for(request, None, "public statistics").public_grades(scheme)
+    body: dict[str, Any] = {"scheme": scheme, "as_of": figures.as_of, "grades": figures.grades}
     if chart:
-        body["chart_svg"] = bar_chart(dist, order, f"{scheme} grades").decode()
+        body["chart_svg"] = figures.chart_svg().decode()
     return body
 
 

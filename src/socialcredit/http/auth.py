@@ -1,11 +1,14 @@
-"""Authentication, roles and the per-request Application.
+"""Authentication, roles and the per-request Application, shared by the API and the pages.
 
 One Application per request, sharing the store (and its connection pool and caches),
-acting as the authenticated principal: every access record names who asked.
+acting as the authenticated principal: every access record names who asked. A token is
+looked up in the store on every request (a primary-key read), so an expiry or a
+revocation takes effect on the very next request; nothing is cached in process.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -15,6 +18,8 @@ from socialcredit.application import Application, normalise_subject
 from socialcredit.core.errors import NotAllowed, NotFound, Unauthenticated
 from socialcredit.settings import Settings
 from socialcredit.store.sql import Store
+
+SESSION_COOKIE = "sc_token"
 
 
 @dataclass(frozen=True)
@@ -33,19 +38,29 @@ def _settings(request: Request) -> Settings:
     return settings
 
 
-async def current_principal(request: Request) -> Principal | None:
+def presented_token(request: Request) -> str:
+    """The bearer token of the request (header first, then the session cookie), or ''."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if not token:
-        token = request.cookies.get("sc_token", "")
-    elif scheme.lower() != "bearer":
+        return request.cookies.get(SESSION_COOKIE, "").strip()
+    if scheme.lower() != "bearer":
         raise Unauthenticated("use Authorization: Bearer TOKEN")
+    return token.strip()
+
+
+async def current_principal(request: Request) -> Principal | None:
+    token = presented_token(request)
     if not token:
         return None
-    base = Application(_settings(request), _store(request))
-    found = base.authenticate(token.strip())
+    # The rate limiter has already read this token for this request: use its answer.
+    seen = getattr(request.state, "auth", None)
+    if seen is not None and seen[0] == token:
+        found = seen[1]
+    else:
+        found = Application(_settings(request), _store(request)).authenticate(token)
     if found is None:
-        raise Unauthenticated("the token is not valid")
+        raise Unauthenticated("the token is not valid (unknown, expired or revoked)")
     return Principal(*found)
 
 
@@ -69,8 +84,8 @@ def app_for(
     actor = principal.id if principal else "public"
     if principal and principal.role == "subject":
         actor = f"subject:{principal.id}"
-    scoped = Settings(
-        db_url=settings.db_url,
+    scoped = dataclasses.replace(
+        settings,
         actor=actor,
         role=principal.role if principal else "public",
         purpose=purpose
@@ -80,7 +95,6 @@ def app_for(
             if principal and principal.role == "subject"
             else f"{principal.role if principal else 'public'} service"
         ),
-        clock=settings.clock,
     )
     return Application(scoped, _store(request))
 
