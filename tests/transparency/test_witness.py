@@ -21,9 +21,9 @@ from tests.conftest import drop_append_only, raw_sql
 from tests.reliability.test_tamper_tables import rechain
 from typer.testing import CliRunner
 
-from socialcredit.api.app import create_app
 from socialcredit.application import Application
 from socialcredit.cli import app as cli
+from socialcredit.server import create_app
 from socialcredit.settings import Settings
 from socialcredit.store.sql import Store
 from socialcredit.transparency.merkle import verify_consistency
