@@ -55,15 +55,16 @@ def axe_violations(page: Page) -> list[str]:
     ]
 
 
-def _seed(live: Live) -> None:
-    live.app.record(
+def _seed(live: Live) -> int:
+    """Record a ticket and a bill; the ticket's ledger id (chain entries come first)."""
+    ticket = live.app.record(
         ME,
         "rongcheng",
         "traffic-violation",
         authority="rongcheng-traffic-police",
         evidence_ref="ticket/42",
         occurred=date(2024, 5, 1),
-    )
+    ).event
     live.app.record(
         ME,
         "sesame",
@@ -72,6 +73,7 @@ def _seed(live: Live) -> None:
         evidence_ref="statement/1",
         occurred=date(2024, 4, 1),
     )
+    return ticket
 
 
 PUBLIC = ["/", "/signin", "/stats", "/rulebooks/rongcheng", "/log", "/rulebooks/nope"]
@@ -118,7 +120,7 @@ def test_no_page_breaks_its_own_content_security_policy(browser: Browser, live: 
 def test_the_counter_explains_a_scorecard_and_charts_each_score(
     browser: Browser, live: Live
 ) -> None:
-    _seed(live)
+    ticket = _seed(live)
     page = signed_in(browser, live, "subject")
     expect(page).to_have_url(f"{live.url}/counter")
     factors = page.locator("table.factors")
@@ -136,7 +138,7 @@ def test_the_counter_explains_a_scorecard_and_charts_each_score(
         assert chart.get_attribute("alt")
         assert chart.evaluate("img => img.complete && img.naturalWidth > 0"), i
     svg = page.request.get(f"{live.url}/counter/history/rongcheng.svg")
-    assert svg.status == 200 and "event 1" in svg.text()
+    assert svg.status == 200 and f"event {ticket}" in svg.text()
     assert svg.headers["content-type"] == "image/svg+xml"
     # another resident's chart is never reachable without their session
     anon = browser.new_context().new_page()
