@@ -22,13 +22,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from socialcredit.application import Application
+from socialcredit.application import Actor, Application
 from socialcredit.batch.engines import score_duckdb
 from socialcredit.batch.population import EVENT_SCHEMA
 from socialcredit.core.errors import SocialCreditError
 from socialcredit.core.ids import synthetic_resident_ids
 from socialcredit.settings import Settings
-from tests.conftest import MovingClock
+from tests.conftest import OP, MovingClock
 
 PEOPLE = synthetic_resident_ids(3, 11)
 START = datetime(2024, 1, 2, 9, tzinfo=UTC)
@@ -75,7 +75,8 @@ def play(application: Application, clock: MovingClock, ops: list[tuple]) -> None
                 _, who, rule, back = step
                 day = max(today - timedelta(days=back), date(2014, 1, 1))
                 items.append(
-                    application.record(
+                    application.records.record(
+                        OP,
                         PEOPLE[who],
                         "rongcheng",
                         rule,
@@ -89,9 +90,12 @@ def play(application: Application, clock: MovingClock, ops: list[tuple]) -> None
                 with application.store.transaction() as conn:
                     found = application.store.get_event(conn, target)
                 assert found is not None
-                application.correct(target, reason="wrong person", authority=found.authority)
+                application.records.correct(
+                    OP, target, reason="wrong person", authority=found.authority
+                )
             elif step[0] == "list":
-                entry = application.list_propose(
+                entry = application.lists.propose(
+                    OP,
                     PEOPLE[step[1]],
                     "court-defaulters",
                     authority="rongcheng-people-court",
@@ -104,7 +108,8 @@ def play(application: Application, clock: MovingClock, ops: list[tuple]) -> None
                         "obligation": "pay",
                     },
                 ).event
-                application.list_transition(
+                application.lists.transition(
+                    OP,
                     entry,
                     "notify",
                     authority="rongcheng-people-court",
@@ -114,7 +119,8 @@ def play(application: Application, clock: MovingClock, ops: list[tuple]) -> None
                 entries.append(entry)
                 items.append(entry)
             elif step[0] == "remedy" and entries:
-                application.list_transition(
+                application.lists.transition(
+                    OP,
                     entries[step[1] % len(entries)],
                     "remedy",
                     authority="rongcheng-people-court",
@@ -126,7 +132,8 @@ def play(application: Application, clock: MovingClock, ops: list[tuple]) -> None
                 with application.store.transaction() as conn:
                     owner = application.store.get_event(conn, item)
                 assert owner is not None
-                dispute = application.dispute_open(
+                dispute = application.disputes.open(
+                    OP,
                     item,
                     subject=owner.subject,
                     statement="not so",
@@ -142,10 +149,13 @@ def play(application: Application, clock: MovingClock, ops: list[tuple]) -> None
                     ("flight", "airline-demo"),
                     ("bike-rental-deposit-free", "bike-demo"),
                 ):
-                    application.check(PEOPLE[step[1]], service, verifier=verifier, purpose="sale")
+                    application.lists.check(
+                        Actor(verifier, "verifier", "sale"), PEOPLE[step[1]], service
+                    )
             if pending and step[0] in ("wait", "record"):
                 dispute, outcome = pending.pop(0)
-                application.dispute_decide(
+                application.disputes.decide(
+                    OP,
                     dispute,
                     reviewer="rongcheng-review-board",
                     outcome=outcome,
@@ -157,13 +167,13 @@ def play(application: Application, clock: MovingClock, ops: list[tuple]) -> None
 
 
 def answers(application: Application, as_of: date, known_at: datetime | None, tmp: Path):
-    scores = {p: application.score(p, "rongcheng", as_of, known_at) for p in PEOPLE}
-    events, people = application.batch_input("rongcheng", as_of, known_at)
+    scores = {p: application.records.score(OP, p, "rongcheng", as_of, known_at) for p in PEOPLE}
+    events, people = application.batch.batch_input(OP, "rongcheng", as_of, known_at)
     table = pa.Table.from_pylist(
         [dict(zip(EVENT_SCHEMA.names, row, strict=True)) for row in events], schema=EVENT_SCHEMA
     )
     roster = pa.table({"subject": [p for p, _ in people], "kind": [k for _, k in people]})
-    book = application.rulebook("rongcheng")[-1]
+    book = application.documents.rulebook("rongcheng")[-1]
     duck = {
         r["subject"]: (r["score"], r["grade"])
         for r in score_duckdb(book, table, as_of, subjects=roster).to_pylist()
@@ -189,9 +199,9 @@ def test_every_path_agrees_for_every_subject(
     clock = MovingClock(START)
     application = Application(Settings(db_url=f"sqlite:///{tmp / 'store.db'}", clock=clock))
     try:
-        application.init()
+        application.documents.init(OP)
         for p in PEOPLE:
-            application.add_subject(p, "person", "Resident")
+            application.records.add_subject(OP, p, "person", "Resident")
         play(application, clock, ops)
         clock.advance(seconds=5)
         known_at = None
@@ -205,34 +215,32 @@ def test_every_path_agrees_for_every_subject(
         # the subject's own score = DuckDB over the store's export
         assert {p: (r.score, r.grade) for p, r in scores.items()} == duck
         # = the grade distribution
-        dist = application.grade_distribution("rongcheng", as_of, known_at)
+        dist = application.batch.grade_distribution(OP, "rongcheng", as_of, known_at)
         assert dist == Counter(r.grade for r in scores.values())
-        registry = application.registry()
+        registry = application.lists.registry()
         bike = next(
             c for m in registry.memoranda for c in m.clauses if c.id == "rongcheng-aaa-bike"
         )
         for p in PEOPLE:
             # the verifier's grade benefit follows the subject's own grade
-            d = application.check(
+            d = application.lists.check(
+                Actor("bike-demo", "verifier", "rental"),
                 p,
                 "bike-rental-deposit-free",
-                verifier="bike-demo",
-                purpose="rental",
                 as_of=as_of,
                 known_at=known_at,
             )
             assert (d.decision == "benefit") == (scores[p].grade in bike.grades), (p, d)
             # the airline's deny follows the list entries in the subject's own record
-            record = application.access(p, as_of, known_at)
+            record = application.access.export(OP, p, as_of, known_at)
             listed = any(
                 e["list"] == "court-defaulters" and e["status"] == "in-effect"
                 for e in record["list_entries"]
             )
-            f = application.check(
+            f = application.lists.check(
+                Actor("airline-demo", "verifier", "sale"),
                 p,
                 "flight",
-                verifier="airline-demo",
-                purpose="sale",
                 as_of=as_of,
                 known_at=known_at,
             )
@@ -248,11 +256,10 @@ def test_every_path_agrees_for_every_subject(
                 ]
             for r in given_:
                 detail = json.loads(r["detail"])
-                again = application.check(
+                again = application.lists.check(
+                    Actor(r["actor"], "verifier", "replay"),
                     p,
                     detail["service"],
-                    verifier=r["actor"],
-                    purpose="replay",
                     as_of=date.fromisoformat(detail["as_of"]),
                     known_at=datetime.fromisoformat(r["at"]),
                 )
@@ -298,9 +305,9 @@ def test_spark_agrees_on_a_seeded_history(tmp_path: Path) -> None:
     application = Application(Settings(db_url=f"sqlite:///{tmp_path / 'store.db'}", clock=clock))
     session = spark_session(2)
     try:
-        application.init()
+        application.documents.init(OP)
         for p in PEOPLE:
-            application.add_subject(p, "person", "Resident")
+            application.records.add_subject(OP, p, "person", "Resident")
         play(application, clock, ops)
         clock.advance(seconds=5)
         for as_of, known_at in (

@@ -17,6 +17,7 @@ from socialcredit.cli import app as cli
 from socialcredit.settings import Settings
 from socialcredit.transparency.heads import head_from_json, verify_head
 from socialcredit.transparency.signer import read_key_file
+from tests.conftest import OP
 
 DUMP = Path(__file__).parent / "data" / "store-before-issue-11.sql"
 NOW = datetime(2024, 6, 2, tzinfo=UTC)
@@ -39,7 +40,7 @@ def test_init_upgrades_a_store_from_before(tmp_path: Path) -> None:
     old_head = raw.execute("SELECT size, root, timestamp, signature FROM tree_heads").fetchone()
     raw.close()
     app = Application(Settings(db_url=url, clock=lambda: NOW))
-    assert "socialcredit init" in app.verify()[1].message  # not upgraded yet
+    assert "socialcredit init" in app.integrity.verify()[1].message  # not upgraded yet
     # The upgrade alone (no documents to publish): the shipped documents may have changed
     # since that store was made, which is a publishing question, not an upgrade one.
     empty = tmp_path / "no-documents"
@@ -61,10 +62,10 @@ def test_init_upgrades_a_store_from_before(tmp_path: Path) -> None:
     head = head_from_json(
         dict(zip(("size", "root", "timestamp", "signature"), old_head, strict=True))
     )
-    public = app.log_public_key()
+    public = app.log.public_key()
     assert verify_head(public, head)
     assert (
-        app.verify(
+        app.integrity.verify(
             [
                 (
                     "old head",
@@ -79,7 +80,8 @@ def test_init_upgrades_a_store_from_before(tmp_path: Path) -> None:
         )[1]
         is None
     )
-    app.record(
+    app.records.record(
+        OP,
         P,
         "rongcheng",
         "traffic-violation",
@@ -87,7 +89,7 @@ def test_init_upgrades_a_store_from_before(tmp_path: Path) -> None:
         evidence_ref="after",
         occurred=date(2024, 2, 1),
     )
-    app.score(P, "rongcheng")
-    app.log_head()
-    assert app.verify()[1] is None
+    app.records.score(OP, P, "rongcheng")
+    app.log.sign_head()
+    assert app.integrity.verify()[1] is None
     app.store.close()

@@ -1,7 +1,10 @@
-"""The shared machinery of the use cases: access records, loading, the standing.
+"""The shared machinery of the use cases: the context, the actor, access records, loading.
 
 Only this package opens transactions: every write and the access record that says
-who made it commit or vanish together.
+who made it commit or vanish together. Every part of the application (``Records``,
+``Lists``, ``Disputes``...) is a ``Part`` over one shared ``Context`` (the settings and
+the store, whose caches and pool all parts share). Who acts is not part of either: it
+is an ``Actor`` passed with every call that writes, or reads a subject's data.
 """
 
 from __future__ import annotations
@@ -67,6 +70,39 @@ def normalise_subject(
 
 
 @dataclass(frozen=True)
+class Actor:
+    """Who acts, in which role, and for what stated purpose: passed per call.
+
+    Every access record and every chain entry names ``principal`` and ``role``; a read
+    of a subject's data with an empty ``purpose`` is refused unless the reader is the
+    subject (role ``subject``) reading their own record. The CLI builds one from its
+    options (``--purpose``), the HTTP service from the authenticated token.
+    """
+
+    principal: str
+    role: str
+    purpose: str = ""
+
+    @classmethod
+    def operator(cls, purpose: str = "operator console") -> Actor:
+        """The operator at the console (the CLI's actor)."""
+        return cls("operator", "operator", purpose)
+
+    @classmethod
+    def system(cls, purpose: str) -> Actor:
+        """The system itself (the daily maintenance), acting with the operator's rights."""
+        return cls("system:maintenance", "operator", purpose)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every part shares: the configuration and the one store (pool and caches)."""
+
+    settings: Settings
+    store: Store
+
+
+@dataclass(frozen=True)
 class TickResult:
     lapsed: int
     erased: int
@@ -99,12 +135,13 @@ def leaf_for(event_id: int, chain_hash: str) -> bytes:
     return merkle.leaf_hash(event_id.to_bytes(8, "big") + bytes.fromhex(chain_hash))
 
 
-class Base:
-    """State and helpers every group of use cases shares."""
+class Part:
+    """One group of use cases over the shared context, with the helpers they all use."""
 
-    def __init__(self, settings: Settings, store: Store | None = None) -> None:
-        self.settings = settings
-        self.store = store or Store(settings.db_url)
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.settings = ctx.settings
+        self.store = ctx.store
 
     def _now(self) -> str:
         return self.settings.clock().isoformat(timespec="seconds")
@@ -115,6 +152,7 @@ class Base:
     def _access(
         self,
         conn: Connection,
+        actor: Actor,
         action: str,
         subject: str | None,
         detail: dict[str, Any] | None = None,
@@ -124,26 +162,27 @@ class Base:
 
         Only the subject reading their own record needs no reason.
         """
-        self.store.record_access(conn, [self._access_row(action, subject, detail, purpose)])
+        self.store.record_access(conn, [self._access_row(actor, action, subject, detail, purpose)])
 
     def _access_row(
         self,
+        actor: Actor,
         action: str,
         subject: str | None,
         detail: dict[str, Any] | None = None,
         purpose: str | None = None,
     ) -> dict[str, Any]:
         """The access record ``_access`` writes, for a caller that writes it later."""
-        stated = (purpose if purpose is not None else self.settings.purpose).strip()
-        if not stated and self.settings.role != "subject":
+        stated = (purpose if purpose is not None else actor.purpose).strip()
+        if not stated and actor.role != "subject":
             raise NotAllowed(
                 "reading or writing a subject's data needs a stated purpose (--purpose)",
                 field="purpose",
             )
         return {
             "at": self._now(),
-            "actor": self.settings.actor,
-            "role": self.settings.role,
+            "actor": actor.principal,
+            "role": actor.role,
             "action": action,
             "subject": subject,
             "purpose": stated or "own record",
@@ -192,7 +231,7 @@ class Base:
             return None
         return sealing.keyed_dedup(self.store.secret(conn, "dedup", self._now()), event)
 
-    def _keys_for(self, conn: Connection, subjects: set[str]) -> dict[str, bytes]:
+    def _keys_for(self, conn: Connection, subjects: set[str], actor: Actor) -> dict[str, bytes]:
         """Each subject's key, a fresh one created for a subject that has none.
 
         Erasure removes personal data, not rights: an erased subject stays a known
@@ -210,8 +249,11 @@ class Base:
             conn,
             [
                 trust.key_issued(
-                    s, trust.key_commitment(s, k, created), by=self.settings.actor,
-                    on=self._today(), at=created,
+                    s,
+                    trust.key_commitment(s, k, created),
+                    by=actor.principal,
+                    on=self._today(),
+                    at=created,
                 )
                 for s, k in fresh.items()
             ],
@@ -219,11 +261,11 @@ class Base:
         keys.update(fresh)
         return keys
 
-    def _sealed(self, conn: Connection, event: Event) -> Event:
+    def _sealed(self, conn: Connection, event: Event, actor: Actor) -> Event:
         """One entry keyed and sealed (see ``_append``)."""
-        return self._seal_all(conn, [event])[0]
+        return self._seal_all(conn, [event], actor)[0]
 
-    def _seal_all(self, conn: Connection, events: Sequence[Event]) -> list[Event]:
+    def _seal_all(self, conn: Connection, events: Sequence[Event], actor: Actor) -> list[Event]:
         """Entries ready to store: idempotency digest keyed, every personal field sealed.
 
         The digest is computed from the plaintext first (sealing uses a random nonce);
@@ -231,7 +273,7 @@ class Base:
         """
         if not events:
             return []
-        keys = self._keys_for(conn, {e.subject for e in events})
+        keys = self._keys_for(conn, {e.subject for e in events}, actor)
         out = []
         for e in events:
             if "dedup" not in e.data and e.dedup_facts() is not None:
@@ -239,9 +281,12 @@ class Base:
             out.append(sealing.seal_event(keys[e.subject], e))
         return out
 
-    def _append(self, conn: Connection, events: Sequence[Event]) -> list[Event]:
-        """Append entries with their personal fields sealed: the one way use cases write."""
-        return self.store.append(conn, self._seal_all(conn, events))
+    def _append(self, conn: Connection, events: Sequence[Event], actor: Actor) -> list[Event]:
+        """Append entries with their personal fields sealed: the one way use cases write.
+
+        ``actor`` signs for the fresh subject keys the entries may need (chained too).
+        """
+        return self.store.append(conn, self._seal_all(conn, events, actor))
 
     def _opened(self, conn: Connection, events: Sequence[Event]) -> list[Event]:
         """Entries (of any subjects) with sealed fields opened, ``[erased]`` without a key."""
@@ -280,9 +325,7 @@ class Base:
                 stamp = when.get((kind_id, version))
                 return stamp is not None and as_utc(datetime.fromisoformat(stamp)) <= limit
 
-            schemes = {
-                s: [v for v in vs if seen(s, v.version)] for s, vs in schemes.items()
-            }
+            schemes = {s: [v for v in vs if seen(s, v.version)] for s, vs in schemes.items()}
             schemes = {s: vs for s, vs in schemes.items() if vs}
             registry = Registry(
                 tuple(m for m in registry.memoranda if seen(m.id, m.version)),
@@ -315,9 +358,7 @@ class Base:
                 row = self.store.get_subject(conn, sid)
                 kind = str(row.kind) if row is not None else None
             entries = self._events(conn, sid) if kind is not None else []
-            return derive(
-                sid, kind, entries, self._published(conn, known_at), as_of, now, schemes
-            )
+            return derive(sid, kind, entries, self._published(conn, known_at), as_of, now, schemes)
         # The standing as of today changes only with the subject's own entries (an
         # append-only ledger: its last id), with publications (every content hash) and
         # with the day (deadlines, expiries): the cache is keyed by all three and checked
@@ -349,9 +390,7 @@ class Base:
             memos = [
                 d for d in self.store.documents(conn, "memorandum") if isinstance(d, Memorandum)
             ]
-            lists = {
-                d.id: d for d in self.store.documents(conn, "list") if isinstance(d, ListDef)
-            }
+            lists = {d.id: d for d in self.store.documents(conn, "list") if isinstance(d, ListDef)}
             cached = (key, Registry(tuple(memos), lists))
             self.store.registry_cache = cached
         registry: Registry = cached[1]

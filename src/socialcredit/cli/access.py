@@ -13,6 +13,7 @@ from socialcredit.cli.common import (
     app,
     handled,
     known_arg,
+    op,
     open_app,
     opt_date,
     out,
@@ -37,7 +38,8 @@ def access(
     if html is not None:
         writable(html, "html")  # before the read is recorded: no record of a failed export
     application = open_app()
-    record = application.access(
+    record = application.access.export(
+        op(),
         ident,
         opt_date(as_of, "as-of"),
         known_arg(application, as_known_on),

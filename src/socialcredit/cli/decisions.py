@@ -6,12 +6,14 @@ from typing import Annotated
 
 import typer
 
+from socialcredit.application import Actor
 from socialcredit.cli.common import (
     JsonOpt,
     KnownOpt,
     app,
     handled,
     known_arg,
+    op,
     open_app,
     opt_date,
     out,
@@ -25,7 +27,7 @@ from socialcredit.wire import decision_json
 @handled
 def services(as_json: JsonOpt = False) -> None:
     """Registered services (with sectors) and the verifiers allowed to ask about them."""
-    reg = open_app().registry()
+    reg = open_app().lists.registry()
     svc, ver = reg.services, reg.verifiers
     if as_json:
         print_json(
@@ -65,11 +67,10 @@ def check(
     as a read, not as a new decision.
     """
     application = open_app()
-    d = application.check(
+    d = application.lists.check(
+        Actor(verifier, "verifier", purpose or ""),
         ident,
         service,
-        verifier=verifier,
-        purpose=purpose,
         as_of=opt_date(as_of, "as-of"),
         known_at=known_arg(application, as_known_on),
     )
@@ -89,7 +90,7 @@ def notices(
     as_json: JsonOpt = False,
 ) -> None:
     """Notices to a verifier: past decisions that rested on an item since voided."""
-    found = open_app().notices(verifier)
+    found = open_app().notices.read(op(), verifier)
     if as_json:
         print_json({"notices": found})
         return
@@ -116,7 +117,7 @@ def figures(
     as_json: JsonOpt = False,
 ) -> None:
     """Public figures: list entries, decisions by service, disputes and repairs."""
-    body = open_app().figures(opt_date(as_of, "as-of"))
+    body = open_app().figures.figures(op(), opt_date(as_of, "as-of"))
     if as_json:
         print_json(body)
         return

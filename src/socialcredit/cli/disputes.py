@@ -13,6 +13,7 @@ from socialcredit.cli.common import (
     day_arg,
     err,
     handled,
+    op,
     open_app,
     out,
     print_json,
@@ -54,7 +55,8 @@ def dispute_open(
     as_json: JsonOpt = False,
 ) -> None:
     """Dispute an event or list entry; the issuing authority is notified at once."""
-    d = open_app().dispute_open(
+    d = open_app().disputes.open(
+        op(),
         item,
         subject=subject,
         statement=statement,
@@ -78,7 +80,8 @@ def dispute_add_info(
     as_json: JsonOpt = False,
 ) -> None:
     """Add information; within the first 30 days it extends the deadline to 45 days."""
-    ev = open_app().dispute_add_info(
+    ev = open_app().disputes.add_info(
+        op(),
         dispute,
         subject=subject,
         statement=statement,
@@ -106,7 +109,8 @@ def dispute_decide(
     as_json: JsonOpt = False,
 ) -> None:
     """Decide a dispute before its deadline; annulled/amended write the correction too."""
-    ids = open_app().dispute_decide(
+    ids = open_app().disputes.decide(
+        op(),
         dispute,
         reviewer=reviewer,
         outcome=outcome,
@@ -133,8 +137,8 @@ def dispute_appeal(
     as_json: JsonOpt = False,
 ) -> None:
     """Appeal an upheld dispute once, to a second reviewer (30 more days)."""
-    ev = open_app().dispute_appeal(
-        dispute, subject=subject, statement=statement, occurred=day_arg(occurred, "occurred")
+    ev = open_app().disputes.appeal(
+        op(), dispute, subject=subject, statement=statement, occurred=day_arg(occurred, "occurred")
     )
     if as_json:
         print_json(results.DisputeStepRecorded(dispute=dispute, event=ev).model_dump())
@@ -148,7 +152,7 @@ def dispute_show(
     dispute: Annotated[int, typer.Argument(metavar="DISPUTE")], as_json: JsonOpt = False
 ) -> None:
     """A dispute's status, deadlines and decisions."""
-    _dispute_out(open_app().dispute_show(dispute), as_json)
+    _dispute_out(open_app().disputes.show(op(), dispute), as_json)
 
 
 @app.command()
@@ -159,7 +163,7 @@ def tick(
 ) -> None:
     """Materialise lapsed disputes (annulled for the subject) and due erasures; idempotent."""
     day = day_arg(as_of, "as-of")
-    r = open_app().tick(day)
+    r = open_app().upkeep.tick(op(), day)
     if as_json:
         done = results.TickDone(
             as_of=day.isoformat(), lapsed=r.lapsed, erased=r.erased, shredded=r.shredded

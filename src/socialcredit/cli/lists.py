@@ -12,6 +12,7 @@ from socialcredit.cli.common import (
     app,
     day_arg,
     handled,
+    op,
     open_app,
     opt_date,
     out,
@@ -53,7 +54,8 @@ def list_propose(
 ) -> None:
     """Propose a list entry; it restricts nothing until notified and the notice passes."""
     day = day_arg(occurred, "occurred")
-    r = open_app().list_propose(
+    r = open_app().lists.propose(
+        op(),
         ident,
         list_id,
         authority=authority,
@@ -71,8 +73,8 @@ def _step(
     step: str, entry: int, authority: str, evidence: str | None, occurred: str, as_json: bool
 ) -> None:
     day = day_arg(occurred, "occurred")
-    done = open_app().list_transition(
-        entry, step, authority=authority, evidence_ref=evidence, occurred=day
+    done = open_app().lists.transition(
+        op(), entry, step, authority=authority, evidence_ref=evidence, occurred=day
     )
     if as_json:
         print_json(results.EntryStepRecorded(entry=entry, events=done).model_dump())
@@ -117,7 +119,7 @@ def list_consent(
 ) -> None:
     """Give or withdraw consent to appear on a red list's public board."""
     day = day_arg(occurred, "occurred")
-    ev = open_app().list_consent(entry, subject, not withdraw, day)
+    ev = open_app().lists.consent(op(), entry, subject, not withdraw, day)
     if as_json:
         print_json(
             results.ConsentRecorded(entry=entry, event=ev, consent=not withdraw).model_dump()
@@ -136,8 +138,8 @@ def list_show(
     """A subject's list entries with their status, dates, remedy and the evidence that ends them."""
     application = open_app()
     day = opt_date(as_of, "as-of") or application.settings.clock().date()
-    entries = application.list_entries(ident)
-    lists = application.registry().lists
+    entries = application.lists.entries(op(), ident)
+    lists = application.lists.registry().lists
 
     def ends(e: EntryState) -> dict[str, Any]:
         d = lists.get(e.list)
@@ -184,7 +186,7 @@ def list_board(
     as_json: JsonOpt = False,
 ) -> None:
     """A red list's public honour board: only subjects who consented, minimum fields."""
-    rows = open_app().board(list_id)
+    rows = open_app().lists.board(op(), list_id)
     if as_json:
         print_json({"list": list_id, "entries": rows})
         return

@@ -15,6 +15,7 @@ from socialcredit.cli.common import (
     day_arg,
     handled,
     known_arg,
+    op,
     open_app,
     opt_date,
     out,
@@ -42,7 +43,7 @@ def init(
     """Create the store and publish the example rulebooks (idempotent)."""
     application = open_app()
     sources = directory_rulebooks(rulebooks) if rulebooks else None
-    result = application.init(sources)
+    result = application.documents.init(op(), sources)
     if as_json:
         print_json(
             {
@@ -69,7 +70,7 @@ def subject_add(
     as_json: JsonOpt = False,
 ) -> None:
     """Register a person or an organisation."""
-    subject, created = open_app().add_subject(ident, kind, name)
+    subject, created = open_app().records.add_subject(op(), ident, kind, name)
     if as_json:
         print_json(
             results.SubjectRegistered(subject=subject, kind=kind, created=created).model_dump()
@@ -105,7 +106,8 @@ def record(
                 field="evidence-file",
             ) from None
     day = day_arg(occurred, "occurred")
-    result = open_app().record(
+    result = open_app().records.record(
+        op(),
         ident,
         scheme,
         rule,
@@ -135,7 +137,8 @@ def correct(
     as_json: JsonOpt = False,
 ) -> None:
     """Reverse an earlier event with a reason (a new entry; nothing is deleted)."""
-    new = open_app().correct(
+    new = open_app().records.correct(
+        op(),
         event_id,
         reason=reason,
         authority=authority,
@@ -161,7 +164,9 @@ def score(
     """Score, grade, caps and perks with the line-by-line explanation."""
     application = open_app()
     known = known_arg(application, as_known_on)
-    report, ahead = application.score_with_changes(ident, scheme, opt_date(as_of, "as-of"), known)
+    report, ahead = application.repairs.score_with_changes(
+        op(), ident, scheme, opt_date(as_of, "as-of"), known
+    )
     if as_json:
         print_json(report_json(report) | ahead)
         return
@@ -215,7 +220,7 @@ def score(
 @handled
 def history(ident: Annotated[str, typer.Argument(metavar="ID")], as_json: JsonOpt = False) -> None:
     """Every ledger entry about a subject, in order."""
-    events = open_app().history(ident)
+    events = open_app().records.history(op(), ident)
     if as_json:
         print_json({"subject": ident.upper(), "events": [event_json(e) for e in events]})
         return

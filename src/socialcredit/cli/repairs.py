@@ -12,6 +12,7 @@ from socialcredit.cli.common import (
     app,
     day_arg,
     handled,
+    op,
     open_app,
     out,
     print_json,
@@ -38,7 +39,8 @@ def repair_apply(
     as_json: JsonOpt = False,
 ) -> None:
     """Apply for repair of a negative item once its severity's minimum period has run."""
-    r = open_app().repair_apply(
+    r = open_app().repairs.apply(
+        op(),
         item,
         subject=subject,
         statement=statement,
@@ -70,7 +72,8 @@ def repair_decide(
 ) -> None:
     """Decide a repair: granted ends the item from today; refused says when to apply again."""
     application = open_app()
-    event = application.repair_decide(
+    event = application.repairs.decide(
+        op(),
         repair,
         authority=authority,
         outcome=outcome,
@@ -89,7 +92,7 @@ def repair_show(
     repair: Annotated[int, typer.Argument(metavar="R")], as_json: JsonOpt = False
 ) -> None:
     """A repair's status, deadline, decision and, if refused, when to apply again."""
-    state, day = open_app().repair_show(repair)
+    state, day = open_app().repairs.show(op(), repair)
     body = repair_json(state, day)
     if as_json:
         print_json(body)

@@ -15,6 +15,7 @@ from socialcredit.cli.common import (
     app,
     err,
     handled,
+    op,
     open_app,
     out,
     print_json,
@@ -115,7 +116,7 @@ def rulebook_show(
     catalogue, measures), with legal basis, effective and publication dates."""
     from socialcredit.wire import document_json
 
-    versions = open_app().documents(ident)
+    versions = open_app().documents.documents(ident)
     if as_json:
         docs = [document_json(d, at) for d, at in versions]
         body: dict[str, Any] = {"id": ident, "kind": docs[-1]["kind"], "versions": docs}
@@ -231,7 +232,7 @@ def rulebook_publish(
 
     text = read_text(file)
     try:
-        book, created = open_app().publish(text, str(file))
+        book, created = open_app().documents.publish(op(), text, str(file))
     except (PolicyRefused, RulebookInvalid) as exc:
         found = [f for f in exc.findings if isinstance(f, dict)]
         if not found:

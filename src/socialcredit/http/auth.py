@@ -1,23 +1,21 @@
-"""Authentication, roles and the per-request Application, shared by the API and the pages.
+"""Authentication, roles and the acting principal, shared by the API and the pages.
 
-One Application per request, sharing the store (and its connection pool and caches),
-acting as the authenticated principal: every access record names who asked. A token is
+One Application per service (``app_of``), its parts sharing the store (the connection
+pool and the caches); each request passes the ``Actor`` built from its authenticated
+token (``actor_for``), so every access record names who asked. A token is
 looked up in the store on every request (a primary-key read), so an expiry or a
 revocation takes effect on the very next request; nothing is cached in process.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from fastapi import Depends, Request
 
-from socialcredit.application import Application, normalise_subject
+from socialcredit.application import Actor, Application, normalise_subject
 from socialcredit.core.errors import NotAllowed, NotFound, Unauthenticated
-from socialcredit.settings import Settings
-from socialcredit.store.sql import Store
 
 SESSION_COOKIE = "sc_token"
 
@@ -28,14 +26,10 @@ class Principal:
     role: str
 
 
-def _store(request: Request) -> Store:
-    store: Store = request.app.state.store
-    return store
-
-
-def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
+def app_of(request: Request) -> Application:
+    """The service's one Application (built by ``server.create_app``)."""
+    application: Application = request.app.state.application
+    return application
 
 
 def presented_token(request: Request) -> str:
@@ -58,7 +52,7 @@ async def current_principal(request: Request) -> Principal | None:
     if seen is not None and seen[0] == token:
         found = seen[1]
     else:
-        found = Application(_settings(request), _store(request)).authenticate(token)
+        found = app_of(request).tokens.authenticate(token)
     if found is None:
         raise Unauthenticated("the token is not valid (unknown, expired or revoked)")
     return Principal(*found)
@@ -77,26 +71,23 @@ def require(*roles: str) -> Callable[..., Principal]:
     return dependency
 
 
-def app_for(
-    request: Request, principal: Principal | None, purpose: str | None = None
-) -> Application:
-    settings = _settings(request)
-    actor = principal.id if principal else "public"
-    if principal and principal.role == "subject":
-        actor = f"subject:{principal.id}"
-    scoped = dataclasses.replace(
-        settings,
-        actor=actor,
-        role=principal.role if principal else "public",
-        purpose=purpose
-        if purpose is not None
-        else (
-            "own record"
-            if principal and principal.role == "subject"
-            else f"{principal.role if principal else 'public'} service"
-        ),
+def actor_for(principal: Principal | None, purpose: str | None = None) -> Actor:
+    """Who acts in a request: the token's principal and role, or ``public`` without one.
+
+    A subject acts as ``subject:<id>`` and reads its own record with no other purpose;
+    anyone else states ``purpose`` (the route's, or the one given in the request).
+    """
+    if principal is None:
+        return Actor("public", "public", "public service" if purpose is None else purpose)
+    if principal.role == "subject":
+        return Actor(
+            f"subject:{principal.id}", "subject", "own record" if purpose is None else purpose
+        )
+    return Actor(
+        principal.id,
+        principal.role,
+        f"{principal.role} service" if purpose is None else purpose,
     )
-    return Application(scoped, _store(request))
 
 
 def own_subject(request: Request, principal: Principal, subject_id: str) -> str:
@@ -106,7 +97,7 @@ def own_subject(request: Request, principal: Principal, subject_id: str) -> str:
     so a principal learns nothing about who is registered.
     """
     sid, _ = normalise_subject(subject_id)
-    base = Application(_settings(request), _store(request))
-    if (principal.role == "subject" and sid != principal.id) or not base.subject_exists(sid):
+    exists = app_of(request).records.subject_exists
+    if (principal.role == "subject" and sid != principal.id) or not exists(sid):
         raise NotFound(f"unknown subject {sid}", field="subject")
     return sid

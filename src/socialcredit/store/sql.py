@@ -521,7 +521,10 @@ class Store:
         missing = [
             (r.scheme, r.version)
             for r in listed
+            # Not yet parsed counts as missing too: another thread may have marked a row
+            # verified and not yet parsed it (a KeyError below, under concurrent checks).
             if (kind, r.scheme, r.version, r.sha256) not in self._verified
+            or r.sha256 not in self._docs
         ]
         if missing:
             rows = conn.execute(
@@ -1011,9 +1014,7 @@ class Store:
             q = q.where(t.api_tokens.c.token_hash.startswith(id_prefix, autoescape=True))
         return list(conn.execute(q))
 
-    def revoke_tokens(
-        self, conn: Connection, hashes: Sequence[str], at: str, reason: str
-    ) -> None:
+    def revoke_tokens(self, conn: Connection, hashes: Sequence[str], at: str, reason: str) -> None:
         if hashes:
             conn.execute(
                 t.api_tokens.update()
