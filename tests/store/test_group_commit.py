@@ -173,7 +173,7 @@ def test_cache_sees_a_publication(make_app) -> None:
     newer = re.sub(r"^effective = .*$", "effective = 2024-06-01", newer, count=1, flags=re.M)
     b.documents.publish(OP, newer)
     after = a.records.score(OP, P, "rongcheng")
-    fresh = make_app().score(P, "rongcheng")
+    fresh = make_app().records.score(OP, P, "rongcheng")
     assert after.version == "2024.9" != before.version
     assert after == fresh
 
@@ -197,7 +197,7 @@ def test_cache_is_keyed_by_the_day(make_app) -> None:
         a.store,
     )
     years_on = later.records.score(OP, P, "rongcheng")
-    fresh = make_app(datetime(2031, 6, 1, tzinfo=UTC)).score(P, "rongcheng")
+    fresh = make_app(datetime(2031, 6, 1, tzinfo=UTC)).records.score(OP, P, "rongcheng")
     assert years_on.score == fresh.score
     assert today.as_of != years_on.as_of
 

@@ -13,12 +13,12 @@ from socialcredit.application.base import Actor, Part, normalise_subject
 from socialcredit.application.group_commit import Pending
 from socialcredit.application.notices import NOTICE, notice_json
 from socialcredit.application.repairs import changes_body, severities
+from socialcredit.application.views import DisputeView, EntryView, EventView, ScoreReportView
 from socialcredit.core.errors import BadInput, NotFound
 from socialcredit.core.ledger import SCORE
 from socialcredit.core.periods import Duration, add_duration
 from socialcredit.core.rulebook import version_for
 from socialcredit.core.standing import Standing, as_utc
-from socialcredit.wire import dispute_json, entry_json, event_json, report_json
 
 
 class Access(Part):
@@ -104,7 +104,10 @@ class Access(Part):
             "name": name,
             "as_of": day.isoformat(),
             "known_at": known_at.isoformat() if known_at is not None else None,
-            "events": [event_json(e) | {"disputed": view.disputed.get(e.id)} for e in shown],
+            "events": [
+                EventView.of(e).model_dump(mode="json") | {"disputed": view.disputed.get(e.id)}
+                for e in shown
+            ],
             "retired_events": hidden,
             "voided": [
                 {
@@ -118,7 +121,7 @@ class Access(Part):
                 for v in sorted(view.voided.values(), key=lambda v: v.item)
             ],
             "list_entries": [
-                entry_json(s, day)
+                EntryView.of(s, day).model_dump(mode="json")
                 | {
                     "disputed": view.disputed.get(s.entry),
                     "remedy": registry.lists[s.list].remedy if s.list in registry.lists else None,
@@ -128,7 +131,10 @@ class Access(Part):
                 }
                 for s in sorted(view.lists.values(), key=lambda x: x.entry)
             ],
-            "reports": [report_json(r) | ahead[r.scheme] for r in view.reports.values()],
+            "reports": [
+                ScoreReportView.of(r).model_dump(mode="json") | ahead[r.scheme]
+                for r in view.reports.values()
+            ],
             "decisions": [
                 {"at": r["at"], "verifier": r["actor"], "purpose": r["purpose"]}
                 | json.loads(r["detail"])
@@ -136,7 +142,10 @@ class Access(Part):
                 if r["action"] == "decision"
             ],
             "notices": [notice_json(e) for e in view.entries if e.type == NOTICE],
-            "disputes": [dispute_json(d, view.moment) for d in view.disputes.values()],
+            "disputes": [
+                DisputeView.of(d, view.moment).model_dump(mode="json")
+                for d in view.disputes.values()
+            ],
             "access_records": [
                 {k: r[k] for k in ("id", "at", "actor", "role", "action", "purpose")}
                 | {"detail": json.loads(r["detail"])}

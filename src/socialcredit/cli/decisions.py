@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from socialcredit.application import Actor
+from socialcredit.application.views import DecisionView
 from socialcredit.cli.common import (
     JsonOpt,
     KnownOpt,
@@ -20,7 +21,6 @@ from socialcredit.cli.common import (
     print_json,
     table,
 )
-from socialcredit.wire import decision_json
 
 
 @app.command()
@@ -74,7 +74,7 @@ def check(
         as_of=opt_date(as_of, "as-of"),
         known_at=known_arg(application, as_known_on),
     )
-    body = decision_json(d)
+    body = DecisionView.of(d).model_dump(mode="json")
     if as_json:
         print_json(body)
         return

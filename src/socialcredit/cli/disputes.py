@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from socialcredit.application import results
+from socialcredit.application.views import DisputeView
 from socialcredit.cli.common import (
     JsonOpt,
     app,
@@ -18,7 +19,6 @@ from socialcredit.cli.common import (
     out,
     print_json,
 )
-from socialcredit.wire import dispute_json
 
 dispute_app = typer.Typer(
     help="Disputes with deadlines that bind the authorities.", no_args_is_help=True
@@ -27,7 +27,9 @@ app.add_typer(dispute_app, name="dispute")
 
 
 def _dispute_out(state: Any, as_json: bool, extra: dict[str, Any] | None = None) -> None:
-    body = dispute_json(state, open_app().settings.clock().date()) | (extra or {})
+    body = DisputeView.of(state, open_app().settings.clock().date()).model_dump(mode="json") | (
+        extra or {}
+    )
     if as_json:
         print_json(body)
     else:

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from socialcredit.application import results
+from socialcredit.application.views import EntryView
 from socialcredit.cli.common import (
     JsonOpt,
     app,
@@ -21,7 +22,6 @@ from socialcredit.cli.common import (
 )
 from socialcredit.core.errors import BadInput
 from socialcredit.core.lists import EntryState
-from socialcredit.wire import entry_json
 
 list_app = typer.Typer(
     help="Blacklist and red-list entries and their lifecycle.", no_args_is_help=True
@@ -153,7 +153,9 @@ def list_show(
             {
                 "subject": ident.upper(),
                 "as_of": day.isoformat(),
-                "entries": [entry_json(e, day) | ends(e) for e in entries],
+                "entries": [
+                    EntryView.of(e, day).model_dump(mode="json") | ends(e) for e in entries
+                ],
             }
         )
         return

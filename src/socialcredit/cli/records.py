@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from socialcredit.application import directory_rulebooks, results
+from socialcredit.application.views import EventView, ScoreReportView
 from socialcredit.cli.common import (
     JsonOpt,
     KnownOpt,
@@ -23,7 +24,6 @@ from socialcredit.cli.common import (
     table,
 )
 from socialcredit.core.errors import BadInput
-from socialcredit.wire import event_json, report_json
 
 subject_app = typer.Typer(
     help="Register subjects (persons and organisations).", no_args_is_help=True
@@ -168,7 +168,7 @@ def score(
         op(), ident, scheme, opt_date(as_of, "as-of"), known
     )
     if as_json:
-        print_json(report_json(report) | ahead)
+        print_json(ScoreReportView.of(report).model_dump(mode="json") | ahead)
         return
     cap = f" (capped from {report.uncapped_grade})" if report.capped else ""
     out.print(
@@ -222,7 +222,12 @@ def history(ident: Annotated[str, typer.Argument(metavar="ID")], as_json: JsonOp
     """Every ledger entry about a subject, in order."""
     events = open_app().records.history(op(), ident)
     if as_json:
-        print_json({"subject": ident.upper(), "events": [event_json(e) for e in events]})
+        print_json(
+            {
+                "subject": ident.upper(),
+                "events": [EventView.of(e).model_dump(mode="json") for e in events],
+            }
+        )
         return
     t = table("event", "type", "scheme", "rule", "points", "occurred", "ends", "authority", "note")
     for e in events:

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from socialcredit.application import results
+from socialcredit.application.views import RepairView
 from socialcredit.cli.common import (
     JsonOpt,
     app,
@@ -17,7 +18,6 @@ from socialcredit.cli.common import (
     out,
     print_json,
 )
-from socialcredit.wire import repair_json
 
 repair_app = typer.Typer(
     help="Credit repair by severity, with a deadline that binds the authority.",
@@ -93,7 +93,7 @@ def repair_show(
 ) -> None:
     """A repair's status, deadline, decision and, if refused, when to apply again."""
     state, day = open_app().repairs.show(op(), repair)
-    body = repair_json(state, day)
+    body = RepairView.of(state, day).model_dump(mode="json")
     if as_json:
         print_json(body)
         return

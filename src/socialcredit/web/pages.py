@@ -18,6 +18,7 @@ from fastapi import APIRouter, Depends, FastAPI, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from socialcredit.application.views import DisputeView, DocumentView, EventView, RulebookView
 from socialcredit.charts import score_chart
 from socialcredit.core.errors import BadInput, NotFound, SocialCreditError, Unauthenticated
 from socialcredit.core.periods import parse_date
@@ -33,7 +34,6 @@ from socialcredit.web.defences import (
     safe_next,
     set_csrf_cookie,
 )
-from socialcredit.wire import dispute_json, event_json, rulebook_json
 
 router = APIRouter(include_in_schema=False)
 MAX_EVIDENCE = 900_000
@@ -168,8 +168,8 @@ def rulebook_page(
         request,
         "rulebook.html",
         who,
-        versions=[rulebook_json(v) for v in versions],
-        b=rulebook_json(versions[-1]),
+        versions=[RulebookView.of(v).model_dump(mode="json") for v in versions],
+        b=RulebookView.of(versions[-1]).model_dump(mode="json"),
     )
 
 
@@ -179,9 +179,11 @@ def document_page(
 ) -> HTMLResponse:
     """Any published document (catalogue, measures, list, memorandum, scheme) with its
     legal basis and every version's effective and publication dates."""
-    from socialcredit.wire import document_json
 
-    versions = [document_json(d, at) for d, at in app_of(request).documents.documents(ident)]
+    versions = [
+        DocumentView.of(d, at).model_dump(mode="json")
+        for d, at in app_of(request).documents.documents(ident)
+    ]
     return page(request, "document.html", who, versions=versions, d=versions[-1])
 
 
@@ -279,7 +281,10 @@ def _desk(request: Request, who: Principal, **ctx: Any) -> HTMLResponse:
         for r in b.rules
         if who.id in r.authorities
     ]
-    events = [event_json(e) for e in application.records.recorded_by(actor, who.id)]
+    events = [
+        EventView.of(e).model_dump(mode="json")
+        for e in application.records.recorded_by(actor, who.id)
+    ]
     return page(request, "desk.html", who, schemes=schemes, rules=rules, events=events, **ctx)
 
 
@@ -367,7 +372,9 @@ def _review(request: Request, who: Principal, **ctx: Any) -> HTMLResponse:
     application = app_of(request)
     actor = actor_for(who, "review")
     today = application.settings.clock().date()
-    queue = [dispute_json(d, today) for d in application.disputes.queue(actor)]
+    queue = [
+        DisputeView.of(d, today).model_dump(mode="json") for d in application.disputes.queue(actor)
+    ]
     return page(request, "review.html", who, queue=queue, **ctx)
 
 

@@ -9,9 +9,9 @@ from fastapi import APIRouter, Body, Depends, Request
 from socialcredit.api import schemas as s
 from socialcredit.api.schemas import Id
 from socialcredit.application import results
+from socialcredit.application.views import EventView
 from socialcredit.core.documents import doc_id
 from socialcredit.http.auth import Principal, actor_for, app_of, require
-from socialcredit.wire import event_json
 
 router = APIRouter(prefix="/v1", tags=["registrar", "admin"])
 registrar = require("registrar")
@@ -87,7 +87,8 @@ def correct_event(
 )
 def desk_events(request: Request, who: Principal = Depends(registrar)) -> list[dict[str, Any]]:
     return [
-        event_json(e) for e in app_of(request).records.recorded_by(actor_for(who, "desk"), who.id)
+        EventView.of(e).model_dump(mode="json")
+        for e in app_of(request).records.recorded_by(actor_for(who, "desk"), who.id)
     ]
 
 

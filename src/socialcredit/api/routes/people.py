@@ -12,9 +12,9 @@ from socialcredit.api import schemas as s
 from socialcredit.api.schemas import Id
 from socialcredit.application import Application, results
 from socialcredit.application.group_commit import committer_for
+from socialcredit.application.views import DecisionView, DisputeView, RepairView, ScoreReportView
 from socialcredit.core.periods import parse_moment
 from socialcredit.http.auth import Principal, actor_for, app_of, own_subject, require
-from socialcredit.wire import decision_json, dispute_json, repair_json, report_json
 
 router = APIRouter(prefix="/v1")
 KnownQuery = Query(
@@ -59,7 +59,7 @@ async def check(
     # Answered only once its access record is durable, in a commit shared with the
     # checks that arrived alongside (application/group_commit.py).
     d = await asyncio.wrap_future(committer_for(application.store).submit(pending))
-    return decision_json(d)
+    return DecisionView.of(d).model_dump(mode="json")
 
 
 @router.get(
@@ -72,7 +72,9 @@ def queue(request: Request, who: Principal = Depends(reviewer)) -> list[dict[str
     application = app_of(request)
     actor = actor_for(who, "review")
     today = application.settings.clock().date()
-    return [dispute_json(d, today) for d in application.disputes.queue(actor)]
+    return [
+        DisputeView.of(d, today).model_dump(mode="json") for d in application.disputes.queue(actor)
+    ]
 
 
 @router.post(
@@ -147,7 +149,7 @@ async def own_score(
         actor, sid, scheme, known_at=known(application, known_at)
     )
     report, ahead = await asyncio.wrap_future(committer_for(application.store).submit(pending))
-    body: dict[str, Any] = report_json(report) | ahead
+    body: dict[str, Any] = ScoreReportView.of(report).model_dump(mode="json") | ahead
     return body
 
 
@@ -335,4 +337,4 @@ def show_repair(
 ) -> dict[str, Any]:
     sid = own_subject(request, who, subject_id)
     state, day = app_of(request).repairs.show(actor_for(who), repair, subject=sid)
-    return repair_json(state, day)
+    return RepairView.of(state, day).model_dump(mode="json")

@@ -9,9 +9,9 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from socialcredit.api import schemas as s
 from socialcredit.api.schemas import MAX_ID, Id, Size
+from socialcredit.application.views import DocumentView, RulebookView
 from socialcredit.http.auth import Principal, actor_for, app_of, current_principal
 from socialcredit.transparency.heads import head_to_json
-from socialcredit.wire import rulebook_json
 
 router = APIRouter(prefix="/v1", tags=["public"])
 
@@ -26,7 +26,10 @@ def list_rulebooks(request: Request) -> list[str]:
 )
 def show_rulebook(scheme: str, request: Request) -> dict[str, Any]:
     versions = app_of(request).documents.rulebook(scheme)
-    return {"scheme": scheme, "versions": [rulebook_json(v) for v in versions]}
+    return {
+        "scheme": scheme,
+        "versions": [RulebookView.of(v).model_dump(mode="json") for v in versions],
+    }
 
 
 @router.get(
@@ -43,10 +46,9 @@ def list_documents(request: Request) -> dict[str, Any]:
     response_model=s.DocumentVersions,
 )
 def show_document(ident: str, request: Request) -> dict[str, Any]:
-    from socialcredit.wire import document_json
 
     versions = app_of(request).documents.documents(ident)
-    docs = [document_json(d, at) for d, at in versions]
+    docs = [DocumentView.of(d, at).model_dump(mode="json") for d, at in versions]
     return {"id": ident, "kind": docs[-1]["kind"], "versions": docs}
 
 

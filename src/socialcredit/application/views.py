@@ -1,0 +1,463 @@
+"""What a read answers: one pydantic model per shape, for the CLI, the API and the pages.
+
+The results of writes live in ``results.py``; these are the results of reads, in the
+same family (frozen, documented in docs/results.md). Each model is built from the
+core's dataclass by its ``of`` constructor, once; the CLI prints
+``model.model_dump(mode="json")``, the API declares the model as its response model, and
+the pages render the same model, so no edge can drift from another. Dates are ISO
+strings, as the JSON says them: the model *is* the published shape.
+
+This replaces ``wire.py`` (dicts built per edge); the field names are unchanged.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import ConfigDict, Field
+
+from socialcredit.application.results import Result
+from socialcredit.core.disputes import DisputeState
+from socialcredit.core.ledger import Event
+from socialcredit.core.lists import EntryState
+from socialcredit.core.repair import RepairState
+from socialcredit.core.rulebook import Rulebook
+from socialcredit.core.sanctions import Decision
+from socialcredit.core.scoring import ScoreReport
+
+
+def _d(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+class View(Result):
+    """A read's answer: frozen like a result; unknown fields are a programming error."""
+
+
+# -- the ledger ---------------------------------------------------------------------------
+class EventView(View):
+    """One ledger entry as anyone may see it (``history``, the desk, the access export)."""
+
+    event: int = Field(description="The ledger id")
+    type: str
+    subject: str
+    scheme: str | None
+    version: str | None
+    rule: str | None
+    points: int
+    occurred: str
+    ends: str | None
+    cap: str | None
+    recorded: str
+    authority: str
+    evidence_kind: str | None
+    evidence: str | None
+    evidence_sha256: str | None
+    reverses: int | None
+    reason: str | None
+
+    @classmethod
+    def of(cls, e: Event) -> EventView:
+        return cls(**_event(e))
+
+
+class RecordEvent(EventView):
+    """An entry in the subject's own record: with the dispute open against it, if any."""
+
+    disputed: int | None = None
+
+    @classmethod
+    def shown(cls, e: Event, disputed: int | None) -> RecordEvent:
+        return cls(**_event(e), disputed=disputed)
+
+
+def _event(e: Event) -> dict[str, Any]:
+    return {
+        "event": e.id,
+        "type": e.type,
+        "subject": e.subject,
+        "scheme": e.scheme,
+        "version": e.version,
+        "rule": e.rule,
+        "points": e.points,
+        "occurred": e.occurred.isoformat(),
+        "ends": _d(e.ends),
+        "cap": e.cap,
+        "recorded": e.recorded,
+        "authority": e.authority,
+        "evidence_kind": e.evidence_kind,
+        "evidence": e.evidence_ref,
+        "evidence_sha256": e.evidence_sha256,
+        "reverses": e.reverses,
+        "reason": e.reason,
+    }
+
+
+# -- scores -------------------------------------------------------------------------------
+class ScoreLine(View):
+    event: int
+    rule: str
+    points: int
+    occurred: str
+    ends: str | None
+    authority: str
+    evidence: str | None
+    cap: str | None
+    disputed: int | None = None
+
+
+class ScoreReportView(View):
+    """One scheme's explained score: every line, cap, exclusion and factor."""
+
+    subject: str
+    scheme: str
+    version: str
+    kind: str
+    as_of: str
+    base: int
+    raw: int
+    score: int
+    grade: str
+    uncapped_grade: str
+    capped: bool
+    caps: list[dict[str, Any]]
+    perks: list[str]
+    lines: list[ScoreLine]
+    excluded: list[dict[str, Any]]
+    factors: list[dict[str, Any]]
+
+    @classmethod
+    def of(cls, r: ScoreReport) -> ScoreReportView:
+        return cls(**_report(r))
+
+
+class ScoreWithChanges(ScoreReportView):
+    """The report and what changes when (``score`` for the subject, the access export)."""
+
+    changes: list[dict[str, Any]] = Field(default_factory=list)
+    list_entries_end: list[dict[str, Any]] = Field(default_factory=list)
+    if_ended_today: list[dict[str, Any]] = Field(default_factory=list)
+
+    @classmethod
+    def joined(cls, r: ScoreReport, ahead: dict[str, Any]) -> ScoreWithChanges:
+        return cls(**(_report(r) | ahead))
+
+
+def _report(r: ScoreReport) -> dict[str, Any]:
+    return {
+        "subject": r.subject,
+        "scheme": r.scheme,
+        "version": r.version,
+        "kind": r.kind,
+        "as_of": r.as_of.isoformat(),
+        "base": r.base,
+        "raw": r.raw,
+        "score": r.score,
+        "grade": r.grade,
+        "uncapped_grade": r.uncapped_grade,
+        "capped": r.capped,
+        "caps": [
+            {"grade": c.grade, "event": c.event, "rule": c.rule, "ends": _d(c.ends)} for c in r.caps
+        ],
+        "perks": list(r.perks),
+        "lines": [
+            ScoreLine(
+                event=ln.event,
+                rule=ln.rule,
+                points=ln.points,
+                occurred=ln.occurred.isoformat(),
+                ends=_d(ln.ends),
+                authority=ln.authority,
+                evidence=ln.evidence,
+                cap=ln.cap,
+                disputed=ln.disputed,
+            )
+            for ln in r.lines
+        ],
+        "excluded": [{"event": x.event, "rule": x.rule, "why": x.why} for x in r.excluded],
+        "factors": [
+            {
+                "code": f.code,
+                "title": f.title,
+                "value": f.value,
+                "bin_from": f.bin_from,
+                "points": f.points,
+                "records": f.records,
+            }
+            for f in r.factors
+        ],
+    }
+
+
+# -- lists and checks ---------------------------------------------------------------------
+class EntryView(View):
+    """A list entry and its status on a day."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", serialize_by_alias=True)
+
+    entry: int
+    list_id: str = Field(alias="list")
+    subject: str
+    status: str
+    authority: str
+    fields: dict[str, str]
+    evidence: str | None
+    proposed: str | None
+    notified: str | None
+    effective_from: str | None
+    max_end: str | None
+    remedied: str | None
+    removed: str | None
+    annulled: str | None
+    consent: bool
+    events: list[int]
+
+    @classmethod
+    def of(cls, e: EntryState, as_of: date) -> EntryView:
+        return cls(**_entry(e, as_of))
+
+
+class RecordEntry(EntryView):
+    """An entry in the subject's own record: its dispute, and how to remedy it."""
+
+    disputed: int | None = None
+    remedy: str | None = None
+    remedy_evidence: list[str] = Field(default_factory=list)
+
+
+def _entry(e: EntryState, as_of: date) -> dict[str, Any]:
+    return {
+        "entry": e.entry,
+        "list": e.list,
+        "subject": e.subject,
+        "status": e.status(as_of),
+        "authority": e.authority,
+        "fields": dict(e.fields),
+        "evidence": e.evidence,
+        "proposed": _d(e.proposed),
+        "notified": _d(e.notified),
+        "effective_from": _d(e.effective_from),
+        "max_end": _d(e.max_end),
+        "remedied": _d(e.remedied),
+        "removed": _d(e.removed),
+        "annulled": _d(e.annulled),
+        "consent": e.consent,
+        "events": list(e.events),
+    }
+
+
+class ReasonView(View):
+    code: str
+    clause: str
+    memorandum: str
+    basis: str
+    until: str | None
+    remedy: str
+    text: str
+
+
+class DecisionView(View):
+    """All a verifier ever learns: the decision for its service and the reasons."""
+
+    subject: str
+    service: str
+    as_of: str
+    decision: Literal["allow", "deny", "benefit"]
+    reasons: list[ReasonView]
+
+    @classmethod
+    def of(cls, d: Decision) -> DecisionView:
+        return cls(
+            subject=d.subject,
+            service=d.service,
+            as_of=d.as_of.isoformat(),
+            decision=d.decision,  # type: ignore[arg-type]
+            reasons=[
+                ReasonView(
+                    code=r.code,
+                    clause=r.clause,
+                    memorandum=r.memorandum,
+                    basis=r.basis,
+                    until=_d(r.until),
+                    remedy=r.remedy,
+                    text=r.text,
+                )
+                for r in d.reasons
+            ],
+        )
+
+
+# -- due process --------------------------------------------------------------------------
+class DisputeRuling(View):
+    """One decision of a dispute (the first, then any appeal), each with its own reason."""
+
+    stage: Literal["first", "appeal"]
+    reviewer: str | None
+    outcome: str | None
+    reason: str | None
+    decided: str | None
+
+
+class DisputeView(View):
+    """A dispute and where it stands on a day."""
+
+    dispute: int
+    subject: str
+    item: int
+    item_kind: str
+    authority: str
+    status: str
+    opened: str | None
+    statement: Any
+    evidence: str | None
+    authority_notified: str | None
+    notify_by: str | None
+    deadline: str | None
+    extended: bool
+    decided: str | None
+    outcome: str | None
+    reviewer: str | None
+    reason: str | None
+    appealed: str | None
+    appeal_decided: str | None
+    appeal_outcome: str | None
+    appeal_reviewer: str | None
+    appeal_reason: str | None
+    decisions: list[DisputeRuling]
+    lapsed: str | None
+    events: list[int]
+
+    @classmethod
+    def of(cls, d: DisputeState, as_of: date) -> DisputeView:
+        return cls(
+            dispute=d.dispute,
+            subject=d.subject,
+            item=d.item,
+            item_kind=d.item_kind,
+            authority=d.authority,
+            status=d.status(as_of),
+            opened=_d(d.opened),
+            statement=d.statement,
+            evidence=d.evidence,
+            authority_notified=_d(d.notified),
+            notify_by=_d(d.notify_by),
+            deadline=_d(d.deadline()),
+            extended=d.extended,
+            decided=_d(d.decided),
+            outcome=d.outcome,
+            reviewer=d.reviewer,
+            reason=d.reason,
+            appealed=_d(d.appealed),
+            appeal_decided=_d(d.appeal_decided),
+            appeal_outcome=d.appeal_outcome,
+            appeal_reviewer=d.appeal_reviewer,
+            appeal_reason=d.appeal_reason,
+            decisions=[
+                DisputeRuling(
+                    stage=r.stage,  # type: ignore[arg-type]
+                    reviewer=r.reviewer,
+                    outcome=r.outcome,
+                    reason=r.reason,
+                    decided=_d(r.decided),
+                )
+                for r in d.rulings
+            ],
+            lapsed=_d(d.lapsed),
+            events=list(d.events),
+        )
+
+
+class RepairView(View):
+    """A credit repair and where it stands on a day."""
+
+    repair: int
+    subject: str
+    item: int
+    item_kind: str
+    severity: str
+    status: str
+    applied: str
+    decide_by: str
+    decided: str | None
+    outcome: str | None
+    authority: str | None
+    reason: str | None
+    apply_again_from: str | None
+    granted_from: str | None
+
+    @classmethod
+    def of(cls, s: RepairState, day: date) -> RepairView:
+        return cls(
+            repair=s.repair,
+            subject=s.subject,
+            item=s.item,
+            item_kind=s.item_kind,
+            severity=s.severity,
+            status=s.status(day),
+            applied=s.applied.isoformat(),
+            decide_by=s.decide_by.isoformat(),
+            decided=_d(s.decided),
+            outcome=s.outcome,
+            authority=s.decider,
+            reason=s.reason,
+            apply_again_from=_d(s.again_from),
+            granted_from=_d(s.granted_on(day)),
+        )
+
+
+# -- documents ----------------------------------------------------------------------------
+class RulebookView(View):
+    """A published rulebook version, readably (its rules, grades, factors, perks)."""
+
+    scheme: str
+    title: str
+    version: str
+    effective: str
+    published: str | None
+    publisher: str
+    legal_basis: Any
+    kind: str
+    subjects: str
+    base: int
+    range: list[int]
+    retention: str | None
+    sha256: str
+    grades: list[dict[str, Any]]
+    rules: list[dict[str, Any]]
+    factors: list[dict[str, Any]]
+    perks: list[dict[str, Any]]
+    authorities: list[dict[str, Any]]
+
+    @classmethod
+    def of(cls, b: Rulebook) -> RulebookView:
+        from socialcredit.application.documents_view import rulebook_body
+
+        return cls(**rulebook_body(b))
+
+
+class DocumentView(Result):
+    """Any published document: the common head, and the body of its kind.
+
+    The body's members depend on the kind (a rulebook's rules, a catalogue's entries, a
+    list's terms, a memorandum's clauses), so they are allowed beyond the head.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="allow")
+
+    id: str
+    kind: str
+    title: str
+    version: str
+    effective: str
+    published: str | None
+    registered: str | None
+    publisher: str
+    legal_basis: Any
+    sha256: str
+
+    @classmethod
+    def of(cls, doc: Any, registered: str | None = None) -> DocumentView:
+        from socialcredit.application.documents_view import document_body
+
+        return cls(**document_body(doc, registered))
