@@ -1,11 +1,14 @@
 """Every path gives one answer: a differential property test over random histories.
 
 Random histories of events, corrections, list entries, remedies, disputes decided or
-left to lapse are written through the application with an injected clock (never the
-wall clock). Then, for random ``as_of`` and ``known_at``, the subject's own score,
-the verifier's check (a grade benefit and a list-based deny), the grade distribution
-and the DuckDB (and, on a seeded history, Spark) outputs of the store's batch export
-must all say the same thing for every subject.
+left to lapse, and erasures (at the subject's request, or the key deletion retention
+ends in) followed by more events and by disputes opened after them, are written
+through the application with an injected clock (never the wall clock). Then, for
+random ``as_of`` and ``known_at``, the subject's own score, the verifier's check (a
+grade benefit and a list-based deny), the subject's access export and history, the
+grade distribution, the public figures and the DuckDB (and, on a seeded history,
+Spark) outputs of the store's batch export must all say the same thing for every
+subject.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from socialcredit.application import Actor, Application
@@ -59,11 +62,18 @@ op = st.one_of(
     st.tuples(st.just("remedy"), st.integers(0, 10)),
     st.tuples(st.just("wait"), st.integers(1, 45)),
     st.tuples(st.just("ask"), st.integers(0, 2)),
+    # erasure: at the subject's request (refused while a retention rule holds), or the
+    # key deletion that ``tick`` writes once retention ends (forced here, to be common)
+    st.tuples(st.just("erase"), st.integers(0, 2), st.booleans()),
 )
 
 
-def play(application: Application, clock: MovingClock, ops: list[tuple]) -> None:
-    """Apply the operations; the application refusing one cleanly is part of the game."""
+def play(application: Application, clock: MovingClock, ops: list[tuple]) -> set[str]:
+    """Apply the operations; the application refusing one cleanly is part of the game.
+
+    Returns the subjects erased at least once.
+    """
+    erased: set[str] = set()
     items: list[int] = []
     entries: list[int] = []
     pending: list[tuple[int, str]] = []
@@ -142,6 +152,21 @@ def play(application: Application, clock: MovingClock, ops: list[tuple]) -> None
                 )
                 if step[2] != "lapse":
                     pending.append((dispute, step[2]))
+            elif step[0] == "erase":
+                _, who, forced = step
+                if forced:
+                    with application.store.transaction() as conn:
+                        application.erasure.erase_subject_key(
+                            conn,
+                            OP,
+                            PEOPLE[who],
+                            occurred=today,
+                            authority="system:retention",
+                            reason="retention period over: personal data key deleted",
+                        )
+                else:
+                    application.erasure.erase(OP, PEOPLE[who], requested_by_subject=True)
+                erased.add(PEOPLE[who])
             elif step[0] == "wait":
                 clock.advance(days=step[1])
             elif step[0] == "ask":
@@ -164,6 +189,7 @@ def play(application: Application, clock: MovingClock, ops: list[tuple]) -> None
                 )
         except SocialCreditError:
             continue
+    return erased
 
 
 def answers(application: Application, as_of: date, known_at: datetime | None, tmp: Path):
@@ -186,6 +212,40 @@ def answers(application: Application, as_of: date, known_at: datetime | None, tm
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
+@example(
+    # erased with nothing recorded, then an event, a dispute of it, and a forced erasure
+    # of a subject with a record, followed by another event and a dispute of the old one
+    ops=[
+        ("erase", 0, False),
+        ("record", 0, "traffic-violation", 3),
+        ("dispute", 0, "lapse"),
+        ("record", 1, "drunk-driving", 10),
+        ("list", 1),
+        ("erase", 1, True),
+        ("record", 1, "city-award", 1),
+        ("dispute", 2, "annulled"),
+        ("dispute", 3, "upheld"),
+        ("wait", 40),
+        ("ask", 1),
+    ],
+    as_of_pick=1.0,
+    as_of_shift=0,
+    known_pick=None,
+)
+@example(
+    ops=[
+        ("record", 2, "drunk-driving", 30),
+        ("ask", 2),
+        ("erase", 2, True),
+        ("dispute", 0, "annulled"),
+        ("record", 2, "traffic-violation", 2),
+        ("wait", 30),
+        ("ask", 2),
+    ],
+    as_of_pick=0.5,
+    as_of_shift=3,
+    known_pick=0.7,
+)
 @given(
     ops=st.lists(op, min_size=5, max_size=30),
     as_of_pick=st.floats(0, 1),
@@ -202,7 +262,7 @@ def test_every_path_agrees_for_every_subject(
         application.documents.init(OP)
         for p in PEOPLE:
             application.records.add_subject(OP, p, "person", "Resident")
-        play(application, clock, ops)
+        erased = play(application, clock, ops)
         clock.advance(seconds=5)
         known_at = None
         if known_pick is not None and clock.seen:
@@ -221,6 +281,7 @@ def test_every_path_agrees_for_every_subject(
         bike = next(
             c for m in registry.memoranda for c in m.clauses if c.id == "rongcheng-aaa-bike"
         )
+        in_effect = 0
         for p in PEOPLE:
             # the verifier's grade benefit follows the subject's own grade
             d = application.lists.check(
@@ -248,6 +309,22 @@ def test_every_path_agrees_for_every_subject(
             # and the record's reports are the score
             (mine,) = [r for r in record["reports"] if r["scheme"] == "rongcheng"]
             assert (mine["score"], mine["grade"]) == (scores[p].score, scores[p].grade)
+            # every line of the score is an entry of the subject's history (erased or not)
+            history = {e.id: e for e in application.records.history(OP, p)}
+            assert {ln.event for ln in scores[p].lines} <= set(history)
+            # an erased name stays erased: a fresh key seals only what comes after
+            assert record["name"] == ("[erased]" if p in erased else "Resident")
+            listed_here = sum(
+                1
+                for e in record["list_entries"]
+                if e["list"] == "court-defaulters" and e["status"] == "in-effect"
+            )
+            in_effect += listed_here
+        # = the public figures (as of a day, from everything recorded so far)
+        if known_at is None:
+            figures = application.figures.figures(OP, as_of)
+            shown = figures["lists"].get("court-defaulters", {}).get("in_effect", 0)
+            assert shown == in_effect, (figures, in_effect)
         # every recorded decision replays as it was given
         for p in PEOPLE:
             with application.store.transaction() as conn:
