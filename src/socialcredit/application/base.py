@@ -20,6 +20,8 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from socialcredit import sealing
+from socialcredit.application.context import Actor as Actor
+from socialcredit.application.context import Context as Context
 from socialcredit.core import disputes as disputes_core
 from socialcredit.core import ids, trust
 from socialcredit.core import lists as lists_core
@@ -30,8 +32,6 @@ from socialcredit.core.lists import EntryState, ListDef
 from socialcredit.core.rulebook import Rulebook
 from socialcredit.core.sanctions import Memorandum, Registry
 from socialcredit.core.standing import Published, Standing, as_utc, derive
-from socialcredit.settings import Settings
-from socialcredit.store.sql import Store
 from socialcredit.transparency import merkle
 
 SUBJECT_KINDS = ("person", "organisation")
@@ -67,39 +67,6 @@ def normalise_subject(
         return ids.normalize_subject_id(ident, kind, today)
     except ids.IdError as exc:
         raise InvalidId(str(exc), field="subject") from None
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who acts, in which role, and for what stated purpose: passed per call.
-
-    Every access record and every chain entry names ``principal`` and ``role``; a read
-    of a subject's data with an empty ``purpose`` is refused unless the reader is the
-    subject (role ``subject``) reading their own record. The CLI builds one from its
-    options (``--purpose``), the HTTP service from the authenticated token.
-    """
-
-    principal: str
-    role: str
-    purpose: str = ""
-
-    @classmethod
-    def operator(cls, purpose: str = "operator console") -> Actor:
-        """The operator at the console (the CLI's actor)."""
-        return cls("operator", "operator", purpose)
-
-    @classmethod
-    def system(cls, purpose: str) -> Actor:
-        """The system itself (the daily maintenance), acting with the operator's rights."""
-        return cls("system:maintenance", "operator", purpose)
-
-
-@dataclass(frozen=True)
-class Context:
-    """What every part shares: the configuration and the one store (pool and caches)."""
-
-    settings: Settings
-    store: Store
 
 
 @dataclass(frozen=True)

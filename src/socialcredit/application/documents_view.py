@@ -9,6 +9,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from pydantic import ConfigDict
+
+from socialcredit.application.results import Result
 from socialcredit.core.rulebook import Rulebook
 
 
@@ -162,3 +165,58 @@ def document_body(doc: Any, registered: str | None = None) -> dict[str, Any]:
             for c in doc.clauses
         ]
     return head
+
+
+# -- documents ----------------------------------------------------------------------------
+class RulebookView(Result):
+    """A published rulebook version, readably (its rules, grades, factors, perks)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    scheme: str
+    title: str
+    version: str
+    effective: str
+    published: str | None
+    publisher: str
+    legal_basis: Any
+    kind: str
+    subjects: str
+    base: int
+    range: list[int]
+    retention: str | None
+    sha256: str
+    grades: list[dict[str, Any]]
+    rules: list[dict[str, Any]]
+    factors: list[dict[str, Any]]
+    perks: list[dict[str, Any]]
+    authorities: list[dict[str, Any]]
+
+    @classmethod
+    def of(cls, b: Rulebook) -> RulebookView:
+        return cls(**rulebook_body(b))
+
+
+class DocumentView(Result):
+    """Any published document: the common head, and the body of its kind.
+
+    The body's members depend on the kind (a rulebook's rules, a catalogue's entries, a
+    list's terms, a memorandum's clauses), so they are allowed beyond the head.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="allow")
+
+    id: str
+    kind: str
+    title: str
+    version: str
+    effective: str
+    published: str | None
+    registered: str | None
+    publisher: str
+    legal_basis: Any
+    sha256: str
+
+    @classmethod
+    def of(cls, doc: Any, registered: str | None = None) -> DocumentView:
+        return cls(**document_body(doc, registered))

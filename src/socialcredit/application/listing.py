@@ -17,6 +17,7 @@ from socialcredit.application.base import (
     normalise_subject,
 )
 from socialcredit.application.group_commit import Pending, committer_for
+from socialcredit.application.views import DecisionView
 from socialcredit.core import lists as lists_core
 from socialcredit.core.errors import BadInput, NotFound
 from socialcredit.core.ledger import (
@@ -190,7 +191,7 @@ class Lists(Part):
         *,
         as_of: date | None = None,
         known_at: datetime | None = None,
-    ) -> Decision:
+    ) -> DecisionView:
         """A verifier's yes/no question, answered from the subject's standing and recorded.
 
         The verifier gets the decision and reason codes only; the access record keeps the
@@ -203,11 +204,13 @@ class Lists(Part):
 
         The answer is computed (``check_prepare``) and its access record written by the
         group committer (``group_commit.py``), with the checks of other threads that
-        arrive within the same few milliseconds; it returns only after that commit.
+        arrive within the same few milliseconds; it returns only after that commit. The
+        answer is the ``DecisionView`` every edge shows (``check_prepare``'s pending
+        result is the core's ``Decision``, for the API's own wait on the committer).
         """
         pending = self.check_prepare(actor, subject, service, as_of=as_of, known_at=known_at)
         decision: Decision = committer_for(self.store).submit(pending).result()
-        return decision
+        return DecisionView.of(decision)
 
     def check_prepare(
         self,

@@ -22,7 +22,6 @@ from socialcredit.core.disputes import DisputeState
 from socialcredit.core.ledger import Event
 from socialcredit.core.lists import EntryState
 from socialcredit.core.repair import RepairState
-from socialcredit.core.rulebook import Rulebook
 from socialcredit.core.sanctions import Decision
 from socialcredit.core.scoring import ScoreReport
 
@@ -406,58 +405,6 @@ class RepairView(View):
         )
 
 
-# -- documents ----------------------------------------------------------------------------
-class RulebookView(View):
-    """A published rulebook version, readably (its rules, grades, factors, perks)."""
-
-    scheme: str
-    title: str
-    version: str
-    effective: str
-    published: str | None
-    publisher: str
-    legal_basis: Any
-    kind: str
-    subjects: str
-    base: int
-    range: list[int]
-    retention: str | None
-    sha256: str
-    grades: list[dict[str, Any]]
-    rules: list[dict[str, Any]]
-    factors: list[dict[str, Any]]
-    perks: list[dict[str, Any]]
-    authorities: list[dict[str, Any]]
-
-    @classmethod
-    def of(cls, b: Rulebook) -> RulebookView:
-        from socialcredit.application.documents_view import rulebook_body
-
-        return cls(**rulebook_body(b))
-
-
-class DocumentView(Result):
-    """Any published document: the common head, and the body of its kind.
-
-    The body's members depend on the kind (a rulebook's rules, a catalogue's entries, a
-    list's terms, a memorandum's clauses), so they are allowed beyond the head.
-    """
-
-    model_config = ConfigDict(frozen=True, extra="allow")
-
-    id: str
-    kind: str
-    title: str
-    version: str
-    effective: str
-    published: str | None
-    registered: str | None
-    publisher: str
-    legal_basis: Any
-    sha256: str
-
-    @classmethod
-    def of(cls, doc: Any, registered: str | None = None) -> DocumentView:
-        from socialcredit.application.documents_view import document_body
-
-        return cls(**document_body(doc, registered))
+# The documents' views live with their bodies (documents_view.py).
+from socialcredit.application.documents_view import DocumentView as DocumentView  # noqa: E402
+from socialcredit.application.documents_view import RulebookView as RulebookView  # noqa: E402

@@ -7,7 +7,6 @@ from typing import Annotated
 import typer
 
 from socialcredit.application import Actor
-from socialcredit.application.views import DecisionView
 from socialcredit.cli.common import (
     JsonOpt,
     KnownOpt,
@@ -74,13 +73,12 @@ def check(
         as_of=opt_date(as_of, "as-of"),
         known_at=known_arg(application, as_known_on),
     )
-    body = DecisionView.of(d).model_dump(mode="json")
     if as_json:
-        print_json(body)
+        print_json(d.model_dump(mode="json"))
         return
     out.print(f"[bold]{d.decision.upper()}[/] {d.service} for {d.subject} on {d.as_of}")
-    for r in body["reasons"]:
-        out.print(f"  {r['code']}: {r['text']}", markup=False)
+    for r in d.reasons:
+        out.print(f"  {r.code}: {r.text}", markup=False)
 
 
 @app.command()

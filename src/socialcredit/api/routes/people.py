@@ -46,7 +46,7 @@ auditor = require("auditor")
 )
 async def check(
     body: s.CheckCreate, request: Request, who: Principal = Depends(verifier)
-) -> dict[str, Any]:
+) -> DecisionView:
     application = app_of(request)
     actor = actor_for(who, body.purpose)
     pending = application.lists.check_prepare(
@@ -59,7 +59,7 @@ async def check(
     # Answered only once its access record is durable, in a commit shared with the
     # checks that arrived alongside (application/group_commit.py).
     d = await asyncio.wrap_future(committer_for(application.store).submit(pending))
-    return DecisionView.of(d).model_dump(mode="json")
+    return DecisionView.of(d)
 
 
 @router.get(
@@ -334,7 +334,7 @@ def apply_repair(
 )
 def show_repair(
     subject_id: str, repair: Id, request: Request, who: Principal = Depends(subject_only)
-) -> dict[str, Any]:
+) -> RepairView:
     sid = own_subject(request, who, subject_id)
     state, day = app_of(request).repairs.show(actor_for(who), repair, subject=sid)
-    return RepairView.of(state, day).model_dump(mode="json")
+    return RepairView.of(state, day)
