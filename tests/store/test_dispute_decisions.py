@@ -11,8 +11,8 @@ from datetime import date
 
 import pytest
 
+from socialcredit.application.views import DisputeView
 from socialcredit.html import render_access
-from socialcredit.wire import dispute_json
 from tests.conftest import OP
 from tests.store.test_ledger_store import PERSON
 
@@ -75,7 +75,7 @@ def test_both_decisions_keep_their_own_reason(appealed) -> None:
         "annulled",
         SECOND,
     )
-    body = dispute_json(state, date(2024, 6, 1))
+    body = DisputeView.of(state, date(2024, 6, 1)).model_dump(mode="json")
     assert body["reason"] == FIRST and body["appeal_reason"] == SECOND
     assert body["decisions"] == [
         {
