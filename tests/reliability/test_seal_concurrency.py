@@ -58,7 +58,7 @@ def test_concurrent_reads_writes_heads_and_verify(db_url: str) -> None:
             write,
             lambda: base.records.score(audit, PEOPLE[0], "rongcheng"),
             lambda: base.records.history(audit, PEOPLE[1]),
-            base.log_head,
+            base.log.sign_head,
             check,
         )
     ]

@@ -251,14 +251,14 @@ def test_what_changes_when(world) -> None:
         evidence_ref="t/1",
         occurred=START.date(),
     )
-    report, ahead = application.repairs.score_with_changes(OP, P, "rongcheng")
+    report = application.repairs.score_with_changes(OP, P, "rongcheng")
     assert report.score == 945
-    assert [(c["on"], c["score"]) for c in ahead["changes"]] == [
+    assert [(c["on"], c["score"]) for c in report.changes] == [
         ("2025-01-08", 950),  # the ticket ends after a year
         ("2027-01-08", 1000),  # the judgment after three
     ]
-    (judged,) = [w for w in ahead["if_ended_today"] if w["item"] == judgment]
+    (judged,) = [w for w in report.if_ended_today if w["item"] == judgment]
     assert judged["score"] == 995 and judged["repair_from"] == "2025-01-08"
     export = application.access.export(OP, P)
     (mine,) = [r for r in export["reports"] if r["scheme"] == "rongcheng"]
-    assert mine["changes"] == ahead["changes"]
+    assert mine["changes"] == report.changes

@@ -21,6 +21,7 @@ from socialcredit.application.base import (
 )
 from socialcredit.application.group_commit import Pending
 from socialcredit.application.notices import notify_voided
+from socialcredit.application.views import ScoreReportView
 from socialcredit.core.errors import BadInput, Conflict, NotFound
 from socialcredit.core.ledger import (
     Event,
@@ -322,16 +323,17 @@ class Records(Part):
         scheme: str,
         as_of: date | None = None,
         known_at: datetime | None = None,
-    ) -> ScoreReport:
+    ) -> ScoreReportView:
         """One scheme's report from the subject's standing; ``known_at`` replays the past.
 
         A scheme published for another kind of subject is refused, never scored. The
-        answer is returned once its access record is durable (group commit).
+        answer (the ``ScoreReportView`` every edge shows) is returned once its access
+        record is durable (group commit).
         """
         report: ScoreReport = self._recorded(
             self.score_prepare(actor, subject, scheme, as_of, known_at)
         )
-        return report
+        return ScoreReportView.of(report)
 
     def score_prepare(
         self,

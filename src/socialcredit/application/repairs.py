@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 
 from socialcredit.application.base import Actor, Part, normalise_subject
 from socialcredit.application.group_commit import Pending
+from socialcredit.application.views import ScoreWithChanges
 from socialcredit.core import lists as lists_core
 from socialcredit.core import repair as repair_core
 from socialcredit.core.changes import changes, list_changes, what_ifs
@@ -244,7 +245,7 @@ class Repairs(Part):
         scheme: str,
         as_of: date | None = None,
         known_at: datetime | None = None,
-    ) -> tuple[ScoreReport, dict[str, Any]]:
+    ) -> ScoreWithChanges:
         """The score report and what changes when, read (and recorded) once.
 
         ``changes`` lists each future day on which a counted item ends, with the score
@@ -255,7 +256,7 @@ class Repairs(Part):
         answer: tuple[ScoreReport, dict[str, Any]] = self._recorded(
             self.score_with_changes_prepare(actor, subject, scheme, as_of, known_at)
         )
-        return answer
+        return ScoreWithChanges.joined(*answer)
 
     def score_with_changes_prepare(
         self,

@@ -106,6 +106,34 @@ class ScoreLine(View):
     disputed: int | None = None
 
 
+class CapView(View):
+    """A grade cap in force: the event that imposes it and until when."""
+
+    grade: str
+    event: int
+    rule: str
+    ends: str | None
+
+
+class ExcludedView(View):
+    """An event that does not count on the day, and why not."""
+
+    event: int
+    rule: str
+    why: str
+
+
+class FactorView(View):
+    """A scorecard factor: its value, the bin it falls in and the points that gives."""
+
+    code: str
+    title: str
+    value: int | None
+    bin_from: int | None
+    points: int
+    records: int
+
+
 class ScoreReportView(View):
     """One scheme's explained score: every line, cap, exclusion and factor."""
 
@@ -120,11 +148,11 @@ class ScoreReportView(View):
     grade: str
     uncapped_grade: str
     capped: bool
-    caps: list[dict[str, Any]]
+    caps: list[CapView]
     perks: list[str]
     lines: list[ScoreLine]
-    excluded: list[dict[str, Any]]
-    factors: list[dict[str, Any]]
+    excluded: list[ExcludedView]
+    factors: list[FactorView]
 
     @classmethod
     def of(cls, r: ScoreReport) -> ScoreReportView:
@@ -157,7 +185,7 @@ def _report(r: ScoreReport) -> dict[str, Any]:
         "uncapped_grade": r.uncapped_grade,
         "capped": r.capped,
         "caps": [
-            {"grade": c.grade, "event": c.event, "rule": c.rule, "ends": _d(c.ends)} for c in r.caps
+            CapView(grade=c.grade, event=c.event, rule=c.rule, ends=_d(c.ends)) for c in r.caps
         ],
         "perks": list(r.perks),
         "lines": [
@@ -174,16 +202,16 @@ def _report(r: ScoreReport) -> dict[str, Any]:
             )
             for ln in r.lines
         ],
-        "excluded": [{"event": x.event, "rule": x.rule, "why": x.why} for x in r.excluded],
+        "excluded": [ExcludedView(event=x.event, rule=x.rule, why=x.why) for x in r.excluded],
         "factors": [
-            {
-                "code": f.code,
-                "title": f.title,
-                "value": f.value,
-                "bin_from": f.bin_from,
-                "points": f.points,
-                "records": f.records,
-            }
+            FactorView(
+                code=f.code,
+                title=f.title,
+                value=f.value,
+                bin_from=f.bin_from,
+                points=f.points,
+                records=f.records,
+            )
             for f in r.factors
         ],
     }

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from socialcredit.application import directory_rulebooks, results
-from socialcredit.application.views import EventView, ScoreReportView
+from socialcredit.application.views import EventView
 from socialcredit.cli.common import (
     JsonOpt,
     KnownOpt,
@@ -164,11 +164,11 @@ def score(
     """Score, grade, caps and perks with the line-by-line explanation."""
     application = open_app()
     known = known_arg(application, as_known_on)
-    report, ahead = application.repairs.score_with_changes(
+    report = application.repairs.score_with_changes(
         op(), ident, scheme, opt_date(as_of, "as-of"), known
     )
     if as_json:
-        print_json(ScoreReportView.of(report).model_dump(mode="json") | ahead)
+        print_json(report.model_dump(mode="json"))
         return
     cap = f" (capped from {report.uncapped_grade})" if report.capped else ""
     out.print(
@@ -196,13 +196,13 @@ def score(
     for x in report.excluded:
         out.print(f"  not counted: event {x.event} {x.rule}: {x.why}")
     out.print(f"perks: {', '.join(report.perks) or 'none'}")
-    for c in ahead["changes"]:
+    for c in report.changes:
         out.print(
             f"  from {c['on']}: score {c['score']}, grade {c['grade']} "
             f"(item(s) {', '.join(map(str, c['items']))} end)",
             markup=False,
         )
-    for w in ahead["if_ended_today"]:
+    for w in report.if_ended_today:
         if w["kind"] == "event":
             out.print(
                 f"  if item {w['item']} were repaired today: score {w['score']}, grade "
