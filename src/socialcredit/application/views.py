@@ -17,21 +17,15 @@ from typing import Any, Literal
 
 from pydantic import ConfigDict, Field
 
-from socialcredit.application.results import Result
-from socialcredit.core.disputes import DisputeState
+from socialcredit.application.results import Result, View
 from socialcredit.core.ledger import Event
 from socialcredit.core.lists import EntryState
-from socialcredit.core.repair import RepairState
 from socialcredit.core.sanctions import Decision
 from socialcredit.core.scoring import ScoreReport
 
 
 def _d(value: date | None) -> str | None:
     return value.isoformat() if value else None
-
-
-class View(Result):
-    """A read's answer: frozen like a result; unknown fields are a programming error."""
 
 
 # -- the ledger ---------------------------------------------------------------------------
@@ -315,124 +309,24 @@ class DecisionView(View):
         )
 
 
-# -- due process --------------------------------------------------------------------------
-class DisputeRuling(View):
-    """One decision of a dispute (the first, then any appeal), each with its own reason."""
-
-    stage: Literal["first", "appeal"]
-    reviewer: str | None
-    outcome: str | None
-    reason: str | None
-    decided: str | None
-
-
-class DisputeView(View):
-    """A dispute and where it stands on a day."""
-
-    dispute: int
-    subject: str
-    item: int
-    item_kind: str
-    authority: str
-    status: str
-    opened: str | None
-    statement: Any
-    evidence: str | None
-    authority_notified: str | None
-    notify_by: str | None
-    deadline: str | None
-    extended: bool
-    decided: str | None
-    outcome: str | None
-    reviewer: str | None
-    reason: str | None
-    appealed: str | None
-    appeal_decided: str | None
-    appeal_outcome: str | None
-    appeal_reviewer: str | None
-    appeal_reason: str | None
-    decisions: list[DisputeRuling]
-    lapsed: str | None
-    events: list[int]
-
-    @classmethod
-    def of(cls, d: DisputeState, as_of: date) -> DisputeView:
-        return cls(
-            dispute=d.dispute,
-            subject=d.subject,
-            item=d.item,
-            item_kind=d.item_kind,
-            authority=d.authority,
-            status=d.status(as_of),
-            opened=_d(d.opened),
-            statement=d.statement,
-            evidence=d.evidence,
-            authority_notified=_d(d.notified),
-            notify_by=_d(d.notify_by),
-            deadline=_d(d.deadline()),
-            extended=d.extended,
-            decided=_d(d.decided),
-            outcome=d.outcome,
-            reviewer=d.reviewer,
-            reason=d.reason,
-            appealed=_d(d.appealed),
-            appeal_decided=_d(d.appeal_decided),
-            appeal_outcome=d.appeal_outcome,
-            appeal_reviewer=d.appeal_reviewer,
-            appeal_reason=d.appeal_reason,
-            decisions=[
-                DisputeRuling(
-                    stage=r.stage,  # type: ignore[arg-type]
-                    reviewer=r.reviewer,
-                    outcome=r.outcome,
-                    reason=r.reason,
-                    decided=_d(r.decided),
-                )
-                for r in d.rulings
-            ],
-            lapsed=_d(d.lapsed),
-            events=list(d.events),
-        )
-
-
-class RepairView(View):
-    """A credit repair and where it stands on a day."""
-
-    repair: int
-    subject: str
-    item: int
-    item_kind: str
-    severity: str
-    status: str
-    applied: str
-    decide_by: str
-    decided: str | None
-    outcome: str | None
-    authority: str | None
-    reason: str | None
-    apply_again_from: str | None
-    granted_from: str | None
-
-    @classmethod
-    def of(cls, s: RepairState, day: date) -> RepairView:
-        return cls(
-            repair=s.repair,
-            subject=s.subject,
-            item=s.item,
-            item_kind=s.item_kind,
-            severity=s.severity,
-            status=s.status(day),
-            applied=s.applied.isoformat(),
-            decide_by=s.decide_by.isoformat(),
-            decided=_d(s.decided),
-            outcome=s.outcome,
-            authority=s.decider,
-            reason=s.reason,
-            apply_again_from=_d(s.again_from),
-            granted_from=_d(s.granted_on(day)),
-        )
-
-
-# The documents' views live with their bodies (documents_view.py).
+# Disputes' and repairs' views (case_views.py), the documents' (documents_view.py).
+from socialcredit.application.case_views import DisputeRuling as DisputeRuling  # noqa: E402
+from socialcredit.application.case_views import DisputeView as DisputeView  # noqa: E402
+from socialcredit.application.case_views import RepairView as RepairView  # noqa: E402
 from socialcredit.application.documents_view import DocumentView as DocumentView  # noqa: E402
 from socialcredit.application.documents_view import RulebookView as RulebookView  # noqa: E402
+
+# Every read shape, in the order docs/results.md documents them (tests/test_results.py).
+VIEWS: tuple[type[Result], ...] = (
+    EventView,
+    RecordEvent,
+    ScoreReportView,
+    ScoreWithChanges,
+    EntryView,
+    RecordEntry,
+    DecisionView,
+    DisputeView,
+    RepairView,
+    RulebookView,
+    DocumentView,
+)
