@@ -52,3 +52,34 @@ def test_queue_and_desk_reads_are_in_each_subjects_record(make_app) -> None:
     assert app.integrity.verify()[1] is None
     app.log.sign_head()  # seals these access records into the chain
     assert app.integrity.verify()[1] is None
+
+
+def test_one_application_many_actors_each_read_names_its_own(make_app) -> None:
+    """The service keeps one Application for every request: who acts travels with each
+    call, so concurrent readers can never be recorded under each other's name."""
+    import threading
+
+    app = make_app()
+    app.records.add_subject(OP, P, "person", "Wang Wei")
+    actors = [Actor(f"auditor-{k}", "auditor", f"audit {k}") for k in range(6)]
+    errors: list[BaseException] = []
+
+    def read(actor: Actor) -> None:
+        try:
+            for _ in range(5):
+                app.records.score(actor, P, "rongcheng")
+                app.access.records(actor, P)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=read, args=(a,)) for a in actors]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with app.store.transaction() as conn:
+        rows = [r for r in app.store.access_for(conn, P) if r["actor"].startswith("auditor-")]
+    assert len(rows) == 6 * 10
+    assert all(r["purpose"] == f"audit {r['actor'].split('-')[1]}" for r in rows)
+    assert all(r["role"] == "auditor" for r in rows)
