@@ -13,10 +13,6 @@ from socialcredit.core.disputes import DisputeState
 from socialcredit.core.repair import RepairState
 
 
-def _d(value: date | None) -> str | None:
-    return value.isoformat() if value else None
-
-
 # -- due process --------------------------------------------------------------------------
 class DisputeRuling(View):
     """One decision of a dispute (the first, then any appeal), each with its own reason."""
@@ -25,7 +21,7 @@ class DisputeRuling(View):
     reviewer: str | None
     outcome: str | None
     reason: str | None
-    decided: str | None
+    decided: date | None
 
 
 class DisputeView(View):
@@ -37,24 +33,24 @@ class DisputeView(View):
     item_kind: str
     authority: str
     status: str
-    opened: str | None
+    opened: date | None
     statement: Any
     evidence: str | None
-    authority_notified: str | None
-    notify_by: str | None
-    deadline: str | None
+    authority_notified: date | None
+    notify_by: date | None
+    deadline: date | None
     extended: bool
-    decided: str | None
+    decided: date | None
     outcome: str | None
     reviewer: str | None
     reason: str | None
-    appealed: str | None
-    appeal_decided: str | None
+    appealed: date | None
+    appeal_decided: date | None
     appeal_outcome: str | None
     appeal_reviewer: str | None
     appeal_reason: str | None
     decisions: list[DisputeRuling]
-    lapsed: str | None
+    lapsed: date | None
     events: list[int]
 
     @classmethod
@@ -66,19 +62,19 @@ class DisputeView(View):
             item_kind=d.item_kind,
             authority=d.authority,
             status=d.status(as_of),
-            opened=_d(d.opened),
+            opened=(d.opened),
             statement=d.statement,
             evidence=d.evidence,
-            authority_notified=_d(d.notified),
-            notify_by=_d(d.notify_by),
-            deadline=_d(d.deadline()),
+            authority_notified=(d.notified),
+            notify_by=(d.notify_by),
+            deadline=(d.deadline()),
             extended=d.extended,
-            decided=_d(d.decided),
+            decided=(d.decided),
             outcome=d.outcome,
             reviewer=d.reviewer,
             reason=d.reason,
-            appealed=_d(d.appealed),
-            appeal_decided=_d(d.appeal_decided),
+            appealed=(d.appealed),
+            appeal_decided=(d.appeal_decided),
             appeal_outcome=d.appeal_outcome,
             appeal_reviewer=d.appeal_reviewer,
             appeal_reason=d.appeal_reason,
@@ -88,11 +84,11 @@ class DisputeView(View):
                     reviewer=r.reviewer,
                     outcome=r.outcome,
                     reason=r.reason,
-                    decided=_d(r.decided),
+                    decided=r.decided,
                 )
                 for r in d.rulings
             ],
-            lapsed=_d(d.lapsed),
+            lapsed=(d.lapsed),
             events=list(d.events),
         )
 
@@ -106,14 +102,14 @@ class RepairView(View):
     item_kind: str
     severity: str
     status: str
-    applied: str
-    decide_by: str
-    decided: str | None
+    applied: date
+    decide_by: date
+    decided: date | None
     outcome: str | None
     authority: str | None
     reason: str | None
-    apply_again_from: str | None
-    granted_from: str | None
+    apply_again_from: date | None
+    granted_from: date | None
 
     @classmethod
     def of(cls, s: RepairState, day: date) -> RepairView:
@@ -124,12 +120,12 @@ class RepairView(View):
             item_kind=s.item_kind,
             severity=s.severity,
             status=s.status(day),
-            applied=s.applied.isoformat(),
-            decide_by=s.decide_by.isoformat(),
-            decided=_d(s.decided),
+            applied=s.applied,
+            decide_by=s.decide_by,
+            decided=s.decided,
             outcome=s.outcome,
             authority=s.decider,
             reason=s.reason,
-            apply_again_from=_d(s.again_from),
-            granted_from=_d(s.granted_on(day)),
+            apply_again_from=s.again_from,
+            granted_from=s.granted_on(day),
         )

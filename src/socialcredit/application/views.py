@@ -24,10 +24,6 @@ from socialcredit.core.sanctions import Decision
 from socialcredit.core.scoring import ScoreReport
 
 
-def _d(value: date | None) -> str | None:
-    return value.isoformat() if value else None
-
-
 # -- the ledger ---------------------------------------------------------------------------
 class EventView(View):
     """One ledger entry as anyone may see it (``history``, the desk, the access export)."""
@@ -39,8 +35,8 @@ class EventView(View):
     version: str | None
     rule: str | None
     points: int
-    occurred: str
-    ends: str | None
+    occurred: date
+    ends: date | None
     cap: str | None
     recorded: str
     authority: str
@@ -74,8 +70,8 @@ def _event(e: Event) -> dict[str, Any]:
         "version": e.version,
         "rule": e.rule,
         "points": e.points,
-        "occurred": e.occurred.isoformat(),
-        "ends": _d(e.ends),
+        "occurred": e.occurred,
+        "ends": e.ends,
         "cap": e.cap,
         "recorded": e.recorded,
         "authority": e.authority,
@@ -92,8 +88,8 @@ class ScoreLine(View):
     event: int
     rule: str
     points: int
-    occurred: str
-    ends: str | None
+    occurred: date
+    ends: date | None
     authority: str
     evidence: str | None
     cap: str | None
@@ -106,7 +102,7 @@ class CapView(View):
     grade: str
     event: int
     rule: str
-    ends: str | None
+    ends: date | None
 
 
 class ExcludedView(View):
@@ -135,7 +131,7 @@ class ScoreReportView(View):
     scheme: str
     version: str
     kind: str
-    as_of: str
+    as_of: date
     base: int
     raw: int
     score: int
@@ -171,24 +167,22 @@ def _report(r: ScoreReport) -> dict[str, Any]:
         "scheme": r.scheme,
         "version": r.version,
         "kind": r.kind,
-        "as_of": r.as_of.isoformat(),
+        "as_of": r.as_of,
         "base": r.base,
         "raw": r.raw,
         "score": r.score,
         "grade": r.grade,
         "uncapped_grade": r.uncapped_grade,
         "capped": r.capped,
-        "caps": [
-            CapView(grade=c.grade, event=c.event, rule=c.rule, ends=_d(c.ends)) for c in r.caps
-        ],
+        "caps": [CapView(grade=c.grade, event=c.event, rule=c.rule, ends=c.ends) for c in r.caps],
         "perks": list(r.perks),
         "lines": [
             ScoreLine(
                 event=ln.event,
                 rule=ln.rule,
                 points=ln.points,
-                occurred=ln.occurred.isoformat(),
-                ends=_d(ln.ends),
+                occurred=ln.occurred,
+                ends=ln.ends,
                 authority=ln.authority,
                 evidence=ln.evidence,
                 cap=ln.cap,
@@ -224,13 +218,13 @@ class EntryView(View):
     authority: str
     fields: dict[str, str]
     evidence: str | None
-    proposed: str | None
-    notified: str | None
-    effective_from: str | None
-    max_end: str | None
-    remedied: str | None
-    removed: str | None
-    annulled: str | None
+    proposed: date | None
+    notified: date | None
+    effective_from: date | None
+    max_end: date | None
+    remedied: date | None
+    removed: date | None
+    annulled: date | None
     consent: bool
     events: list[int]
 
@@ -256,13 +250,13 @@ def _entry(e: EntryState, as_of: date) -> dict[str, Any]:
         "authority": e.authority,
         "fields": dict(e.fields),
         "evidence": e.evidence,
-        "proposed": _d(e.proposed),
-        "notified": _d(e.notified),
-        "effective_from": _d(e.effective_from),
-        "max_end": _d(e.max_end),
-        "remedied": _d(e.remedied),
-        "removed": _d(e.removed),
-        "annulled": _d(e.annulled),
+        "proposed": e.proposed,
+        "notified": e.notified,
+        "effective_from": e.effective_from,
+        "max_end": e.max_end,
+        "remedied": e.remedied,
+        "removed": e.removed,
+        "annulled": e.annulled,
         "consent": e.consent,
         "events": list(e.events),
     }
@@ -273,7 +267,7 @@ class ReasonView(View):
     clause: str
     memorandum: str
     basis: str
-    until: str | None
+    until: date | None
     remedy: str
     text: str
 
@@ -283,7 +277,7 @@ class DecisionView(View):
 
     subject: str
     service: str
-    as_of: str
+    as_of: date
     decision: Literal["allow", "deny", "benefit"]
     reasons: list[ReasonView]
 
@@ -292,7 +286,7 @@ class DecisionView(View):
         return cls(
             subject=d.subject,
             service=d.service,
-            as_of=d.as_of.isoformat(),
+            as_of=d.as_of,
             decision=d.decision,  # type: ignore[arg-type]
             reasons=[
                 ReasonView(
@@ -300,7 +294,7 @@ class DecisionView(View):
                     clause=r.clause,
                     memorandum=r.memorandum,
                     basis=r.basis,
-                    until=_d(r.until),
+                    until=r.until,
                     remedy=r.remedy,
                     text=r.text,
                 )
