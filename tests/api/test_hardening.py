@@ -169,7 +169,7 @@ def _event(live: Live) -> int:
 
 
 def _disputes(live: Live) -> int:
-    return len(live.app.access.export(OP, ME)["disputes"])
+    return len(live.app.access.export(OP, ME).model_dump(mode="json")["disputes"])
 
 
 def test_cross_origin_form_post_is_refused(live: Live) -> None:

@@ -293,7 +293,7 @@ def test_every_path_agrees_for_every_subject(
             )
             assert (d.decision == "benefit") == (scores[p].grade in bike.grades), (p, d)
             # the airline's deny follows the list entries in the subject's own record
-            record = application.access.export(OP, p, as_of, known_at)
+            record = application.access.export(OP, p, as_of, known_at).model_dump(mode="json")
             listed = any(
                 e["list"] == "court-defaulters" and e["status"] == "in-effect"
                 for e in record["list_entries"]

@@ -393,7 +393,7 @@ def test_no_false_alarms_after_a_full_life(db_url: str) -> None:
     try:
         app.upkeep.tick(OP, NOW.date())
         app.log.sign_head()
-        app.access.export(OP, P)
+        app.access.export(OP, P).model_dump(mode="json")
         app.log.sign_head()
         assert app.integrity.verify([("h", built["head"])])[1] is None
         heads = app.log.signed_heads()

@@ -47,7 +47,9 @@ def test_only_consenting_subjects_appear_and_leave_at_once(app) -> None:
     assert "Li Na" not in str(app.lists.board(OP, "honour-roll"))
     app.lists.consent(OP, mine, P, False, date(2024, 5, 3))
     assert app.lists.board(OP, "honour-roll") == []
-    actions = [r["action"] for r in app.access.export(OP, P)["access_records"]]
+    actions = [
+        r["action"] for r in app.access.export(OP, P).model_dump(mode="json")["access_records"]
+    ]
     assert actions.count("board.read") == 2  # the two reads while shown, none after
     with pytest.raises(NotFound, match="no public board"):
         app.lists.board(OP, "court-defaulters")

@@ -97,7 +97,7 @@ def test_both_decisions_keep_their_own_reason(appealed) -> None:
 
 def test_the_access_export_shows_both_in_json_and_html(appealed) -> None:
     app, _ = appealed
-    record = app.access.export(OP, PERSON)
+    record = app.access.export(OP, PERSON).model_dump(mode="json")
     (dispute,) = record["disputes"]
     assert [x["reason"] for x in dispute["decisions"]] == [FIRST, SECOND]
     page = render_access(record)

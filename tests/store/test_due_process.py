@@ -65,7 +65,7 @@ def test_access_export_misses_nothing_for_random_subjects(db_url, make_app) -> N
         with app.store.transaction() as conn:
             ledger = [e.id for e in app.store.events_for(conn, p)]
             access_before = len(app.store.access_for(conn, p))
-        export = app.access.export(OP, p)
+        export = app.access.export(OP, p).model_dump(mode="json")
         assert [e["event"] for e in export["events"]] == ledger
         assert {
             "events",
@@ -245,15 +245,15 @@ def test_erasure_makes_personal_data_unreadable_and_all_still_verifies(db_url, m
         reason="inspector's report",
         occurred=NOW.date(),
     )
-    assert app.access.export(OP, P)["list_entries"][0]["fields"] == fields
+    assert app.access.export(OP, P).model_dump(mode="json")["list_entries"][0]["fields"] == fields
     head_before, _ = app.log.sign_head()
     result = app.upkeep.tick(OP, NOW.date())
     assert result.erased == 1  # P's records ended long ago; Q's ticket still counts
-    export = app.access.export(OP, P)
+    export = app.access.export(OP, P).model_dump(mode="json")
     assert export["name"] == "[erased]"
     assert export["list_entries"][0]["fields"] == {}
     assert all(x["statement"] == "[erased]" for x in export["disputes"] if x["dispute"] == d)
-    assert app.access.export(OP, Q)["name"] == "Li Na"
+    assert app.access.export(OP, Q).model_dump(mode="json")["name"] == "Li Na"
     assert app.integrity.verify()[1] is None
     head_json, proof = app.log.prove_inclusion(entry, sign=True)
     public = app.log.public_key()
@@ -276,7 +276,9 @@ def test_erasure_makes_personal_data_unreadable_and_all_still_verifies(db_url, m
         occurred=date(2024, 2, 1),
         fields=fields,
     ).event
-    entries = {x["entry"]: x for x in app.access.export(OP, P)["list_entries"]}
+    entries = {
+        x["entry"]: x for x in app.access.export(OP, P).model_dump(mode="json")["list_entries"]
+    }
     assert entries[later]["fields"] == fields
     assert all(x["fields"] == {} for k, x in entries.items() if k != later)
     old_item = min(entries)

@@ -88,7 +88,7 @@ def populate(app: Application) -> dict[str, Any]:
     assert history[one].evidence_ref == REF1
     lines = app.records.score(OP, SUBJECT, "rongcheng", as_of=date(2019, 6, 1)).lines
     assert REF1 in {ln.evidence for ln in lines}
-    assert app.access.export(OP, SUBJECT)["name"] == NAME
+    assert app.access.export(OP, SUBJECT).model_dump(mode="json")["name"] == NAME
     return {"key": key, "event": one, "dispute": d}
 
 
@@ -135,7 +135,7 @@ def pg_files(db_url: str) -> list[Path]:
 
 
 def assert_after_erasure(app: Application, seen: dict[str, Any]) -> None:
-    export = app.access.export(OP, SUBJECT)
+    export = app.access.export(OP, SUBJECT).model_dump(mode="json")
     assert export["name"] == "[erased]"
     history = app.records.history(OP, SUBJECT)
     assert {e.evidence_ref for e in history if e.type == "score"} == {"[erased]"}
@@ -143,7 +143,7 @@ def assert_after_erasure(app: Application, seen: dict[str, Any]) -> None:
     assert all(d["statement"] == "[erased]" for d in export["disputes"])
     lines = app.records.score(OP, SUBJECT, "rongcheng", as_of=date(2019, 6, 1)).lines
     assert {ln.evidence for ln in lines if ln.evidence} == {"[erased]"}
-    assert app.access.export(OP, OTHER)["name"] == "Li Na"
+    assert app.access.export(OP, OTHER).model_dump(mode="json")["name"] == "Li Na"
     assert app.integrity.verify()[1] is None
     head, proof = app.log.prove_inclusion(seen["event"], sign=True)
     assert verify_proof_document(app.log.public_key(), head, proof) == (True, "included")
@@ -292,7 +292,7 @@ def test_erasure_on_request_refused_while_retention_holds_and_nothing_changes(
     with pytest.raises(BadInput):
         app.erasure.erase(OP, SUBJECT, requested_by_subject=False)
     assert state() == before
-    assert app.access.export(OP, SUBJECT)["name"] == NAME
+    assert app.access.export(OP, SUBJECT).model_dump(mode="json")["name"] == NAME
 
 
 def test_nothing_recorded_erased_on_request_or_after_retention_from_registration(
@@ -305,13 +305,13 @@ def test_nothing_recorded_erased_on_request_or_after_retention_from_registration
     app.records.add_subject(OP, OTHER, "person", "Li Na")
     # OTHER registered today with nothing recorded: erased at once on request.
     assert app.erasure.erase(OP, OTHER, requested_by_subject=True).shredded
-    assert app.access.export(OP, OTHER)["name"] == "[erased]"
+    assert app.access.export(OP, OTHER).model_dump(mode="json")["name"] == "[erased]"
     with pytest.raises(Conflict):
         app.erasure.erase(OP, OTHER, requested_by_subject=True)
     # Registered in 2018, nothing recorded: the longest person scheme retention
     # (sesame P5Y) from registration is over by 2024-06-01, so tick erases both.
     assert app.upkeep.tick(OP, NOW.date()).erased == 2
-    assert app.access.export(OP, SUBJECT)["name"] == "[erased]"
+    assert app.access.export(OP, SUBJECT).model_dump(mode="json")["name"] == "[erased]"
     assert app.upkeep.tick(OP, NOW.date()).erased == 0
     assert app.integrity.verify()[1] is None
 
@@ -328,9 +328,9 @@ def test_a_key_restored_from_a_backup_after_erasure_is_deleted_again(db_url, mak
         app.store.insert_keys(
             conn, [{"subject": SUBJECT, "key": key, "created": "2018-01-02T00:00:00+00:00"}]
         )
-    assert app.access.export(OP, SUBJECT)["name"] == NAME
+    assert app.access.export(OP, SUBJECT).model_dump(mode="json")["name"] == NAME
     assert app.upkeep.tick(OP, NOW.date()).erased == 1
-    assert app.access.export(OP, SUBJECT)["name"] == "[erased]"
+    assert app.access.export(OP, SUBJECT).model_dump(mode="json")["name"] == "[erased]"
     # A fresh key for a later entry is not mistaken for a restored one.
     app.records.record(
         OP,
@@ -436,7 +436,7 @@ def test_the_subjects_erasure_route_refuses_with_rule_and_date(tmp_path: Path) -
                 )
                 assert r.status_code == 403
                 assert c.post(f"/v1/subjects/{SUBJECT}/erasure").status_code == 401
-        assert app.access.export(OP, SUBJECT)["name"] == NAME
+        assert app.access.export(OP, SUBJECT).model_dump(mode="json")["name"] == NAME
     finally:
         app.store.close()
 

@@ -136,7 +136,7 @@ def test_own_reads_are_recorded_through_group_commit(app) -> None:
     app.records.add_subject(OP, P, "person", "Wang Wei")
     me = Actor(f"subject:{P}", "subject", "")
     app.records.score(me, P, "rongcheng")
-    app.access.export(me, P)
+    app.access.export(me, P).model_dump(mode="json")
     with app.store.transaction() as conn:
         actions = [r["action"] for r in app.store.access_for(conn, P)]
     assert actions.count("score.read") == 1 and actions.count("access.export") == 1

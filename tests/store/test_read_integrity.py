@@ -83,7 +83,7 @@ def test_score_refuses_a_tampered_row_and_names_it(
     for read in (
         lambda: app.records.history(OP, person),
         lambda: app.lists.entries(OP, person),
-        lambda: app.access.export(OP, person),
+        lambda: app.access.export(OP, person).model_dump(mode="json"),
         lambda: app.lists.check(
             Actor("airline-demo", "verifier", "boarding"), person, "flight", as_of=date(2024, 6, 1)
         ),

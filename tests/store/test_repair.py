@@ -259,6 +259,6 @@ def test_what_changes_when(world) -> None:
     ]
     (judged,) = [w for w in report.if_ended_today if w["item"] == judgment]
     assert judged["score"] == 995 and judged["repair_from"] == "2025-01-08"
-    export = application.access.export(OP, P)
+    export = application.access.export(OP, P).model_dump(mode="json")
     (mine,) = [r for r in export["reports"] if r["scheme"] == "rongcheng"]
     assert mine["changes"] == report.changes

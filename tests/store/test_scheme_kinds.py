@@ -87,6 +87,6 @@ def test_record_refuses_a_subject_of_another_kind(both, db_url) -> None:
 def test_matching_kinds_still_score_and_the_record_shows_only_theirs(both) -> None:
     assert both.records.score(OP, PERSON, "rongcheng", date(2024, 6, 1)).score == 1000
     assert both.records.score(OP, ORG, "enterprise", date(2024, 6, 1)).scheme == "enterprise"
-    schemes = {r["scheme"] for r in both.access.export(OP, ORG)["reports"]}
+    schemes = {r["scheme"] for r in both.access.export(OP, ORG).model_dump(mode="json")["reports"]}
     assert schemes == {"enterprise"}
     assert both.batch.grade_distribution(OP, "rongcheng", date(2024, 6, 1)).total() == 1

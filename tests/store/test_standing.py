@@ -79,7 +79,7 @@ def test_a_lapsed_dispute_allows_the_flight_without_tick(world) -> None:
         OP, entry, subject=P, statement="I paid", evidence_ref=None, occurred=clock.now.date()
     )
     clock.advance(days=31)  # the reviewer never decides; nobody runs tick
-    record = application.access.export(OP, P)
+    record = application.access.export(OP, P).model_dump(mode="json")
     assert record["list_entries"][0]["status"] == "annulled"
     decision = flight(application)
     assert decision.decision == "allow", decision
@@ -200,9 +200,9 @@ def test_a_verifier_told_deny_is_told_again_when_the_entry_is_voided(world) -> N
     assert notes[0]["item"] == entry and notes[0]["verifier"] == "airline-demo"
     assert "voided" in notes[0]["reason"] and notes[0]["service"] == "flight"
     assert application.notices.read(OP, "bike-demo") == []  # its answer did not rest on the entry
-    assert [n["notice"] for n in application.access.export(OP, P)["notices"]] == [
-        notes[0]["notice"]
-    ]
+    assert [
+        n["notice"] for n in application.access.export(OP, P).model_dump(mode="json")["notices"]
+    ] == [notes[0]["notice"]]
     assert application.integrity.verify()[1] is None
 
 

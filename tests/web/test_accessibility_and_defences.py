@@ -135,7 +135,11 @@ def test_the_counter_explains_a_scorecard_and_charts_each_score(
     expect(row.locator("td").nth(1)).to_have_text("100")  # 1 of 1 bills on time
     expect(row.locator("td").nth(3)).to_have_text("300")  # the top bin's points
     charts = page.locator('figure img[src^="/counter/history/"]')
-    assert charts.count() == len(live.app.access.export(OP, ME)["reports"]) == 3
+    assert (
+        charts.count()
+        == len(live.app.access.export(OP, ME).model_dump(mode="json")["reports"])
+        == 3
+    )
     for i in range(charts.count()):
         chart = charts.nth(i)
         chart.scroll_into_view_if_needed()
@@ -196,4 +200,4 @@ def test_a_cross_site_form_is_refused_in_a_real_browser(browser: Browser, live: 
     finally:
         evil.shutdown()
         evil.server_close()
-    assert live.app.access.export(OP, ME)["disputes"] == []
+    assert live.app.access.export(OP, ME).model_dump(mode="json")["disputes"] == []

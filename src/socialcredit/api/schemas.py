@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal
 from fastapi import Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from socialcredit.application import views
+from socialcredit.application import record_views, views
 
 MAX_ID = 2**62
 Id = Annotated[int, Path(ge=1, le=MAX_ID, description="A ledger id")]
@@ -34,6 +34,12 @@ EntryPublic = views.RecordEntry
 DecisionPublic = views.DecisionView
 DisputePublic = views.DisputeView
 RepairPublic = views.RepairView
+AccessRecord = record_views.AccessRecordView
+AccessRecordDetailed = record_views.AccessRecordDetailed
+DecisionGiven = record_views.DecisionGiven
+VoidedPublic = record_views.VoidedView
+NoticePublic = record_views.NoticeView
+SubjectRecord = record_views.SubjectRecord
 
 
 class Strict(BaseModel):
@@ -130,68 +136,8 @@ class ConsentCreate(Strict):
     occurred: date
 
 
-class AccessRecord(BaseModel):
-    id: int
-    at: str
-    actor: str
-    role: str
-    action: str
-    purpose: str
-
-
-class AccessRecordDetailed(AccessRecord):
-    detail: dict[str, Any]
-
-
-class DecisionGiven(BaseModel):
-    at: str
-    verifier: str
-    purpose: str
-    service: str
-    as_of: str
-    decision: str
-    reasons: list[str]
-
-
-class VoidedPublic(BaseModel):
-    item: int
-    kind: str
-    cause: str
-    by: int
-    since: str
-    reason: str
-
-
-class NoticePublic(BaseModel):
-    notice: int
-    decision: int | None
-    item: int | None
-    verifier: str | None
-    service: str | None
-    subject: str
-    reason: str | None
-    recorded: str
-
-
 class NoticeList(BaseModel):
     notices: list[NoticePublic]
-
-
-class SubjectRecord(BaseModel):
-    subject: str
-    kind: str
-    name: Any
-    as_of: str
-    known_at: str | None = None
-    events: list[EventPublic]
-    voided: list[VoidedPublic] = []
-    notices: list[NoticePublic] = []
-    retired_events: int
-    list_entries: list[EntryPublic]
-    reports: list[ScoreReportPublic]
-    decisions: list[DecisionGiven]
-    disputes: list[DisputePublic]
-    access_records: list[AccessRecordDetailed]
 
 
 class DocumentVersions(BaseModel):

@@ -10,10 +10,18 @@ from sqlalchemy.engine import Connection
 
 from socialcredit import sealing
 from socialcredit.application.base import Actor, Part, normalise_subject
+from socialcredit.application.case_views import DisputeView
 from socialcredit.application.group_commit import Pending
 from socialcredit.application.notices import NOTICE, notice_json
+from socialcredit.application.record_views import (
+    AccessRecordDetailed,
+    DecisionGiven,
+    NoticeView,
+    SubjectRecord,
+    VoidedView,
+)
 from socialcredit.application.repairs import changes_body, severities
-from socialcredit.application.views import DisputeView, EntryView, EventView, ScoreReportView
+from socialcredit.application.views import RecordEntry, RecordEvent, ScoreWithChanges
 from socialcredit.core.errors import BadInput, NotFound
 from socialcredit.core.ledger import SCORE
 from socialcredit.core.periods import Duration, add_duration
@@ -31,7 +39,7 @@ class Access(Part):
         as_of: date | None = None,
         known_at: datetime | None = None,
         export: str = "json",
-    ) -> dict[str, Any]:
+    ) -> SubjectRecord:
         """The complete record of one subject in one response, and the read is recorded.
 
         It is recorded as an export (``access.export`` with its ``format``): what is
@@ -42,7 +50,7 @@ class Access(Part):
         an erased subject's personal fields read "[erased]". ``known_at`` replays the
         record as the system knew it then. Returned once its access record is durable.
         """
-        record: dict[str, Any] = self._recorded(
+        record: SubjectRecord = self._recorded(
             self.export_prepare(actor, subject, as_of, known_at, export)
         )
         return record
@@ -98,60 +106,53 @@ class Access(Part):
                 detail["known_at"] = known_at.isoformat()
             access_row = self._access_row(actor, "access.export", sid, detail)
         name = sealing.open_sealed(key, sid, row.name)
-        out: dict[str, Any] = {
-            "subject": sid,
-            "kind": row.kind,
-            "name": name,
-            "as_of": day.isoformat(),
-            "known_at": known_at.isoformat() if known_at is not None else None,
-            "events": [
-                EventView.of(e).model_dump(mode="json") | {"disputed": view.disputed.get(e.id)}
-                for e in shown
-            ],
-            "retired_events": hidden,
-            "voided": [
-                {
-                    "item": v.item,
-                    "kind": v.item_kind,
-                    "cause": v.cause,
-                    "by": v.by,
-                    "since": v.since.isoformat(),
-                    "reason": v.reason,
-                }
+        out = SubjectRecord(
+            subject=sid,
+            kind=row.kind,
+            name=name,
+            as_of=day,
+            known_at=known_at.isoformat() if known_at is not None else None,
+            events=[RecordEvent.shown(e, view.disputed.get(e.id)) for e in shown],
+            retired_events=hidden,
+            voided=[
+                VoidedView(
+                    item=v.item,
+                    kind=v.item_kind,
+                    cause=v.cause,
+                    by=v.by,
+                    since=v.since,
+                    reason=v.reason,
+                )
                 for v in sorted(view.voided.values(), key=lambda v: v.item)
             ],
-            "list_entries": [
-                EntryView.of(s, day).model_dump(mode="json")
-                | {
-                    "disputed": view.disputed.get(s.entry),
-                    "remedy": registry.lists[s.list].remedy if s.list in registry.lists else None,
-                    "remedy_evidence": list(registry.lists[s.list].remedy_evidence)
-                    if s.list in registry.lists
-                    else [],
-                }
+            list_entries=[
+                RecordEntry.shown(
+                    s,
+                    day,
+                    disputed=view.disputed.get(s.entry),
+                    terms=registry.lists.get(s.list),
+                )
                 for s in sorted(view.lists.values(), key=lambda x: x.entry)
             ],
-            "reports": [
-                ScoreReportView.of(r).model_dump(mode="json") | ahead[r.scheme]
-                for r in view.reports.values()
-            ],
-            "decisions": [
-                {"at": r["at"], "verifier": r["actor"], "purpose": r["purpose"]}
-                | json.loads(r["detail"])
+            reports=[ScoreWithChanges.joined(r, ahead[r.scheme]) for r in view.reports.values()],
+            decisions=[
+                DecisionGiven(
+                    **{"at": r["at"], "verifier": r["actor"], "purpose": r["purpose"]}
+                    | json.loads(r["detail"])
+                )
                 for r in records
                 if r["action"] == "decision"
             ],
-            "notices": [notice_json(e) for e in view.entries if e.type == NOTICE],
-            "disputes": [
-                DisputeView.of(d, view.moment).model_dump(mode="json")
-                for d in view.disputes.values()
-            ],
-            "access_records": [
-                {k: r[k] for k in ("id", "at", "actor", "role", "action", "purpose")}
-                | {"detail": json.loads(r["detail"])}
+            notices=[NoticeView(**notice_json(e)) for e in view.entries if e.type == NOTICE],
+            disputes=[DisputeView.of(d, view.moment) for d in view.disputes.values()],
+            access_records=[
+                AccessRecordDetailed(
+                    **{k: r[k] for k in ("id", "at", "actor", "role", "action", "purpose")},
+                    detail=json.loads(r["detail"]),
+                )
                 for r in records
             ],
-        }
+        )
         return Pending(out, [access_row])
 
     def _retired(self, conn: Connection, view: Standing, day: date) -> set[int]:

@@ -19,7 +19,7 @@ from pydantic import ConfigDict, Field
 
 from socialcredit.application.results import Result, View
 from socialcredit.core.ledger import Event
-from socialcredit.core.lists import EntryState
+from socialcredit.core.lists import EntryState, ListDef
 from socialcredit.core.sanctions import Decision
 from socialcredit.core.scoring import ScoreReport
 
@@ -239,6 +239,18 @@ class RecordEntry(EntryView):
     disputed: int | None = None
     remedy: str | None = None
     remedy_evidence: list[str] = Field(default_factory=list)
+
+    @classmethod
+    def shown(
+        cls, e: EntryState, as_of: date, *, disputed: int | None, terms: ListDef | None
+    ) -> RecordEntry:
+        """The entry with its open dispute and, if its list is published, its remedy."""
+        return cls(
+            **_entry(e, as_of),
+            disputed=disputed,
+            remedy=terms.remedy if terms is not None else None,
+            remedy_evidence=list(terms.remedy_evidence) if terms is not None else [],
+        )
 
 
 def _entry(e: EntryState, as_of: date) -> dict[str, Any]:

@@ -216,7 +216,7 @@ def log_page(request: Request, who: Principal | None = Depends(viewer)) -> HTMLR
 # -- the counter: a resident's own record -------------------------------------------------
 def _counter(request: Request, who: Principal, **ctx: Any) -> HTMLResponse:
     record = app_of(request).access.export(actor_for(who), who.id, export="html page")
-    return page(request, "counter.html", who, r=record, **ctx)
+    return page(request, "counter.html", who, r=record.model_dump(mode="json"), **ctx)
 
 
 @router.get("/counter")

@@ -12,6 +12,7 @@ from socialcredit.api import schemas as s
 from socialcredit.api.schemas import Id
 from socialcredit.application import Application, results
 from socialcredit.application.group_commit import committer_for
+from socialcredit.application.record_views import SubjectRecord
 from socialcredit.application.views import DecisionView, DisputeView, RepairView, ScoreReportView
 from socialcredit.core.periods import parse_moment
 from socialcredit.http.auth import Principal, actor_for, app_of, own_subject, require
@@ -114,14 +115,14 @@ async def record(
     request: Request,
     known_at: str | None = KnownQuery,
     who: Principal = Depends(subject_only),
-) -> dict[str, Any]:
+) -> SubjectRecord:
     # On the event loop like a check: computed from a read-only snapshot (no lock to
     # wait for), answered once the group committer has made its access record durable.
     sid = own_subject(request, who, subject_id)
     application = app_of(request)
     actor = actor_for(who)
     pending = application.access.export_prepare(actor, sid, known_at=known(application, known_at))
-    answer: dict[str, Any] = await asyncio.wrap_future(
+    answer: SubjectRecord = await asyncio.wrap_future(
         committer_for(application.store).submit(pending)
     )
     return answer
