@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from socialcredit.application.results import RESULTS
 from socialcredit.application.record_views import SubjectRecord
+from socialcredit.application.results import RESULTS
 from socialcredit.application.views import VIEWS
 from socialcredit.server import create_app
 from socialcredit.settings import Settings
