@@ -79,7 +79,7 @@ def opened(application: Application) -> list[tuple]:
     for p in PEOPLE:
         for e in application.records.history(OP, p):
             out.append(
-                (e.id, e.subject, e.rule, e.occurred, e.points, e.ends, e.evidence_ref, e.version)
+                (e.event, e.subject, e.rule, e.occurred, e.points, e.ends, e.evidence, e.version)
             )
     return sorted(out)
 

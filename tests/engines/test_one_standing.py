@@ -310,7 +310,7 @@ def test_every_path_agrees_for_every_subject(
             (mine,) = [r for r in record["reports"] if r["scheme"] == "rongcheng"]
             assert (mine["score"], mine["grade"]) == (scores[p].score, scores[p].grade)
             # every line of the score is an entry of the subject's history (erased or not)
-            history = {e.id: e for e in application.records.history(OP, p)}
+            history = {e.event: e for e in application.records.history(OP, p)}
             assert {ln.event for ln in scores[p].lines} <= set(history)
             # an erased name stays erased: a fresh key seals only what comes after
             assert record["name"] == ("[erased]" if p in erased else "Resident")

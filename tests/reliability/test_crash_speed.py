@@ -105,14 +105,14 @@ def opened_events(url: str) -> list:
 def evidence_counts(url: str, prefix: str) -> dict[str, int]:
     out: dict[str, int] = {}
     for e in opened_events(url):
-        if e.evidence_ref and e.evidence_ref.startswith(prefix):
-            out[e.evidence_ref] = out.get(e.evidence_ref, 0) + 1
+        if e.evidence and e.evidence.startswith(prefix):
+            out[e.evidence] = out.get(e.evidence, 0) + 1
     return out
 
 
 def evidence_ids(url: str, prefix: str) -> list[int]:
     return [
-        e.id for e in opened_events(url) if e.evidence_ref and e.evidence_ref.startswith(prefix)
+        e.event for e in opened_events(url) if e.evidence and e.evidence.startswith(prefix)
     ]
 
 

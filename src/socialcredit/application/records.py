@@ -21,7 +21,7 @@ from socialcredit.application.base import (
 )
 from socialcredit.application.group_commit import Pending
 from socialcredit.application.notices import notify_voided
-from socialcredit.application.views import ScoreReportView
+from socialcredit.application.views import EventView, ScoreReportView
 from socialcredit.core.errors import BadInput, Conflict, NotFound
 from socialcredit.core.ledger import (
     Event,
@@ -374,16 +374,17 @@ class Records(Part):
             row = self._access_row(actor, "score.read", sid, detail)
         return Pending(report, [row])
 
-    def history(self, actor: Actor, subject: str) -> list[Event]:
+    def history(self, actor: Actor, subject: str) -> list[EventView]:
+        """Every ledger entry about the subject, in order (personal fields opened)."""
         sid, _ = normalise_subject(subject)
         with self.store.transaction() as conn:
             self._ready(conn)
             self._subject_kind(conn, sid)
             events = self._events(conn, sid)
             self._access(conn, actor, "history.read", sid)
-        return events
+        return [EventView.of(e) for e in events]
 
-    def recorded_by(self, actor: Actor, authority: str, limit: int = 200) -> list[Event]:
+    def recorded_by(self, actor: Actor, authority: str, limit: int = 200) -> list[EventView]:
         """What one authority recorded, newest first (the registrar's own desk view)."""
         with self.store.transaction() as conn:
             self._ready(conn)
@@ -397,7 +398,7 @@ class Records(Part):
             chaining.access_each(
                 self, conn, actor, "desk.read", {s: {"events": ids} for s, ids in shown.items()}
             )
-        return events
+        return [EventView.of(e) for e in events]
 
     def subject_exists(self, subject: str) -> bool:
         sid, _ = normalise_subject(subject)

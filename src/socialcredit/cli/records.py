@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from socialcredit.application import directory_rulebooks, results
-from socialcredit.application.views import EventView
 from socialcredit.cli.common import (
     JsonOpt,
     KnownOpt,
@@ -225,15 +224,15 @@ def history(ident: Annotated[str, typer.Argument(metavar="ID")], as_json: JsonOp
         print_json(
             {
                 "subject": ident.upper(),
-                "events": [EventView.of(e).model_dump(mode="json") for e in events],
+                "events": [e.model_dump(mode="json") for e in events],
             }
         )
         return
     t = table("event", "type", "scheme", "rule", "points", "occurred", "ends", "authority", "note")
     for e in events:
-        note = f"reverses {e.reverses}: {e.reason}" if e.reverses else (e.evidence_ref or "")
+        note = f"reverses {e.reverses}: {e.reason}" if e.reverses else (e.evidence or "")
         t.add_row(
-            str(e.id),
+            str(e.event),
             e.type,
             e.scheme or "",
             e.rule or "",

@@ -18,7 +18,7 @@ from fastapi import APIRouter, Depends, FastAPI, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from socialcredit.application.views import DisputeView, DocumentView, EventView, RulebookView
+from socialcredit.application.views import DisputeView, DocumentView, RulebookView
 from socialcredit.charts import score_chart
 from socialcredit.core.errors import BadInput, NotFound, SocialCreditError, Unauthenticated
 from socialcredit.core.periods import parse_date
@@ -281,10 +281,7 @@ def _desk(request: Request, who: Principal, **ctx: Any) -> HTMLResponse:
         for r in b.rules
         if who.id in r.authorities
     ]
-    events = [
-        EventView.of(e).model_dump(mode="json")
-        for e in application.records.recorded_by(actor, who.id)
-    ]
+    events = [e.model_dump(mode="json") for e in application.records.recorded_by(actor, who.id)]
     return page(request, "desk.html", who, schemes=schemes, rules=rules, events=events, **ctx)
 
 

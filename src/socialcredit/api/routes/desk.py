@@ -9,7 +9,6 @@ from fastapi import APIRouter, Body, Depends, Request
 from socialcredit.api import schemas as s
 from socialcredit.api.schemas import Id
 from socialcredit.application import results
-from socialcredit.application.views import EventView
 from socialcredit.core.documents import doc_id
 from socialcredit.http.auth import Principal, actor_for, app_of, require
 
@@ -87,7 +86,7 @@ def correct_event(
 )
 def desk_events(request: Request, who: Principal = Depends(registrar)) -> list[dict[str, Any]]:
     return [
-        EventView.of(e).model_dump(mode="json")
+        e.model_dump(mode="json")
         for e in app_of(request).records.recorded_by(actor_for(who, "desk"), who.id)
     ]
 
