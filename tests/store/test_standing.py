@@ -197,12 +197,12 @@ def test_a_verifier_told_deny_is_told_again_when_the_entry_is_voided(world) -> N
     )
     notes = application.notices.read(OP, "airline-demo")
     assert len(notes) == 1
-    assert notes[0]["item"] == entry and notes[0]["verifier"] == "airline-demo"
-    assert "voided" in notes[0]["reason"] and notes[0]["service"] == "flight"
+    assert notes[0].item == entry and notes[0].verifier == "airline-demo"
+    assert "voided" in (notes[0].reason or "") and notes[0].service == "flight"
     assert application.notices.read(OP, "bike-demo") == []  # its answer did not rest on the entry
     assert [
         n["notice"] for n in application.access.export(OP, P).model_dump(mode="json")["notices"]
-    ] == [notes[0]["notice"]]
+    ] == [notes[0].notice]
     assert application.integrity.verify()[1] is None
 
 

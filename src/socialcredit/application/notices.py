@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from socialcredit.application.base import Actor, Part
+from socialcredit.application.record_views import NoticeView
 from socialcredit.core.errors import BadInput
 from socialcredit.core.ledger import Event
 from socialcredit.core.sanctions import BENEFIT, DENY
@@ -99,7 +100,7 @@ def notify_voided(
 class Notices(Part):
     """What verifiers are told when an item a decision rested on is voided."""
 
-    def read(self, actor: Actor, verifier: str) -> list[dict[str, Any]]:
+    def read(self, actor: Actor, verifier: str) -> list[NoticeView]:
         """A verifier's notices, oldest first; reading them is recorded per subject."""
         with self.store.transaction() as conn:
             self._ready(conn)
@@ -122,4 +123,4 @@ class Notices(Part):
                         "notices": [e.id for e in found if e.subject == subject],
                     },
                 )
-        return [notice_json(e) for e in found]
+        return [NoticeView(**notice_json(e)) for e in found]

@@ -90,7 +90,7 @@ def notices(
     """Notices to a verifier: past decisions that rested on an item since voided."""
     found = open_app().notices.read(op(), verifier)
     if as_json:
-        print_json({"notices": found})
+        print_json({"notices": [n.model_dump(mode="json") for n in found]})
         return
     if not found:
         out.print(f"no notices for {verifier}")
@@ -98,12 +98,12 @@ def notices(
     t = table("notice", "decision", "item", "service", "recorded", "reason")
     for n in found:
         t.add_row(
-            str(n["notice"]),
-            str(n["decision"]),
-            str(n["item"]),
-            str(n["service"]),
-            str(n["recorded"]),
-            str(n["reason"]),
+            str(n.notice),
+            str(n.decision),
+            str(n.item),
+            str(n.service),
+            str(n.recorded),
+            str(n.reason),
         )
     out.print(t)
 

@@ -160,8 +160,8 @@ async def own_score(
     summary="Your notices: past decisions that rested on an item since voided",
     response_model=s.NoticeList,
 )
-def notices(request: Request, who: Principal = Depends(verifier)) -> dict[str, Any]:
-    return {"notices": app_of(request).notices.read(actor_for(who, "notices"), who.id)}
+def notices(request: Request, who: Principal = Depends(verifier)) -> s.NoticeList:
+    return s.NoticeList(notices=app_of(request).notices.read(actor_for(who, "notices"), who.id))
 
 
 @router.get(
