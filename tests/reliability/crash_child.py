@@ -19,7 +19,8 @@ from socialcredit.core.errors import SocialCreditError
 from socialcredit.settings import Settings
 from socialcredit.store.sql import Store
 from socialcredit.transparency import merkle
-from tests.conftest import OP
+
+OP = Actor.operator()  # not from tests.conftest: importing it would set a fresh XDG_CONFIG_HOME
 
 P = "11010519491231002X"
 NOW = datetime(2024, 6, 1, tzinfo=UTC)

@@ -22,7 +22,8 @@ from pathlib import Path
 from socialcredit.application import Actor, Application, group_commit
 from socialcredit.settings import Settings
 from socialcredit.store.sql import Store
-from tests.conftest import OP
+
+OP = Actor.operator()  # not from tests.conftest: importing it would set a fresh XDG_CONFIG_HOME
 
 NOW = datetime(2024, 6, 1, tzinfo=UTC)
 HEADER = ["subject", "rule", "occurred", "scheme", "authority", "evidence"]
