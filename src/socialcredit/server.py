@@ -40,6 +40,8 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.store = store or Store(settings.db_url)
     app.state.store.check_durability()
+    with app.state.store.transaction() as conn:  # once, so token reads need no writer
+        app.state.store.upgrade_tokens(conn)
     app.state.rate_limits = RateLimits(settings)
     answer = ErrorAnswer(error_page)
 

@@ -96,13 +96,20 @@ class Service(Base):
         """The principal and role of a live token: known, not expired, not revoked.
 
         Read from the store on every call (a primary-key lookup): a revocation, an expiry
-        or a deleted row takes effect on the next request of a running service.
+        or a deleted row takes effect on the next request of a running service. Once the
+        token table is known to be current, the look-up is a read-only snapshot: it runs
+        before every authenticated request, and must not queue behind a writer's fsync
+        (the group committer's) for the write lock it does not need.
         """
         if not token or len(token) > 200:
             return None
-        with self.store.transaction() as conn:
-            self.store.upgrade_tokens(conn)
-            row = self.store.find_token(conn, _digest(token))
+        if self.store.tokens_upgraded:
+            with self.store.read() as conn:
+                row = self.store.find_token(conn, _digest(token))
+        else:
+            with self.store.transaction() as conn:
+                self.store.upgrade_tokens(conn)
+                row = self.store.find_token(conn, _digest(token))
         if row is None or _state(row, self.settings.clock()) != "active":
             return None
         return (str(row.principal), str(row.role))

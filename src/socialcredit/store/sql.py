@@ -518,10 +518,13 @@ class Store:
         shas = [r.sha256 for r in listed]
         # A row is checked against its publication entry once per (id, version, hash):
         # a hash moved to another row (a source swapped between versions) is re-checked.
+        # A document verified by another thread may not be parsed into ``_docs`` yet
+        # (threads share this store): then it is loaded here as well.
         missing = [
             (r.scheme, r.version)
             for r in listed
             if (kind, r.scheme, r.version, r.sha256) not in self._verified
+            or r.sha256 not in self._docs
         ]
         if missing:
             rows = conn.execute(
@@ -991,6 +994,11 @@ class Store:
     def find_token(self, conn: Connection, token_hash: str) -> Row[Any] | None:
         return conn.execute(_Q_TOKEN, {"h": token_hash}).first()
 
+    @property
+    def tokens_upgraded(self) -> bool:
+        """Whether ``upgrade_tokens`` has run in this process: token reads need no writer."""
+        return self._tokens_upgraded
+
     def upgrade_tokens(self, conn: Connection) -> None:
         """Add the token columns newer than a store (once per process; idempotent)."""
         if self._tokens_upgraded or not self.engine.dialect.has_table(conn, "api_tokens"):
@@ -1197,12 +1205,16 @@ class Store:
         return out
 
     def access_for(self, conn: Connection, subject: str) -> list[dict[str, Any]]:
-        rows = conn.execute(
-            select(t.access_log)
-            .where(t.access_log.c.subject == subject)
-            .order_by(t.access_log.c.id)
+        # Through the driver's cursor: a subject's own export lists every access record
+        # (each own read adds one), and SQLAlchemy's per-row mapping cost several times
+        # the query.
+        names = [c.name for c in t.access_log.columns]
+        rows = self._fetch(
+            conn,
+            f"SELECT {', '.join(names)} FROM access_log WHERE subject = ? ORDER BY id",  # noqa: S608 - fixed names
+            (subject,),
         )
-        return [dict(r._mapping) for r in rows]
+        return [dict(zip(names, r, strict=True)) for r in rows]
 
     def subjects_page(self, conn: Connection, kind: str | None = None) -> list[str]:
         q = select(t.subjects.c.id)
