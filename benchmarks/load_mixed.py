@@ -132,7 +132,7 @@ def main() -> None:
         os.sched_setaffinity(0, {1})
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(200):
+        for _ in range(600):
             try:
                 httpx.get(f"{url}/healthz", timeout=1)
                 break
