@@ -148,6 +148,9 @@ def main() -> None:
     verifier = app.issue_token("verifier", "airline-demo")
     # Own-record reads rotate over 200 subjects, each with its own token.
     readers = [(p, app.issue_token("subject", p)) for p in people[:200]]
+    # The export lists every access record of the subject, and every own read adds one:
+    # /record reads its own 200 subjects, so the score reads before it do not grow them.
+    exporters = [(p, app.issue_token("subject", p)) for p in people[200:400]]
     port = free_port()
     cores = os.sched_getaffinity(0)
     pin = ["taskset", "-c", "0"] if len(cores) > 1 else []
@@ -212,7 +215,7 @@ def main() -> None:
                 "GET",
                 [
                     (f"/v1/subjects/{p}/record", {"Authorization": f"Bearer {t}"}, None)
-                    for p, t in readers
+                    for p, t in exporters
                 ],
             ),
         ]
