@@ -610,3 +610,12 @@ def test_the_rate_limit_is_a_moving_window_without_threads(monkeypatch) -> None:
     now[0] += 61
     limits._prune(now[0])
     assert limits._hits == {}
+
+
+def test_a_zero_rate_limit_admits_nothing() -> None:
+    from socialcredit.http.limits import RateLimits
+    from socialcredit.settings import Settings
+
+    limits = RateLimits(Settings(rate_principal="0/minute"))
+    assert limits.hit("principal", "a") == 60
+    assert limits.hit("principal", "a") == 60

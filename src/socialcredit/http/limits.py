@@ -55,6 +55,8 @@ class RateLimits:
                 times = self._hits.get((budget, key, n))
                 if times is None:
                     times = self._hits[(budget, key, n)] = deque(maxlen=item.amount)
+                if not times and item.amount <= 0:  # "0/minute": nothing is admitted
+                    return max(1, math.ceil(window))
                 if len(times) >= item.amount and times[0] > now - window:
                     # Full: the oldest admitted hit of the window leaves it first.
                     return max(1, math.ceil(times[0] + window - now))
