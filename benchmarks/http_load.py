@@ -7,7 +7,14 @@ The server runs pinned to core 0 (`taskset -c 0`), this load generator to core 1
 on 127.0.0.1, each scenario for a bounded time. The bare `/healthz` of the same app is
 the baseline: what the framework and the loopback cost with no work.
 
-    .venv/bin/python benchmarks/http_load.py [--seconds 10] [--concurrency 16]
+Beside each rate it prints the server's CPU time per request (all its threads, from
+/proc): on a shared machine that measure is disturbed far less than the rates are.
+
+    .venv/bin/python benchmarks/http_load.py [--seconds 10] [--concurrency 4,16]
+        [--only check,read,record] [--profile server.txt|server.svg]
+
+``--profile`` runs the server under py-spy (``pip install py-spy``; ``--gil``: only
+what holds the GIL, i.e. CPU), raw collapsed stacks for ``.txt``, a flame graph else.
 """
 
 from __future__ import annotations
