@@ -103,9 +103,9 @@ class Service(Base):
         """
         if not token or len(token) > 200:
             return None
+        row: Any
         if self.store.tokens_upgraded:
-            with self.store.read() as conn:
-                row = self.store.find_token(conn, _digest(token))
+            row = self.store.find_token_now(_digest(token))
         else:
             with self.store.transaction() as conn:
                 self.store.upgrade_tokens(conn)
