@@ -13,19 +13,34 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 
 from socialcredit.store import schema as t
-from socialcredit.store.engine import _PG_ACCESS_LOCK, StoreBase
+from socialcredit.store.engine import _PG_ACCESS_LOCK
+from socialcredit.store.pseudonyms import SUBJECT_ACTOR, Pseudonymous
 
 _INS_ACCESS = insert(t.access_log)
 _ACCESS_COLUMNS = ("at", "actor", "role", "action", "subject", "purpose", "detail")
 
 
-class AccessStore(StoreBase):
+class AccessStore(Pseudonymous):
     """Access records."""
 
     def record_access(self, conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
-        """Insert access records; many at once through the driver's executemany."""
+        """Insert access records; many at once through the driver's executemany.
+
+        The subject, and a subject acting on its own record, are logged under the
+        subject's pseudonym: the access log is append-only, erasure cannot reach it.
+        """
         if not rows:
             return
+        rows = [
+            {
+                **r,
+                "subject": self._stored_as(conn, r["subject"]) if r["subject"] else r["subject"],
+                "actor": self._stored_actor(conn, r["actor"])
+                if isinstance(r["actor"], str)
+                else r["actor"],
+            }
+            for r in rows
+        ]
         if self.dialect == "postgresql":
             conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock_shared({_PG_ACCESS_LOCK})")
         if len(rows) == 1:
@@ -64,9 +79,17 @@ class AccessStore(StoreBase):
         return out
 
     def access_for(self, conn: Connection, subject: str) -> list[dict[str, Any]]:
+        """The access records about a subject, naming it (and it as actor) as the caller did."""
+        p = self.pseudonym(conn, subject)
         rows = conn.execute(
-            select(t.access_log)
-            .where(t.access_log.c.subject == subject)
-            .order_by(t.access_log.c.id)
+            select(t.access_log).where(t.access_log.c.subject == p).order_by(t.access_log.c.id)
         )
-        return [dict(r._mapping) for r in rows]
+        own = SUBJECT_ACTOR + p
+        return [
+            {
+                **r._mapping,
+                "subject": subject,
+                "actor": SUBJECT_ACTOR + subject if r.actor == own else r.actor,
+            }
+            for r in rows
+        ]

@@ -15,6 +15,7 @@ import os
 import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -105,6 +106,7 @@ class StoreBase:
         self.figures_cache: dict[str, tuple[float, Any]] = {}
         self.figures_lock = threading.Lock()
         self._secrets: dict[str, bytes] = {}
+        self._pseudonyms: dict[str, str] = {}  # ID -> pseudonym (store/pseudonyms.py)
         # How hard ``shred_keys`` tries while readers hold old snapshots.
         self.shred_attempts = 5
         self.shred_wait_s = 2.0
@@ -196,6 +198,7 @@ class StoreBase:
                         )
 
     def create(self, conn: Connection) -> None:
+        t.check_version(conn, upgrade=True)
         t.metadata.create_all(conn)
         t.migrate(conn)
         self.upgrade_tokens(conn)
@@ -205,8 +208,15 @@ class StoreBase:
             # bounds): a key would then outlive its row in a catalog file.
             conn.exec_driver_sql("ALTER TABLE subject_keys ALTER COLUMN key SET STATISTICS 0")
             conn.exec_driver_sql("ALTER TABLE store_secrets ALTER COLUMN value SET STATISTICS 0")
+            # nor an identifier outlive its key row as a most-common value
+            conn.exec_driver_sql(
+                "ALTER TABLE subject_keys ALTER COLUMN subject_id SET STATISTICS 0"
+            )
         if conn.execute(select(t.meta.c.value).where(t.meta.c.key == "schema")).first() is None:
             conn.execute(insert(t.meta), [{"key": "schema", "value": t.SCHEMA_VERSION}])
+        # The key of the subjects' pseudonyms (store/pseudonyms.py): made before the first
+        # registration, since changing it later would rewrite every ledger row.
+        self.secret(conn, "pseudonym", datetime.now(UTC).isoformat(timespec="seconds"))
 
     def upgrade_tokens(self, conn: Connection) -> None:
         """Add the token columns newer than a store (once per process; idempotent)."""
@@ -218,10 +228,20 @@ class StoreBase:
                 conn.exec_driver_sql(f"ALTER TABLE api_tokens ADD COLUMN {name} {ddl}")
         self._tokens_upgraded = True
 
+    def has_ledger(self, conn: Connection) -> bool:
+        """Whether the tables exist at all, whatever their schema version (``init``)."""
+        return bool(self.engine.dialect.has_table(conn, "events"))
+
     def is_initialised(self, conn: Connection) -> bool:
         # Once initialised, always: the tables are never dropped, so the answer is kept.
         if not self._initialised:
             self._initialised = bool(self.engine.dialect.has_table(conn, "events"))
+            if self._initialised:
+                try:
+                    t.check_version(conn, upgrade=False)
+                except t.OldSchema:
+                    self._initialised = False
+                    raise
         return self._initialised
 
     def _fetch(self, conn: Connection, sql: str, params: tuple[Any, ...]) -> list[Any]:
