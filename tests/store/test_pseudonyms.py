@@ -55,12 +55,36 @@ def test_the_id_is_in_no_table_but_its_key_row_and_gone_after_erasure(db_url, ma
     app.issue_token("subject", SUBJECT)
     subject_app = make_app(NOW, actor=f"subject:{SUBJECT}", role="subject", purpose="")
     subject_app.access(SUBJECT)  # a subject's own read: actor and subject in the access log
+    court = "rongcheng-people-court"
+    entry = app.list_propose(
+        SUBJECT,
+        "court-defaulters",
+        authority=court,
+        evidence_ref="judgment/1",
+        occurred=date(2024, 3, 1),
+        fields={
+            "case_number": "(2024) Lu 1082 Zhi 77",
+            "court": "Rongcheng People's Court",
+            "judgment_date": "2024-01-01",
+            "obligation": "pay 20,000 yuan",
+        },
+    ).event
+    app.list_transition(
+        entry, "notify", authority=court, evidence_ref="notice/1", occurred=date(2024, 3, 5)
+    )
+    app.check(SUBJECT, "flight", verifier="airline-demo", purpose="ticket sale")
+    app.log_head()  # access records sealed into the chain
     assert holding(db_url, SUBJECT, SUBJECT_15) == {"subject_keys"}
     ((stored,),) = raw_sql(db_url, "SELECT subject FROM subject_keys WHERE subject_id = :i",
                            params={"i": SUBJECT})
     assert is_pseudonym(stored)
     assert f"subject:{stored}" in every_table(db_url)["access_log"]
-    assert app.tick(NOW.date()).erased == 1
+    # the list entry (in force) holds SUBJECT's data: delete its key as retention would
+    with app.store.transaction() as conn:
+        app.erase_subject_key(
+            conn, SUBJECT, occurred=NOW.date(), authority="system:retention", reason="test"
+        )
+    assert app.store.shred_keys() is not None
     assert holding(db_url, SUBJECT, SUBJECT_15) == set()
     assert app.verify()[1] is None
     # The ledger names the erased subject by pseudonym; reads by ID still reach it.
