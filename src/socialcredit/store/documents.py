@@ -91,7 +91,7 @@ class DocumentStore(StoreBase):
             out.setdefault(key, e)
         return out
 
-    def _checked(self, conn: Connection, rows: Sequence[Any]) -> None:
+    def _checked(self, conn: Connection, rows: Sequence[Any], *, mark: bool = True) -> None:
         """Refuse to load a document unless its source is the one its publication chained.
 
         Called for sources not yet parsed by this process, so the hot path stays one small
@@ -113,8 +113,9 @@ class DocumentStore(StoreBase):
                     f"rulebooks row {label}: its source does not match the SHA-256 of its "
                     f"publication entry {entry.id}; refusing to load it"
                 )
-        for r in rows:
-            self._verified.add((r.kind, r.scheme, r.version, r.sha256))
+        if mark:
+            for r in rows:
+                self._verified.add((r.kind, r.scheme, r.version, r.sha256))
 
     def _parse(self, sha: str, source: str) -> Rulebook:
         book = self._books.get(sha)
@@ -169,10 +170,13 @@ class DocumentStore(StoreBase):
                 .where(t.rulebooks.c.scheme.in_({m[0] for m in missing}))
             ).all()
             rows = [r for r in rows if (r.scheme, r.version) in set(missing)]
-            self._checked(conn, rows)
+            self._checked(conn, rows, mark=False)
             for r in rows:
                 if r.sha256 not in self._docs:
                     self._docs[r.sha256] = parse_document(r.source)
+            # Marked checked only once parsed: another thread that skips the check must
+            # find the parsed document (it met a KeyError when marked first).
+            self._verified.update((r.kind, r.scheme, r.version, r.sha256) for r in rows)
         return [self._docs[h] for h in shas]
 
     def _doc(self, sha: str, source: str) -> Document:
