@@ -108,14 +108,14 @@ def own_subject(request: Request, principal: Principal, subject_id: str) -> str:
     so a principal learns nothing about who is registered.
     """
     sid, _ = normalise_subject(subject_id)
-    if principal.role == "subject":
-        if sid != principal.id:
-            raise NotFound(f"unknown subject {sid}", field="subject")
+    if principal.role == "subject" and sid == principal.id:
         # A subject's token is issued only for a registered subject, and subjects are
         # never removed: asking the store again costs a transaction per own read (a
         # third of one), and the read itself would still answer 404 for an unknown one.
         return sid
     base = Application(_settings(request), _store(request))
-    if not base.subject_exists(sid):
+    # An erased subject's token names its pseudonym (no key row maps it back to the ID).
+    other = principal.role == "subject" and principal.id not in (sid, base.pseudonym(sid))
+    if other or not base.subject_exists(sid):
         raise NotFound(f"unknown subject {sid}", field="subject")
     return sid
