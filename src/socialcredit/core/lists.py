@@ -20,6 +20,7 @@ from socialcredit.core.lists_defs import (
     ListDef,
     ListExample,
     Sizing,
+    in_force,
     lint_durations,
     lint_list,
     parse_list,
@@ -54,6 +55,7 @@ __all__ = [
     "Sizing",
     "annul",
     "fold",
+    "in_force",
     "lint_durations",
     "lint_list",
     "notify",
@@ -161,10 +163,11 @@ def propose(
         raise BadInput(
             f"list {d.id!r} holds {d.subjects}s; {subject} is a {subject_kind}", field="subject"
         )
-    if occurred < d.effective:
+    since = d.since or d.effective
+    if occurred < since:
         raise BadInput(
             f"occurred date {occurred.isoformat()} is before list {d.id!r} took effect on "
-            f"{d.effective.isoformat()}",
+            f"{since.isoformat()}",
             field="occurred",
         )
     _dates(occurred, today, None, "a proposal")

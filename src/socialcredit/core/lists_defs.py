@@ -13,7 +13,8 @@ served it.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from socialcredit.core.periods import Duration, never_longer
@@ -76,6 +77,9 @@ class ListDef:
     severity: str = "general"  # minor / general / serious: sets the credit-repair periods
     repair_business_days: int = 5  # the deciding authority's deadline for a repair
     durations: tuple[Sizing, ...] = ()  # empty: every entry lasts max_duration
+    # The first version's effective date: the list has existed since then, whichever
+    # version is in force (set by ``in_force``; None: this version's own date).
+    since: date | None = None
     repeat_within: Duration | None = None  # an earlier offence this recent makes a repeat
     sha256: str = ""
     source: str = field(default="", repr=False, compare=False)
@@ -101,6 +105,24 @@ class ListDef:
         if offence > 1 and row.repeat is not None:
             return row.repeat
         return row.first
+
+
+def in_force(defs: Iterable[ListDef], day: date) -> dict[str, ListDef]:
+    """Per list, the version in force on ``day`` (the earliest if none is yet).
+
+    Choosing by publication order instead would let a version taking effect next year
+    govern entries today: refuse this year's proposals as "before the list took
+    effect" and size them by terms not yet in force."""
+    versions: dict[str, list[ListDef]] = {}
+    for d in defs:
+        versions.setdefault(d.id, []).append(d)
+    out = {}
+    for ident, vs in versions.items():
+        vs.sort(key=lambda d: (d.effective, d.version))
+        current = [d for d in vs if d.effective <= day]
+        chosen = current[-1] if current else vs[0]
+        out[ident] = replace(chosen, since=vs[0].effective)
+    return out
 
 
 def _severity(r: TableReader, key: str = "severity", default: str | None = "general") -> str:

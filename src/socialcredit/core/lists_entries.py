@@ -112,7 +112,9 @@ def size_entries(
     out = dict(states)
     for ident, s in states.items():
         d = defs.get(s.list)
-        if d is None or s.effective_from is None:
+        if d is None or s.effective_from is None or not d.durations:
+            continue
+        if s.proposed < d.effective:  # proposed under an earlier version: its maximum
             continue
         offence = _offence(s, d, states.values())
         end = add_duration(s.effective_from, d.duration_for(s.severity, offence))
