@@ -230,8 +230,7 @@ def lint_durations(d: ListDef) -> list[tuple[str, str, str]]:
                     (
                         f"{p}.{key}",
                         "exceeds-max-duration",
-                        f"{term.iso()} is longer than the list's maximum "
-                        f"{d.max_duration.iso()}",
+                        f"{term.iso()} is longer than the list's maximum {d.max_duration.iso()}",
                     )
                 )
             if not never_longer(term, ceiling):

@@ -49,7 +49,10 @@ SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'
 
 def install(app: FastAPI) -> None:
     """Add the pages and their static files to the service's app."""
+    from socialcredit.web import public_pages  # it imports this module's helpers
+
     app.include_router(router)
+    app.include_router(public_pages.router)
     app.mount("/static", StaticFiles(packages=[("socialcredit", "web/static")]), name="static")
 
 
