@@ -536,10 +536,13 @@ class Store:
                 .where(t.rulebooks.c.scheme.in_({m[0] for m in missing}))
             ).all()
             rows = [r for r in rows if (r.scheme, r.version) in set(missing)]
-            self._checked(conn, rows)
+            # Parsed before they are marked verified: another thread that sees a row
+            # verified must find its document (it read a KeyError in between). A row
+            # that fails its check stays unverified, so nothing unchecked is returned.
             for r in rows:
                 if r.sha256 not in self._docs:
                     self._docs[r.sha256] = parse_document(r.source)
+            self._checked(conn, rows)
         return [self._docs[h] for h in shas]
 
     def _doc(self, sha: str, source: str) -> Document:
