@@ -79,3 +79,19 @@ def test_rulebook_check_refuses_a_repeat_shorter_than_a_first(tmp_path: Path) ->
     res = CliRunner().invoke(cli, ["rulebook", "check", *others, str(bad)])
     assert res.exit_code == 1, res.output
     assert "repeat-shorter-than-first" in res.output
+
+
+def test_a_size_for_a_severity_no_cited_conduct_has_is_refused(tmp_path: Path) -> None:
+    """An authority could otherwise propose an unpaid fine as "serious" to ban longer."""
+    bad = tmp_path / "list-bad.toml"
+    bad.write_text(
+        with_rows(
+            '[[durations]]\nseverity = "minor"\nfirst = "P1M"\nrepeat = "P3M"\n'
+            '[[durations]]\nseverity = "general"\nfirst = "P3M"\n',
+            'repeat_within = "P1Y"\n',
+        )
+    )
+    others = [str(p) for p in sorted(SHIPPED.glob("*.toml")) if p.name != "list-unpaid-fines.toml"]
+    res = CliRunner().invoke(cli, ["rulebook", "check", *others, str(bad)])
+    assert res.exit_code == 1, res.output
+    assert "severity-not-cited" in res.output
