@@ -131,6 +131,11 @@ def _check_severity(d: ListDef, severity: str | None) -> None:
         raise BadInput(
             f"unknown severity {severity!r} (one of {', '.join(SEVERITIES)})", field="severity"
         )
+    if not d.durations:  # it would only move the repair periods, unchecked
+        raise BadInput(
+            f"list {d.id!r} does not size its entries by severity: leave --severity out",
+            field="severity",
+        )
     sized = d.sized_severities()
     if sized is not None and severity not in sized:
         raise BadInput(
