@@ -78,6 +78,8 @@ def test_first_offence_180_days_repeat_a_year(make_app) -> None:
     record = app.access(P, as_of=date(2027, 8, 15))
     ends = {x["entry"]: x["max_end"] for x in record["list_entries"]}
     assert ends == {first: "2027-07-09", second: "2028-08-01"}
+    ahead = record["reports"][0]["list_entries_end"]
+    assert ahead == [{"on": "2028-08-01", "entry": second, "list": "transport-misconduct"}]
     # a serious offence (a false bomb threat) is sized by its own row
     third = listed(
         app, "transport-misconduct", P, "airport-police", TRANSPORT, date(2027, 8, 20), "serious"
