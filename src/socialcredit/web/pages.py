@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
+from importlib import import_module
 from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, Form, Request, UploadFile
@@ -49,10 +50,8 @@ SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'
 
 def install(app: FastAPI) -> None:
     """Add the pages and their static files to the service's app."""
-    from socialcredit.web import public_pages  # it imports this module's helpers
-
     app.include_router(router)
-    app.include_router(public_pages.router)
+    app.include_router(import_module("socialcredit.web.public_pages").router)  # imports us
     app.mount("/static", StaticFiles(packages=[("socialcredit", "web/static")]), name="static")
 
 
