@@ -95,3 +95,8 @@ def test_a_size_for_a_severity_no_cited_conduct_has_is_refused(tmp_path: Path) -
     res = CliRunner().invoke(cli, ["rulebook", "check", *others, str(bad)])
     assert res.exit_code == 1, res.output
     assert "severity-not-cited" in res.output
+
+
+def test_a_repeat_window_beyond_the_retention_is_refused() -> None:
+    text = BASE.replace('repeat_within = "P1Y"', 'repeat_within = "P10Y"')
+    assert "repeat-window-too-long" in codes(text)

@@ -214,6 +214,15 @@ def parse_list(text: str) -> ListDef:
 def lint_durations(d: ListDef) -> list[tuple[str, str, str]]:
     """Sized durations that make no sense, as (path, code, message)."""
     out = []
+    if d.repeat_within is not None and not never_longer(d.repeat_within, d.retention):
+        out.append(
+            (
+                "repeat_within",
+                "repeat-window-too-long",
+                f"an offence no longer shown may not make a repeat: {d.repeat_within.iso()} "
+                f"is longer than the list's retention {d.retention.iso()}",
+            )
+        )
     seen: set[str | None] = set()
     for i, s in enumerate(d.durations):
         p = f"durations[{i}]"
