@@ -347,15 +347,17 @@ class Base:
 
     def _registry(self, conn: Connection, docs: tuple[str, ...] | None = None) -> Registry:
         """The published memoranda and lists, rebuilt only when a publication changed them."""
-        key = docs if docs is not None else self.store.documents_stamp(conn)
+        stamp = docs if docs is not None else self.store.documents_stamp(conn)
+        today = self._today()
+        key = (*stamp, today.isoformat())  # a list's version in force changes with the day
         cached = self.store.registry_cache
         if cached is None or cached[0] != key:
             memos = [
                 d for d in self.store.documents(conn, "memorandum") if isinstance(d, Memorandum)
             ]
-            lists = {
-                d.id: d for d in self.store.documents(conn, "list") if isinstance(d, ListDef)
-            }
+            lists = lists_core.in_force(
+                (d for d in self.store.documents(conn, "list") if isinstance(d, ListDef)), today
+            )
             cached = (key, Registry(tuple(memos), lists))
             self.store.registry_cache = cached
         registry: Registry = cached[1]

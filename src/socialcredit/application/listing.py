@@ -37,6 +37,7 @@ class Listing(Base):
         evidence_ref: str | None,
         occurred: date,
         fields: dict[str, str],
+        severity: str | None = None,
     ) -> Recorded:
         sid, _ = normalise_subject(subject)
         with self.store.transaction() as conn:
@@ -53,6 +54,7 @@ class Listing(Base):
                 today=self._today(),
                 recorded=self._now(),
                 fields=fields,
+                severity=severity,
             )
             self.store.lock_appends(conn)  # as in record(): no race to a constraint
             key = self._dedup(conn, event) or ""

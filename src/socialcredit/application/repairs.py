@@ -81,7 +81,7 @@ def item_terms(
         return (
             "entry",
             state.effective_from,
-            d.severity,
+            state.severity or d.severity,  # a sized entry's own severity (core/lists_defs)
             d.repair_business_days,
             (target.authority, *d.authority_ids),
         )

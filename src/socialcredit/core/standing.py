@@ -204,6 +204,8 @@ def derive(
         st = states.get(item)
         if st is not None:
             states[item] = replace(st, annulled=st.annulled or v.since, voided=True)
+    if voided:  # an entry voided by a dispute is no earlier offence: re-size the rest
+        states = lists_core.size_entries(states, published.registry.lists)
     for item, (since, _) in ended.items():
         st = states.get(item)
         if st is not None and (st.removed is None or since < st.removed):
