@@ -78,8 +78,16 @@ def test_the_cli_exits_2_with_the_message(both, db_url) -> None:
     result = CliRunner().invoke(
         cli,
         [
-            "--db", db_url, "check", PERSON, "--service", "public-tender-fast-track",
-            "--verifier", "procurement-demo", "--purpose", "tender",
+            "--db",
+            db_url,
+            "check",
+            PERSON,
+            "--service",
+            "public-tender-fast-track",
+            "--verifier",
+            "procurement-demo",
+            "--purpose",
+            "tender",
         ],
     )
     assert result.exit_code == 2, result.output
