@@ -536,10 +536,15 @@ class Store:
                 .where(t.rulebooks.c.scheme.in_({m[0] for m in missing}))
             ).all()
             rows = [r for r in rows if (r.scheme, r.version) in set(missing)]
-            self._checked(conn, rows)
+            # Parsed before ``_checked`` marks the rows verified: another thread that sees
+            # them verified reads ``_docs`` at once (it raised KeyError under concurrent
+            # first checks). The cache is content-addressed, so only a source whose own
+            # SHA-256 is its key goes in; whether it was published is ``_checked``'s.
             for r in rows:
                 if r.sha256 not in self._docs:
-                    self._docs[r.sha256] = parse_document(r.source)
+                    if hashlib.sha256(r.source.encode("utf-8")).hexdigest() == r.sha256:
+                        self._docs[r.sha256] = parse_document(r.source)
+            self._checked(conn, rows)
         return [self._docs[h] for h in shas]
 
     def _doc(self, sha: str, source: str) -> Document:
