@@ -13,7 +13,7 @@ from datetime import timedelta
 import pytest
 
 from socialcredit.core.errors import Conflict
-from tests.store.test_standing import P, START, defaulter, flight, world  # noqa: F401
+from tests.store.test_standing import START, P, defaulter, flight, world  # noqa: F401
 
 
 def award(application, clock, ref: str) -> int:

@@ -541,9 +541,9 @@ class Store:
             # first checks). The cache is content-addressed, so only a source whose own
             # SHA-256 is its key goes in; whether it was published is ``_checked``'s.
             for r in rows:
-                if r.sha256 not in self._docs:
-                    if hashlib.sha256(r.source.encode("utf-8")).hexdigest() == r.sha256:
-                        self._docs[r.sha256] = parse_document(r.source)
+                own = hashlib.sha256(r.source.encode("utf-8")).hexdigest() == r.sha256
+                if r.sha256 not in self._docs and own:
+                    self._docs[r.sha256] = parse_document(r.source)
             self._checked(conn, rows)
         return [self._docs[h] for h in shas]
 
