@@ -13,7 +13,7 @@ from datetime import timedelta
 import pytest
 
 from socialcredit.core.errors import BadInput, Conflict
-from tests.store.test_repair import P, START, apply, world  # noqa: F401
+from tests.store.test_repair import START, P, apply, world  # noqa: F401
 
 
 def test_an_application_backdated_before_the_minimum_is_refused(world) -> None:  # noqa: F811
