@@ -139,3 +139,20 @@ def test_a_reviewer_cannot_beat_a_lapsed_deadline_by_setting_the_clock_back(worl
         )
     clock.advance(days=4)
     assert flight(application).decision == "allow"
+
+
+def test_public_grade_figures_drop_a_correction_the_same_day(world) -> None:  # noqa: F811
+    """/stats is materialised per (scheme, day, publication): a correction made after
+    today's figures were computed must not leave the voided award in them until tomorrow.
+    """
+    application, clock = world
+    first = award(application, clock, "a/1")
+    second = award(application, clock, "a/2")
+    clock.advance(days=1)
+    (before,) = application.public_grades("rongcheng")
+    assert before.grades["AAA"] == 1 and first
+    application.correct(
+        second, reason="awarded to another Wang", authority="rongcheng-credit-office"
+    )
+    (after,) = application.public_grades("rongcheng")
+    assert after.grades["AAA"] == 0 and after.grades["AA"] == 1, after.grades
