@@ -234,8 +234,12 @@ class Base:
             conn,
             [
                 trust.key_issued(
-                    s, trust.key_commitment(s, k, created), by=self.settings.actor,
-                    on=self._today(), at=created,
+                    s,
+                    # over the pseudonym: the key row as stored, as `ledger verify` reads it
+                    trust.key_commitment(self.store.pseudonym(conn, s), k, created),
+                    by=self.settings.actor,
+                    on=self._today(),
+                    at=created,
                 )
                 for s, k in fresh.items()
             ],

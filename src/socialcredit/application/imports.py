@@ -216,6 +216,8 @@ def prepare_chunk(first_row: int, cols: Columns | Lines, today: date, recorded: 
             keys = [sealing.keyed_dedup(secret, e) or "" for e in events]
             known_keys = store.find_dedup(conn, keys)
             subject_keys = store.get_keys(conn, {e.subject for e in events})
+            # rows name the subject as the ledger stores it (store/pseudonyms.py)
+            stored_as = {s: store.pseudonym(conn, s) for s in subject_keys}
     except SocialCreditError as exc:
         return Prepared([], 0, (row, exc.message))
     except (TypeError, ValueError) as exc:
@@ -238,6 +240,7 @@ def prepare_chunk(first_row: int, cols: Columns | Lines, today: date, recorded: 
                 ),
             )
         sealed = sealing.seal_event(subject_key, replace(e, data={**e.data, "dedup": key}))
+        sealed = replace(sealed, subject=stored_as[e.subject])
         body = (
             sealed.type,
             sealed.subject,

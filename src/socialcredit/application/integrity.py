@@ -75,7 +75,10 @@ class Integrity(Base):
             return None
 
     def _tables(self, conn: Connection, against: Sequence[tuple[str, object]]) -> Finding | None:
-        entries = self.store.events_of_types(conn, [*trust.CHAIN_ONLY, trust.ERASED])  # by id
+        # by id, subjects as stored (pseudonyms), as the rows checked against them
+        entries = self.store.events_of_types(
+            conn, [*trust.CHAIN_ONLY, trust.ERASED], stored=True
+        )
         found = (
             self._check_heads(conn, against)
             or self._check_documents(conn, entries)
@@ -269,6 +272,15 @@ class Integrity(Base):
                 expected[e.subject] = (None, e)
         keys = {k["subject"]: k for k in self.store.table_rows(conn, "subject_keys")}
         for sid, k in keys.items():
+            # The one mapping back to the ID is not on the chain (it must go with the key),
+            # so it is checked against the pseudonym itself: an ID swapped in shows.
+            if k["subject_id"] and self.store.pseudonym(conn, str(k["subject_id"])) != sid:
+                return Finding(
+                    "subject_keys",
+                    sid,
+                    f"subject_keys row {sid}: its identifier does not match its pseudonym "
+                    "(altered behind the application's back)",
+                )
             want = expected.get(sid, (None, None))[0]
             commit = trust.key_commitment(sid, bytes(k["key"]), str(k["created"]))
             if commit != want:

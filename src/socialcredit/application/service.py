@@ -75,6 +75,8 @@ class Service(Base):
             if role == "subject":
                 principal = normalise_subject(principal)[0]
                 self._subject_kind(conn, principal)
+                # stored and chained under the pseudonym (no ID in the token table)
+                principal = self.store.pseudonym(conn, principal)
             elif role in ("registrar", "reviewer"):
                 kind = self.store.authority_kind(conn, principal)
                 if kind is None:
@@ -110,9 +112,12 @@ class Service(Base):
         with self.store.transaction() as conn:
             self.store.upgrade_tokens(conn)
             row = self.store.find_token(conn, _digest(token))
-        if row is None or _state(row, self.settings.clock()) != "active":
-            return None
-        return (str(row.principal), str(row.role))
+            if row is None or _state(row, self.settings.clock()) != "active":
+                return None
+            principal = str(row.principal)
+            if row.role == "subject":  # its ID while its key row maps it, else the pseudonym
+                principal = self.store.subject_shown(conn, principal)
+        return (principal, str(row.role))
 
     def revoke_token(
         self,
@@ -166,11 +171,16 @@ class Service(Base):
             self._ready(conn)
             self.store.upgrade_tokens(conn)
             rows = self.store.tokens(conn, principal=principal)
+            shown = {
+                r.principal: self.store.subject_shown(conn, r.principal)
+                for r in rows
+                if r.role == "subject"
+            }
         now = self.settings.clock()
         return [
             {
                 "id": str(r.token_hash)[:TOKEN_ID_LEN],
-                "principal": r.principal,
+                "principal": shown.get(r.principal, r.principal),
                 "role": r.role,
                 "label": r.label or "",
                 "created": r.created,
@@ -210,6 +220,13 @@ class Service(Base):
         with self.store.read() as conn:  # no write lock: asked before every own-record read
             self._ready(conn)
             return self.store.get_subject(conn, sid) is not None
+
+    def pseudonym(self, sid: str) -> str:
+        """The subject's pseudonym (store/pseudonyms.py): how an erased subject's token
+        names it."""
+        with self.store.read() as conn:
+            self._ready(conn)
+            return self.store.pseudonym(conn, sid)
 
     def score_history(self, subject: str, scheme: str, limit: int = 120) -> list[ScorePoint]:
         """How a subject's score moved: the score on each day an event began or ended to

@@ -107,6 +107,8 @@ def own_subject(request: Request, principal: Principal, subject_id: str) -> str:
     """
     sid, _ = normalise_subject(subject_id)
     base = Application(_settings(request), _store(request))
-    if (principal.role == "subject" and sid != principal.id) or not base.subject_exists(sid):
+    # An erased subject's token names its pseudonym (no key row maps it back to the ID).
+    other = principal.role == "subject" and principal.id not in (sid, base.pseudonym(sid))
+    if other or not base.subject_exists(sid):
         raise NotFound(f"unknown subject {sid}", field="subject")
     return sid
