@@ -7,6 +7,8 @@ who made it commit or vanish together.
 from __future__ import annotations
 
 import json
+import threading
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -34,6 +36,11 @@ from socialcredit.transparency import merkle
 SUBJECT_KINDS = ("person", "organisation")
 STANDING_CACHE_SIZE = 50_000  # subjects' standings kept in memory per store
 ROLES = ("admin", "registrar", "verifier", "reviewer", "subject", "auditor")
+
+# The latest moment each store (object) has been read or written at: the clock as the
+# application sees it never goes below it (``Base._clock``).
+_FLOORS: weakref.WeakKeyDictionary[Store, datetime] = weakref.WeakKeyDictionary()
+_FLOORS_LOCK = threading.Lock()  # a WeakKeyDictionary is not safe for concurrent writers
 
 
 def packaged_rulebooks() -> list[tuple[str, str]]:
@@ -106,11 +113,28 @@ class Base:
         self.settings = settings
         self.store = store or Store(settings.db_url)
 
+    def _clock(self) -> datetime:
+        """The clock, never earlier than a moment this store was already used at.
+
+        A clock stepped back (NTP, an operator, a VM restored) would otherwise let a
+        reviewer decide a dispute that had already lapsed for the subject, "before" its
+        deadline, and record entries that read as known before answers already given
+        (tests/attacks/test_standing_timing.py). Kept per store object, so it holds within
+        one process (the server); a new process starts from its own clock.
+        """
+        now = as_utc(self.settings.clock())
+        with _FLOORS_LOCK:
+            floor = _FLOORS.get(self.store)
+            if floor is not None and now < floor:
+                return floor
+            _FLOORS[self.store] = now
+        return now
+
     def _now(self) -> str:
-        return self.settings.clock().isoformat(timespec="seconds")
+        return self._clock().isoformat(timespec="seconds")
 
     def _today(self) -> date:
-        return self.settings.clock().date()
+        return self._clock().date()
 
     def _access(
         self,
@@ -313,7 +337,7 @@ class Base:
         deadlines are judged on the clock's day. ``docs`` (``Store.documents_stamp``) and
         ``state`` (``Store.subject_state``) are passed when the caller has them already.
         """
-        now = known_at if known_at is not None else self.settings.clock()
+        now = known_at if known_at is not None else self._clock()
         if known_at is not None:
             if kind is None:
                 row = self.store.get_subject(conn, sid)

@@ -24,6 +24,9 @@ from socialcredit.core.errors import BadInput
 from socialcredit.core.ledger import Event, verify_chain
 from socialcredit.transparency import heads
 
+# What a revocation writes to an api_tokens row (``Store.revoke_tokens``).
+_REVOCATION_COLUMNS = ("revoked", "revoked_reason")
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -314,7 +317,17 @@ class Integrity(Base):
                     "application's back",
                 )
             cols = [str(c) for c in iss.data.get("columns", [])]
-            if h not in revoked and trust.digest(row, cols) != iss.data.get("row"):
+            if h in revoked and not row.get("revoked"):
+                return Finding(
+                    "api_tokens",
+                    label,
+                    f"api_tokens row {label} reads live but the chain revoked it: "
+                    "un-revoked behind the application's back",
+                )
+            # A revocation writes only the revocation columns: every other column must
+            # still be as issued (an expiry pushed out on a revoked row is caught too).
+            as_issued = {**row, **dict.fromkeys(_REVOCATION_COLUMNS)} if h in revoked else row
+            if trust.digest(as_issued, cols) != iss.data.get("row"):
                 return Finding(
                     "api_tokens",
                     label,

@@ -260,9 +260,10 @@ class Listing(Base):
         registry.authorise(verifier, service)
         needed = sorted(registry.schemes_needed(service))
         standing = self._standing(conn, sid, day, known_at, needed, docs=docs, state=state)
+        published = self._published(conn, known_at)
         if known_at is not None:
-            registry = self._published(conn, known_at).registry
-        decision = standing_decision(standing, registry, service, kind)
+            registry = published.registry
+        decision = standing_decision(standing, registry, service, kind, published)
         detail = {
             "service": service,
             "as_of": day.isoformat(),

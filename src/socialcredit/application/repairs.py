@@ -274,7 +274,7 @@ class Repairs(Base):
         with self.store.read() as conn:
             self._ready(conn)
             kind = self._subject_kind_fast(conn, sid)
-            now = known_at if known_at is not None else self.settings.clock()
+            now = known_at if known_at is not None else self._clock()
             key: tuple[Any, ...] = ("changes", sid, scheme, day, now.date())
             stamp: tuple[Any, ...] = ()
             if known_at is None:

@@ -8,22 +8,29 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
+
 from socialcredit.application import chaining
 from socialcredit.application.base import (
     ROLES,
     Base,
     normalise_subject,
 )
+from socialcredit.core import disputes as disputes_core
 from socialcredit.core.errors import BadInput, NotFound
 from socialcredit.core.ledger import (
+    REVERSAL,
     SCORE,
     Event,
     check_text,
 )
 from socialcredit.core.standing import derive
+from socialcredit.store import schema
 
 DEFAULT_TOKEN_TTL = timedelta(days=90)
 TOKEN_ID_LEN = 12  # the public name of a token: the start of its hash, never the secret
+# Entries that void an item from the start: a correction, a dispute's decision or lapse.
+_VOIDING = (REVERSAL, disputes_core.DECIDED, disputes_core.LAPSED)
 
 
 def _digest(token: str) -> str:
@@ -292,23 +299,45 @@ class Service(Base):
             schemes = [scheme]
         return [self._figures(s, day, mark) for s in schemes]
 
+    def _voided_since(self, figures: PublicGrades) -> bool:
+        """Whether an entry that voids an item was recorded after ``figures`` were computed.
+
+        A voided item never counted (SYSTEM.md §6: "in every view"), so figures computed
+        earlier today are recomputed; new events and early endings wait for tomorrow's.
+        Two small reads: the ledger's last id, and the entries after the figures' own.
+        """
+        with self.store.read() as conn:
+            tip, _ = self.store.tip(conn)
+            if tip == figures.tip:
+                return False
+            hit = conn.execute(
+                select(schema.events.c.id)
+                .where(schema.events.c.id > figures.tip, schema.events.c.type.in_(_VOIDING))
+                .limit(1)
+            ).first()
+        if hit is None:
+            figures.tip = tip  # nothing voided in between: only look past here next time
+        return hit is not None
+
     def _figures(self, scheme: str, day: str, mark: str) -> PublicGrades:
         key = (scheme, day, mark)
         cache = self.store.grades_cache
         found: PublicGrades | None = cache.get(key)
-        if found is not None:
+        if found is not None and not self._voided_since(found):
             return found
         with self.store.grades_lock:
             again: PublicGrades | None = cache.get(key)  # computed meanwhile by another request
-            if again is not None:
+            if again is not None and again is not found and not self._voided_since(again):
                 return again
+            with self.store.read() as conn:
+                tip, _ = self.store.tip(conn)
             # The combined Application computes the distribution (Records); this wraps it.
             whole: Any = self
             dist = whole.grade_distribution(scheme)
             order = tuple(g.grade for g in whole.rulebook(scheme)[-1].grades)
             grades = {g: dist.get(g, 0) for g in order}
             grades.update({g: n for g, n in dist.items() if g not in grades})
-            figures = PublicGrades(scheme, day, grades, order)
+            figures = PublicGrades(scheme, day, grades, order, tip=tip)
             for stale in [k for k in cache if k[1] != day or k[2] != mark]:
                 del cache[stale]
             cache[key] = figures
@@ -331,6 +360,7 @@ class PublicGrades:
     as_of: str
     grades: dict[str, int]
     order: tuple[str, ...]
+    tip: int = 0  # the ledger's last id when computed (``Service._voided_since``)
     _svg: bytes | None = field(default=None, repr=False)
 
     def chart_svg(self) -> bytes:
