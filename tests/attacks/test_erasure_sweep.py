@@ -94,12 +94,6 @@ def seed_more(app, purpose: str) -> None:
     app.figures(NOW.date())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a verifier's stated purpose is kept in clear in access_log.purpose and is not "
-    "sealed under the subject's key: a purpose that names the subject survives erasure "
-    "(sealing it changes the access log's schema and every reader of it)",
-)
 def test_no_personal_text_in_any_row_after_erasure(db_url, make_app) -> None:
     app = make_app(NOW)
     populate(app)
@@ -143,3 +137,15 @@ def test_bad_erasure_requests_change_nothing(db_url, make_app) -> None:
     with pytest.raises(BadInput):
         app.erase("not-an-id", requested_by_subject=True)
     assert every_row(db_url) == before
+
+
+def test_a_sealed_purpose_reads_in_clear_to_the_subject_until_erasure(db_url, make_app) -> None:
+    """Sealing the purpose must not hide from the subject who looked and why."""
+    app = make_app(NOW)
+    populate(app)
+    seed_more(app, f"ticket for {PURPOSE_NAME}")
+    purposes = {r["purpose"] for r in app.access_records(SUBJECT)}
+    assert f"ticket for {PURPOSE_NAME}" in purposes
+    assert not any(str(p).startswith("sealed:") for p in purposes)
+    stored = found(db_url, (PURPOSE_NAME,))
+    assert stored == {}, stored  # sealed at rest even before erasure

@@ -12,12 +12,16 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
+from socialcredit import sealing
 from socialcredit.store import schema as t
 from socialcredit.store.engine import _PG_ACCESS_LOCK
 from socialcredit.store.pseudonyms import SUBJECT_ACTOR, Pseudonymous
 
 _INS_ACCESS = insert(t.access_log)
 _ACCESS_COLUMNS = ("at", "actor", "role", "action", "subject", "purpose", "detail")
+# What an access record about an erased subject (no key, nothing recorded since) keeps of
+# the stated purpose: nothing, since there is no key left to seal it under (issue 12).
+PURPOSE_NOT_KEPT = "[not kept: subject erased]"
 
 
 class AccessStore(Pseudonymous):
@@ -31,9 +35,11 @@ class AccessStore(Pseudonymous):
         """
         if not rows:
             return
+        keys = self._access_keys(conn, {r["subject"] for r in rows if r["subject"]})
         rows = [
             {
                 **r,
+                "purpose": self._sealed_purpose(keys, r["subject"], r["purpose"]),
                 "subject": self._stored_as(conn, r["subject"]) if r["subject"] else r["subject"],
                 "actor": self._stored_actor(conn, r["actor"])
                 if isinstance(r["actor"], str)
@@ -52,6 +58,35 @@ class AccessStore(Pseudonymous):
             f"VALUES ({', '.join([mark] * len(_ACCESS_COLUMNS))})",
             [tuple(r[c] for c in _ACCESS_COLUMNS) for r in rows],
         )
+
+    def _access_keys(self, conn: Connection, subjects: set[str]) -> dict[str, bytes]:
+        """{given identifier: key}, one batched query (the keys table is keyed by pseudonym)."""
+        if not subjects:
+            return {}
+        given = self._pseudonyms_of(conn, subjects)
+        back = {p: i for i, p in given.items()}
+        rows = conn.execute(
+            select(t.subject_keys.c.subject, t.subject_keys.c.key).where(
+                t.subject_keys.c.subject.in_(list(back))
+            )
+        )
+        return {back[r.subject]: bytes(r.key) for r in rows}
+
+    @staticmethod
+    def _sealed_purpose(keys: dict[str, bytes], subject: str | None, purpose: str) -> str:
+        """A stated purpose about a subject, sealed under that subject's key.
+
+        A verifier's purpose is free text ("boarding check for Wang Wei, seat 12A") and
+        may name the person: like every free text about a subject it is sealed, so it
+        goes with the key at erasure (issue 12, item 2). Rows with no subject (operator
+        actions on the store itself) keep it in clear.
+        """
+        if not subject or sealing.is_sealed(purpose):
+            return purpose
+        key = keys.get(subject)
+        if key is None:
+            return PURPOSE_NOT_KEPT
+        return sealing.seal(key, subject, purpose)
 
     def access_rows(
         self, conn: Connection, after: int, upto: int | None = None
@@ -91,9 +126,12 @@ class AccessStore(Pseudonymous):
             (p,),
         )
         own = SUBJECT_ACTOR + p
+        key = self._access_keys(conn, {subject}).get(subject)
         out = []
         for r in rows:
             record = dict(zip(names, r, strict=True))
+            if sealing.is_sealed(record["purpose"]):
+                record["purpose"] = sealing.open_sealed(key, subject, record["purpose"])
             record["subject"] = subject
             if record["actor"] == own:
                 record["actor"] = SUBJECT_ACTOR + subject
