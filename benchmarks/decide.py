@@ -67,7 +67,7 @@ def main() -> None:
             )
             for i, p in enumerate(listed)
         ]
-        done = app.store.append(conn, proposals)
+        done = app._append(conn, proposals)  # sealed, as every use case writes
         notices = [
             lists.notify(
                 court,
@@ -80,7 +80,7 @@ def main() -> None:
             )
             for e in done
         ]
-        app.store.append(conn, [replace(n, id=0) for n in notices])
+        app._append(conn, [replace(n, id=0) for n in notices])
     sample = [rng.choice(people) for _ in range(args.checks)]
     t0 = time.perf_counter()
     denied = 0

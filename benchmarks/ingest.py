@@ -92,17 +92,23 @@ def main() -> None:
     imp = Application(Settings(db_url=f"sqlite:///{tmp / 'imp.db'}", clock=lambda: NOW))
     imp.documents.init(OP)
     imp.records.add_subjects(OP, [(p, "person", "Resident") for p in people])
+    with imp.store.transaction() as conn:
+        before, _ = imp.store.tip(conn)  # chain entries of publications and registrations
     t0 = time.perf_counter()
     _, chunks = _csv_chunks(path, CHUNK)
     imported = imp.imports.events(OP, chunks, workers=args.workers)
     parallel = time.perf_counter() - t0
     n, problem = imp.integrity.verify()
-    assert imported.created == args.events and problem is None and n == args.events
+    assert imported.created == args.events and problem is None and n >= args.events
 
     # Baseline: the very same rows, already validated and hashed, inserted raw.
     src = sqlite3.connect(tmp / "imp.db")
     cols = [r[1] for r in src.execute("PRAGMA table_info(events)")]
-    rows = src.execute(f"SELECT {', '.join(cols)} FROM events ORDER BY id").fetchall()
+    # Only the rows the import wrote are timed; the chain entries before them (one per
+    # registration) are put in first, untimed, so both inserts meet the same indexes.
+    every = src.execute(f"SELECT {', '.join(cols)} FROM events ORDER BY id").fetchall()
+    earlier, rows = every[:before], every[before:]
+    assert len(rows) == args.events
     subjects = src.execute("SELECT * FROM subjects").fetchall()
     src.close()
     raw_store = Store(f"sqlite:///{tmp / 'raw.db'}")
@@ -114,8 +120,9 @@ def main() -> None:
     raw.execute("PRAGMA synchronous=FULL")
     raw.execute("BEGIN")
     raw.executemany("INSERT INTO subjects VALUES (?, ?, ?, ?)", subjects)
-    raw.execute("COMMIT")
     marks = ", ".join("?" for _ in cols)
+    raw.executemany(f"INSERT INTO events ({', '.join(cols)}) VALUES ({marks})", earlier)
+    raw.execute("COMMIT")
     t0 = time.perf_counter()
     for i in range(0, len(rows), 50_000):
         raw.execute("BEGIN")

@@ -8,6 +8,8 @@ or per address without a valid token), then the body limits.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -30,7 +32,24 @@ __all__ = ["create_app"]
 
 
 def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
+    """The service: API and pages on one store.
+
+    A store passed in belongs to the caller (``serve`` closes its own); a store opened
+    here is closed when the server shuts down, so its pooled connections are not left
+    for the garbage collector (psycopg warned from ``__del__`` in whichever test ran then).
+    """
+    owned = store is None
+
+    @asynccontextmanager
+    async def lifespan(service: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            if owned:
+                service.state.store.close()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="socialcredit",
         version="0.1.0",
         summary="Published rulebooks, an evidence-backed ledger, explained scores, due process.",
@@ -41,6 +60,8 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     app.state.store = store or Store(settings.db_url)
     app.state.application = Application(settings, app.state.store)
     app.state.store.check_durability()
+    with app.state.store.transaction() as conn:  # once, so token reads need no writer
+        app.state.store.upgrade_tokens(conn)
     app.state.rate_limits = RateLimits(settings)
     answer = ErrorAnswer(error_page)
 

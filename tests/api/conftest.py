@@ -46,9 +46,10 @@ def free_port() -> int:
 
 def serve(settings: Settings, store: Store | None = None) -> Iterator[str]:
     port = free_port()
+    service = create_app(settings, store)
     server = uvicorn.Server(
         uvicorn.Config(
-            create_app(settings, store),
+            service,
             host="127.0.0.1",
             port=port,
             log_level="warning",
@@ -68,6 +69,8 @@ def serve(settings: Settings, store: Store | None = None) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+        if store is None:  # lifespan is off here, so the app's own shutdown never runs
+            service.state.store.close()
 
 
 def seeded(db_url: str, now: datetime = NOW) -> tuple[Settings, Application, dict[str, str]]:

@@ -580,3 +580,44 @@ def test_a_store_from_before_token_expiry_is_upgraded_in_place(db_url: str) -> N
     assert len(old.tokens.revoke(OP, principal="city-auditor")) == 2
     assert old.tokens.authenticate(tokens["auditor"]) is None
     old.store.close()
+
+
+def test_the_rate_limit_is_a_moving_window_without_threads(monkeypatch) -> None:
+    """Issue 16: counted in O(1) per request with no timer thread (the library's memory
+    storage started one every 10 ms of traffic), and still a moving window: a burst at
+    the end of one second and the start of the next is one window, not two."""
+    import threading
+
+    from socialcredit.http import limits as lim
+    from socialcredit.settings import Settings
+
+    now = [1000.0]
+    monkeypatch.setattr(lim.time, "monotonic", lambda: now[0])
+    limits = lim.RateLimits(Settings(rate_principal="3/second;5/minute", rate_anonymous=""))
+    threads = threading.active_count()
+    assert [limits.hit("principal", "a") for _ in range(3)] == [None] * 3
+    assert limits.hit("principal", "a") == 1  # the oldest of the 3 leaves in 1 s
+    assert limits.hit("principal", "b") is None  # another principal, another budget
+    now[0] += 0.6
+    assert limits.hit("principal", "a") == 1  # still 3 within the last second
+    now[0] += 0.5
+    assert limits.hit("principal", "a") is None  # 1.1 s: the first three left
+    assert limits.hit("principal", "a") is None  # 5 admitted within the minute
+    now[0] += 2
+    wait = limits.hit("principal", "a")
+    assert wait is not None and 55 <= wait <= 60  # the minute's budget, not the second's
+    assert limits.hit("anonymous", "10.0.0.1") is None  # no anonymous limit configured
+    assert threading.active_count() == threads
+    # keys idle for the longest window are forgotten
+    now[0] += 61
+    limits._prune(now[0])
+    assert limits._hits == {}
+
+
+def test_a_zero_rate_limit_admits_nothing() -> None:
+    from socialcredit.http.limits import RateLimits
+    from socialcredit.settings import Settings
+
+    limits = RateLimits(Settings(rate_principal="0/minute"))
+    assert limits.hit("principal", "a") == 60
+    assert limits.hit("principal", "a") == 60

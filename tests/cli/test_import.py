@@ -219,3 +219,38 @@ def test_cli_quoted_fields_are_read_as_csv(tmp_path: Path) -> None:
     refs = {r[6] for r in opened(application)}
     application.store.close()
     assert 'court file, "A" 7' in refs and len(refs) == 12
+
+
+def test_the_workers_seal_an_entry_exactly_as_every_other_write_does() -> None:
+    """``imports._sealed`` skips ``seal_event``'s constructor calls: it must seal the
+    same fields, leave the others, and open to the same entry."""
+    from socialcredit import sealing
+    from socialcredit.application.imports import _sealed
+    from socialcredit.core.ledger import Event
+
+    key = sealing.new_key()
+    e = Event(
+        id=0,
+        type="score",
+        subject=PEOPLE[0],
+        authority="a",
+        occurred=date(2024, 1, 2),
+        recorded="2024-06-01T00:00:00+00:00",
+        scheme="rongcheng",
+        rule="r",
+        points=-5,
+        evidence_ref="case 7",
+        data={"x": 1},
+    )
+    fast = _sealed(key, e, "k1", e.subject)
+    slow = sealing.seal_event(key, Event(**{**e.__dict__, "data": {"x": 1, "dedup": "k1"}}))
+    assert sealing.is_sealed(fast.evidence_ref) and fast.evidence_ref != "case 7"
+    assert sealing.open_event(key, fast) == sealing.open_event(key, slow)
+    assert {c for c in e.__dict__ if getattr(fast, c) != getattr(slow, c)} == {"evidence_ref"}
+    # With a reason (another sealed column) it is seal_event itself.
+    with_reason = Event(**{**e.__dict__, "reason": "private"})
+    assert sealing.is_sealed(_sealed(key, with_reason, "k1", e.subject).reason)
+    # Stored under the pseudonym, sealed under the ID (the additional data).
+    stored = _sealed(key, e, "k1", "p:stand-in")
+    assert stored.subject == "p:stand-in"
+    assert sealing.open_sealed(key, e.subject, stored.evidence_ref) == "case 7"

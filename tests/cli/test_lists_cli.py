@@ -162,3 +162,37 @@ def test_memo_check_relatedness_is_the_gate(tmp_path: Path) -> None:
     ]
     res = runner.invoke(app, ["memo", "check", str(bad), "--strict-context"])
     assert res.exit_code == 2 and "--strict-context" in res.output  # the option is gone
+
+
+def test_a_severity_is_refused_where_it_sizes_nothing(tmp_path: Path) -> None:
+    """Exit 2, one line, nothing written: unknown, or on a list without durations."""
+    db = f"sqlite:///{tmp_path / 's.db'}"
+    run(db, "init")
+    run(db, "subject", "add", P, "--kind", "person", "--name", "Wang Wei")
+    base = [
+        "list",
+        "propose",
+        P,
+        "--list",
+        "court-defaulters",
+        "--authority",
+        "rongcheng-people-court",
+        "--evidence",
+        "judgment/1",
+        "--occurred",
+        "2024-03-01",
+        "--field",
+        "case_number=(2024) 77",
+        "--field",
+        "court=Rongcheng",
+        "--field",
+        "judgment_date=2024-01-01",
+        "--field",
+        "obligation=pay",
+    ]
+    before = run(db, "log", "head", "--json").stdout
+    for severity, words in (("grave", "unknown severity"), ("serious", "does not size")):
+        res = run(db, *base, "--severity", severity)
+        assert res.exit_code == 2, res.output
+        assert words in res.output and len(res.output.strip().splitlines()) == 1
+    assert json.loads(run(db, "log", "head", "--json").stdout)["size"] == json.loads(before)["size"]

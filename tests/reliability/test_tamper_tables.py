@@ -61,8 +61,10 @@ def build(db_url: str) -> dict[str, Any]:
     with app.store.transaction() as conn:
         tip, _ = app.store.tip(conn)
         access = [r["id"] for r in app.store.access_rows(conn, 0)]
+        # the rows are keyed by pseudonym (store/pseudonyms.py): the attacker reads them
+        ps = {s: app.store.pseudonym(conn, s) for s in (P, Q, R)}
     app.store.close()
-    return {"events": events, "tip": tip, "head": head_to_json(head), "access": access}
+    return {"events": events, "tip": tip, "head": head_to_json(head), "access": access, "p": ps}
 
 
 def rechain(db_url: str, start: int) -> None:
@@ -234,21 +236,21 @@ ATTACKS: dict[str, tuple[Attack, str, Callable[[dict[str, Any]], str]]] = {
         lambda db, b: raw_sql(
             db,
             *drop_append_only(db, "subjects"),
-            f"UPDATE subjects SET kind = 'organisation' WHERE id = '{P}'",
+            f"UPDATE subjects SET kind = 'organisation' WHERE id = '{b['p'][P]}'",
         ),
         "subjects",
-        lambda b: P,
+        lambda b: b["p"][P],
     ),
     "subjects: delete": (
         lambda db, b: raw_sql(
             db,
             *drop_append_only(db, "subjects"),
             *no_fk(db),
-            f"DELETE FROM subject_keys WHERE subject = '{R}'",
-            f"DELETE FROM subjects WHERE id = '{R}'",
+            f"DELETE FROM subject_keys WHERE subject = '{b['p'][R]}'",
+            f"DELETE FROM subjects WHERE id = '{b['p'][R]}'",
         ),
         "subjects",
-        lambda b: R,
+        lambda b: b["p"][R],
     ),
     "subjects: insert": (
         lambda db, b: raw_sql(
@@ -260,18 +262,18 @@ ATTACKS: dict[str, tuple[Attack, str, Callable[[dict[str, Any]], str]]] = {
         lambda b: "110105196001010018",
     ),
     "subject_keys: delete a key": (
-        lambda db, b: raw_sql(db, f"DELETE FROM subject_keys WHERE subject = '{Q}'"),
+        lambda db, b: raw_sql(db, f"DELETE FROM subject_keys WHERE subject = '{b['p'][Q]}'"),
         "subject_keys",
-        lambda b: Q,
+        lambda b: b["p"][Q],
     ),
     "subject_keys: replace a key": (
         lambda db, b: raw_sql(
             db,
             "UPDATE subject_keys SET key = :k WHERE subject = :s",
-            params={"k": bytes(32), "s": P},
+            params={"k": bytes(32), "s": b["p"][P]},
         ),
         "subject_keys",
-        lambda b: P,
+        lambda b: b["p"][P],
     ),
     "api_tokens: insert an admin token": (
         lambda db, b: raw_sql(

@@ -1,23 +1,27 @@
-"""A store written before issue 11 (a SQL dump of one made by that version: its log key in
-the `meta` table, events.subject NOT NULL, nothing but events chained) is brought up to
-date by `init`: the key moved to a 0600 file and out of the store, documents, subjects
-and tokens chained as they are, the old head still verifying, the log growing on."""
+"""Opening a store made by an earlier version.
+
+A store from before issue 12's pseudonyms (schema 1) keeps subject identifiers in clear
+in its append-only, chained tables. Such a store that holds subjects is refused, by
+`init` and by every use case, with a message that says why and what to do, and nothing
+is written to it; one that holds no subject yet is brought to schema 2 by `init`. The
+fixture is a SQL dump of a store made before issue 11 (its log key in the `meta` table,
+events.subject NOT NULL, subjects registered): the oldest store there is.
+"""
 
 from __future__ import annotations
 
 import sqlite3
-import stat
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from socialcredit.application import Application
 from socialcredit.cli import app as cli
+from socialcredit.core.errors import BadInput
 from socialcredit.settings import Settings
-from socialcredit.transparency.heads import head_from_json, verify_head
-from socialcredit.transparency.signer import read_key_file
-from tests.conftest import OP
+from tests.conftest import OP, raw_sql
 
 DUMP = Path(__file__).parent / "data" / "store-before-issue-11.sql"
 NOW = datetime(2024, 6, 2, tzinfo=UTC)
@@ -32,64 +36,53 @@ def old_store(tmp_path: Path) -> Path:
     return path
 
 
-def test_init_upgrades_a_store_from_before(tmp_path: Path) -> None:
+def contents(path: Path) -> list[str]:
+    raw = sqlite3.connect(path)
+    try:
+        return list(raw.iterdump())
+    finally:
+        raw.close()
+
+
+def test_a_store_with_subjects_from_before_pseudonyms_is_refused_untouched(
+    tmp_path: Path,
+) -> None:
     path = old_store(tmp_path)
     url = f"sqlite:///{path}"
-    raw = sqlite3.connect(path)
-    (legacy,) = raw.execute("SELECT value FROM meta WHERE key = 'log_private_key'").fetchone()
-    old_head = raw.execute("SELECT size, root, timestamp, signature FROM tree_heads").fetchone()
-    raw.close()
-    app = Application(Settings(db_url=url, clock=lambda: NOW))
-    assert "socialcredit init" in app.integrity.verify()[1].message  # not upgraded yet
-    # The upgrade alone (no documents to publish): the shipped documents may have changed
-    # since that store was made, which is a publishing question, not an upgrade one.
+    before = contents(path)
     empty = tmp_path / "no-documents"
     empty.mkdir()
     res = CliRunner().invoke(cli, ["--db", url, "init", "--rulebooks", str(empty)])
-    assert res.exit_code == 0, res.output
-    key = Path(str(path) + ".logkey")
-    assert read_key_file(key).hex() == legacy and stat.S_IMODE(key.stat().st_mode) == 0o600
-    raw = sqlite3.connect(path)
-    assert raw.execute("SELECT count(*) FROM meta WHERE key = 'log_private_key'").fetchone() == (0,)
-    types = [r[0] for r in raw.execute("SELECT type FROM events ORDER BY id")]
-    raw.close()
-    assert types[0] == "score" and {
-        "document.published",
-        "subject.registered",
-        "token.issued",
-    } <= set(types)
-    # the head the old version published still holds: the log only grew
-    head = head_from_json(
-        dict(zip(("size", "root", "timestamp", "signature"), old_head, strict=True))
-    )
-    public = app.log.public_key()
-    assert verify_head(public, head)
-    assert (
-        app.integrity.verify(
-            [
-                (
-                    "old head",
-                    {
-                        "size": head.size,
-                        "root": head.root.hex(),
-                        "timestamp": head.timestamp,
-                        "signature": head.signature.hex(),
-                    },
-                )
-            ]
-        )[1]
-        is None
-    )
-    app.records.record(
-        OP,
-        P,
-        "rongcheng",
-        "traffic-violation",
-        authority="rongcheng-traffic-police",
-        evidence_ref="after",
-        occurred=date(2024, 2, 1),
-    )
-    app.records.score(OP, P, "rongcheng")
-    app.log.sign_head()
-    assert app.integrity.verify()[1] is None
+    assert res.exit_code == 2, res.output
+    assert "schema version 1" in res.output
+    assert "cannot migrate a store that already holds subjects" in res.output
+    app = Application(Settings(db_url=url, clock=lambda: NOW))
+    with pytest.raises(BadInput, match="keep serving it with the version that made it"):
+        app.access.export(OP, P).model_dump(mode="json")
+    with pytest.raises(BadInput, match="schema version 1"):
+        app.records.add_subject(OP, "110105198001010016", "person", "New")
     app.store.close()
+    assert contents(path) == before  # refused before anything was written
+
+
+def test_a_schema_1_store_without_subjects_is_upgraded_by_init(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    app = Application(Settings(db_url=url, clock=lambda: NOW))
+    app.documents.init(OP)
+    app.store.close()
+    raw_sql(
+        url,
+        "UPDATE meta SET value = '1' WHERE key = 'schema'",
+        "ALTER TABLE subject_keys DROP COLUMN subject_id",
+    )
+    again = Application(Settings(db_url=url, clock=lambda: NOW))
+    with pytest.raises(BadInput, match="run `socialcredit init`"):
+        again.schemes()
+    again.store.close()
+    again = Application(Settings(db_url=url, clock=lambda: NOW))
+    again.init()
+    assert raw_sql(url, "SELECT value FROM meta WHERE key = 'schema'") == [("2",)]
+    again.add_subject(P, "person", "Upgraded")
+    assert again.access(P)["name"] == "Upgraded"
+    assert again.verify()[1] is None
+    again.store.close()

@@ -5,8 +5,10 @@ distinctive evidence references, a correction with a distinctive reason, a dispu
 a distinctive statement and a reviewer's distinctive reason; then erases, and searches
 every byte of the store's files (SQLite: the database, its WAL and shared-memory file;
 PostgreSQL: every file of the database's directory after a CHECKPOINT) for each of
-them, and for the deleted key (raw, base64, hex). The chain and the log still verify,
-and the erased subject can still dispute what is recorded afterwards.
+them, for the deleted key (raw, base64, hex) and for the subject's identifier (its
+18-digit and 15-digit forms: ledger tables hold only its keyed pseudonym, its key row
+holds the ID and goes with the key). The chain and the log still verify, and the erased
+subject can still dispute what is recorded afterwards, by its token.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from tests.api.conftest import serve
 from tests.conftest import OP, drop_append_only, fresh_pg_database, raw_sql
 
 SUBJECT = "11010519491231002X"
+SUBJECT_15 = "110105491231002"  # the same person's first-generation (15-digit) ID
 OTHER = "110105198001010016"
 NOBODY = "110105197001010011"
 NOW = datetime(2024, 6, 1, 12, tzinfo=UTC)
@@ -94,20 +97,27 @@ def populate(app: Application) -> dict[str, Any]:
 
 def needles(key: bytes) -> dict[str, bytes]:
     out = {t: t.encode() for t in TEXTS}
+    out["ID (18 digits)"] = SUBJECT.encode()
+    out["ID (15 digits)"] = SUBJECT_15.encode()
     out["key (raw)"] = key
     out["key (base64)"] = base64.b64encode(key)
     out["key (hex)"] = key.hex().encode()
     return out
 
 
+SEARCHED: dict[str, int] = {}  # file name -> bytes read by the last search (for the docs)
+
+
 def search(files: list[Path], wanted: dict[str, bytes]) -> dict[str, list[str]]:
     """Which needles occur in which files (every byte of each file is read)."""
     found: dict[str, list[str]] = {}
+    SEARCHED.clear()
     for f in files:
         try:
             blob = f.read_bytes()
         except FileNotFoundError:
             continue
+        SEARCHED[f.name] = len(blob)
         for label, needle in wanted.items():
             if needle in blob:
                 found.setdefault(label, []).append(f.name)
@@ -138,9 +148,11 @@ def assert_after_erasure(app: Application, seen: dict[str, Any]) -> None:
     export = app.access.export(OP, SUBJECT).model_dump(mode="json")
     assert export["name"] == "[erased]"
     history = app.records.history(OP, SUBJECT)
-    assert {e.evidence for e in history if e.type == "score"} == {"[erased]"}
+    before = [e for e in history if not (e.evidence or "").startswith("later/")]
+    assert {e.evidence for e in before if e.type == "score"} == {"[erased]"}
     assert {e.reason for e in history if e.type in ("reversal", "dispute.decided")} == {"[erased]"}
-    assert all(d["statement"] == "[erased]" for d in export["disputes"])
+    # (the live test's own dispute, by token after erasure, is readable: "not me")
+    assert {d["statement"] for d in export["disputes"]} - {"not me"} == {"[erased]"}
     lines = app.records.score(OP, SUBJECT, "rongcheng", as_of=date(2019, 6, 1)).lines
     assert {ln.evidence for ln in lines if ln.evidence} == {"[erased]"}
     assert app.access.export(OP, OTHER).model_dump(mode="json")["name"] == "Li Na"
@@ -174,13 +186,22 @@ def test_nothing_personal_left_in_any_file_after_retention_erasure(db_url, make_
             return sqlite_files(Path(db_url.removeprefix("sqlite:///")))
         return pg_files(db_url)
 
-    # The control: before erasure the search does find the key in the files.
-    assert "key (raw)" in search(files(), needles(seen["key"]))
+    # The control: before erasure the search does find the key and the ID in the files
+    # (the ID only in its key row: no ledger table holds it, see test_pseudonyms.py).
+    before = search(files(), needles(seen["key"]))
+    assert "key (raw)" in before and "ID (18 digits)" in before
     result = app.upkeep.tick(OP, NOW.date())
     assert (result.erased, result.shredded) == (1, True), result.shred_detail
     if db_url.startswith("sqlite"):
         assert Path(f"{files()[0]}-wal").stat().st_size == 0
     assert search(files(), needles(seen["key"])) == {}
+    print(
+        f"searched after erasure ({db_url.split(':')[0]}):",
+        sum(SEARCHED.values()),
+        "bytes in",
+        len(SEARCHED),
+        "files, 0 hits",
+    )
     assert_after_erasure(app, seen)
 
 
@@ -213,8 +234,25 @@ def test_sqlite_erasure_through_the_running_service_leaves_nothing(tmp_path: Pat
                 # Searched while the service is still running with its connections open.
                 found = search(sqlite_files(db), needles(seen["key"]))
                 assert found == {}
+                assert set(SEARCHED) == {db.name, f"{db.name}-wal", f"{db.name}-shm"}
+                print("searched live:", SEARCHED, "0 hits")
                 r = me.post(f"/v1/subjects/{SUBJECT}/erasure")
                 assert r.status_code == 409
+                # Recorded against afterwards (a fresh key), and disputed by the same token.
+                later = app.records.record(
+                    OP,
+                    SUBJECT,
+                    "rongcheng",
+                    "traffic-violation",
+                    authority="rongcheng-traffic-police",
+                    evidence_ref="later/api",
+                    occurred=date(2024, 5, 2),
+                ).event
+                r = me.post(
+                    f"/v1/subjects/{SUBJECT}/disputes",
+                    json={"item": later, "statement": "not me", "occurred": "2024-06-01"},
+                )
+                assert r.status_code == 201, r.text
         assert_after_erasure(app, seen)
     finally:
         app.store.close()

@@ -243,3 +243,34 @@ def test_a_row_altered_after_caching_never_changes_an_answer(app, db_url) -> Non
     )
     with pytest.raises(StoreIntegrity, match=f"ledger entry {target} was altered"):
         tomorrow.records.score(OP, P, "rongcheng")
+
+
+def test_a_token_look_up_does_not_wait_for_a_writer(app) -> None:
+    """Every authenticated request looks its token up first, on the event loop: behind
+    the write lock it would wait for whatever the group committer is writing (issue 16).
+    A revocation still counts on the very next look-up."""
+    import time
+
+    token = app.tokens.issue(OP, "verifier", "airline-demo")
+    assert app.tokens.authenticate(token) == ("airline-demo", "verifier")  # the table is current
+    entered, release = threading.Event(), threading.Event()
+
+    def writer() -> None:
+        with app.store.transaction():
+            entered.set()
+            release.wait(10)
+
+    t = threading.Thread(target=writer)
+    t.start()
+    try:
+        assert entered.wait(10)
+        started = time.monotonic()
+        found = app.tokens.authenticate(token)
+        took = time.monotonic() - started
+    finally:
+        release.set()
+        t.join()
+    assert found == ("airline-demo", "verifier")
+    assert took < 5, f"the look-up waited {took:.1f} s for the writer"
+    app.tokens.revoke(OP, token=token)
+    assert app.tokens.authenticate(token) is None

@@ -87,6 +87,8 @@ class ListEntryCreate(Strict):
     occurred: date
     evidence: str = Text
     fields: dict[str, str] = Field(default_factory=dict, max_length=20)
+    # Sizes the entry when the list declares durations by severity (docs/lists.md).
+    severity: Literal["minor", "general", "serious"] | None = None
 
 
 class ListStep(Strict):

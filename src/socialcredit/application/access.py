@@ -92,7 +92,7 @@ class Access(Part):
             entries = list(view.entries)
             published = self._published(conn, known_at)
             severity = severities(self, conn, view)
-            moment = known_at if known_at is not None else self.settings.clock()
+            moment = known_at if known_at is not None else self._clock()
             ahead = {
                 scheme: changes_body(view, entries, published, scheme, severity, moment)
                 for scheme in view.reports

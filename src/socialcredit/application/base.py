@@ -10,6 +10,8 @@ is an ``Actor`` passed with every call that writes, or reads a subject's data.
 from __future__ import annotations
 
 import json
+import threading
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -32,11 +34,17 @@ from socialcredit.core.lists import EntryState, ListDef
 from socialcredit.core.rulebook import Rulebook
 from socialcredit.core.sanctions import Memorandum, Registry
 from socialcredit.core.standing import Published, Standing, as_utc, derive
+from socialcredit.store.sql import Store
 from socialcredit.transparency import merkle
 
 SUBJECT_KINDS = ("person", "organisation")
 STANDING_CACHE_SIZE = 50_000  # subjects' standings kept in memory per store
 ROLES = ("admin", "registrar", "verifier", "reviewer", "subject", "auditor")
+
+# The latest moment each store (object) has been read or written at: the clock as the
+# application sees it never goes below it (``Part._clock``).
+_FLOORS: weakref.WeakKeyDictionary[Store, datetime] = weakref.WeakKeyDictionary()
+_FLOORS_LOCK = threading.Lock()  # a WeakKeyDictionary is not safe for concurrent writers
 
 
 def packaged_rulebooks() -> list[tuple[str, str]]:
@@ -110,11 +118,28 @@ class Part:
         self.settings = ctx.settings
         self.store = ctx.store
 
+    def _clock(self) -> datetime:
+        """The clock, never earlier than a moment this store was already used at.
+
+        A clock stepped back (NTP, an operator, a VM restored) would otherwise let a
+        reviewer decide a dispute that had already lapsed for the subject, "before" its
+        deadline, and record entries that read as known before answers already given
+        (tests/attacks/test_standing_timing.py). Kept per store object, so it holds within
+        one process (the server); a new process starts from its own clock.
+        """
+        now = as_utc(self.settings.clock())
+        with _FLOORS_LOCK:
+            floor = _FLOORS.get(self.store)
+            if floor is not None and now < floor:
+                return floor
+            _FLOORS[self.store] = now
+        return now
+
     def _now(self) -> str:
-        return self.settings.clock().isoformat(timespec="seconds")
+        return self._clock().isoformat(timespec="seconds")
 
     def _today(self) -> date:
-        return self.settings.clock().date()
+        return self._clock().date()
 
     def _access(
         self,
@@ -217,7 +242,8 @@ class Part:
             [
                 trust.key_issued(
                     s,
-                    trust.key_commitment(s, k, created),
+                    # over the pseudonym: the key row as stored, as `ledger verify` reads it
+                    trust.key_commitment(self.store.pseudonym(conn, s), k, created),
                     by=actor.principal,
                     on=self._today(),
                     at=created,
@@ -319,7 +345,7 @@ class Part:
         deadlines are judged on the clock's day. ``docs`` (``Store.documents_stamp``) and
         ``state`` (``Store.subject_state``) are passed when the caller has them already.
         """
-        now = known_at if known_at is not None else self.settings.clock()
+        now = known_at if known_at is not None else self._clock()
         if known_at is not None:
             if kind is None:
                 row = self.store.get_subject(conn, sid)
@@ -351,13 +377,17 @@ class Part:
 
     def _registry(self, conn: Connection, docs: tuple[str, ...] | None = None) -> Registry:
         """The published memoranda and lists, rebuilt only when a publication changed them."""
-        key = docs if docs is not None else self.store.documents_stamp(conn)
+        stamp = docs if docs is not None else self.store.documents_stamp(conn)
+        today = self._today()
+        key = (*stamp, today.isoformat())  # a list's version in force changes with the day
         cached = self.store.registry_cache
         if cached is None or cached[0] != key:
             memos = [
                 d for d in self.store.documents(conn, "memorandum") if isinstance(d, Memorandum)
             ]
-            lists = {d.id: d for d in self.store.documents(conn, "list") if isinstance(d, ListDef)}
+            lists = lists_core.in_force(
+                (d for d in self.store.documents(conn, "list") if isinstance(d, ListDef)), today
+            )
             cached = (key, Registry(tuple(memos), lists))
             self.store.registry_cache = cached
         registry: Registry = cached[1]

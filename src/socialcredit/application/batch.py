@@ -45,7 +45,7 @@ class Batch(Part):
             self._ready(conn)
             self._versions(conn, scheme)
             published = self._published(conn, known_at)
-            now = known_at or self.settings.clock()
+            now = known_at or self._clock()
             dist: Counter[str] = Counter()
             for sid, kind, entries in self._everyone(conn):
                 standing = derive(sid, kind, entries, published, day, now, [scheme])
@@ -87,7 +87,7 @@ class Batch(Part):
             versions = self._versions(conn, scheme)
             book = version_for(versions, day)
             published = Published({scheme: versions}, self._registry(conn))
-            now = known_at or self.settings.clock()
+            now = known_at or self._clock()
             events: list[tuple[int, str, str | None, date, int | None]] = []
             people: list[tuple[str, str]] = []
             for sid, kind, entries in self._everyone(conn):

@@ -50,16 +50,21 @@ def registrations(
     keys: Sequence[Mapping[str, Any]],
     actor: Actor,
 ) -> None:
-    """Chain each subject's registration: its ID, a digest of its row and of its key."""
+    """Chain each subject's registration: a digest of its row and of its key, as stored.
+
+    The store keeps the subject under its pseudonym (``store/pseudonyms.py``), so the
+    digests are of the row and key as stored, which is what ``ledger verify`` re-reads.
+    """
     by_subject = {k["subject"]: k for k in keys}
     entries = []
     for row in subjects:
         k = by_subject.get(row["id"])
+        p = app.store.pseudonym(conn, row["id"])
         entries.append(
             trust.registered(
-                row["id"],
-                trust.digest(row, SUBJECT_ROW),
-                trust.key_commitment(row["id"], bytes(k["key"]), k["created"]) if k else "",
+                p,
+                trust.digest({**row, "id": p}, SUBJECT_ROW),
+                trust.key_commitment(p, bytes(k["key"]), k["created"]) if k else "",
                 by=actor.principal,
                 on=app._today(),
                 at=app._now(),
@@ -156,7 +161,9 @@ def backfill(app: Part, conn: Connection) -> int:
                     at=app._now(),
                 )
             )
-    registered = {e.subject for e in app.store.events_of_types(conn, [trust.REGISTERED])}
+    registered = {
+        e.subject for e in app.store.events_of_types(conn, [trust.REGISTERED], stored=True)
+    }
     keys = {k["subject"]: k for k in app.store.table_rows(conn, "subject_keys")}
     for row in app.store.table_rows(conn, "subjects"):
         if row["id"] not in registered:

@@ -41,7 +41,7 @@ class Documents(Part):
         already: list[str] = []
         n_auth = 0
         with self.store.transaction() as conn:
-            fresh = not self.store.is_initialised(conn)
+            fresh = not self.store.has_ledger(conn)  # (an old schema is checked by create)
             self.store.create(conn)
             log.ensure_key(self, conn)
             chaining.backfill(self, conn)

@@ -152,8 +152,14 @@ class Erasure(Part):
         for sid in self.store.subjects_with_events(conn):
             if sid in keyed and not self._holds(conn, sid, as_of):
                 erased += self._retention_erase(conn, actor, sid, as_of)
+        # One answer per kind of subject (the rulebooks do not change in this
+        # transaction): asked per subject, a service's start-up tick took a rulebook
+        # look-up per registered subject, tens of seconds for a city.
+        retention: dict[str, Duration | None] = {}
         for sid, kind, registered in self.store.keyed_without_events(conn):
-            keep = self._registration_retention(conn, kind, as_of)
+            if kind not in retention:
+                retention[kind] = self._registration_retention(conn, kind, as_of)
+            keep = retention[kind]
             since = date.fromisoformat(registered[:10])
             if keep is not None and add_duration(since, keep) <= as_of:
                 erased += self._retention_erase(conn, actor, sid, as_of)

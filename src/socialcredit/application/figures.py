@@ -18,15 +18,20 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from sqlalchemy import select
+
 from socialcredit.application.base import SUBJECT_KINDS, Actor, Context, Part, normalise_subject
 from socialcredit.application.batch import Batch
 from socialcredit.core import disputes as disputes_core
 from socialcredit.core import repair as repair_core
 from socialcredit.core.errors import NotFound
-from socialcredit.core.ledger import SCORE
+from socialcredit.core.ledger import REVERSAL, SCORE
 from socialcredit.core.standing import derive
+from socialcredit.store import schema
 
 REFRESH_SECONDS = 600.0
+# Entries that void an item from the start: a correction, a dispute's decision or lapse.
+_VOIDING = (REVERSAL, disputes_core.DECIDED, disputes_core.LAPSED)
 
 
 class Figures(Part):
@@ -117,23 +122,45 @@ class Figures(Part):
             schemes = [scheme]
         return [self._grades(actor, s, day, mark) for s in schemes]
 
+    def _voided_since(self, figures: PublicGrades) -> bool:
+        """Whether an entry that voids an item was recorded after ``figures`` were computed.
+
+        A voided item never counted (SYSTEM.md §6: "in every view"), so figures computed
+        earlier today are recomputed; new events and early endings wait for tomorrow's.
+        Two small reads: the ledger's last id, and the entries after the figures' own.
+        """
+        with self.store.read() as conn:
+            tip, _ = self.store.tip(conn)
+            if tip == figures.tip:
+                return False
+            hit = conn.execute(
+                select(schema.events.c.id)
+                .where(schema.events.c.id > figures.tip, schema.events.c.type.in_(_VOIDING))
+                .limit(1)
+            ).first()
+        if hit is None:
+            figures.tip = tip  # nothing voided in between: only look past here next time
+        return hit is not None
+
     def _grades(self, actor: Actor, scheme: str, day: str, mark: str) -> PublicGrades:
         key = (scheme, day, mark)
         cache = self.store.grades_cache
         found: PublicGrades | None = cache.get(key)
-        if found is not None:
+        if found is not None and not self._voided_since(found):
             return found
         with self.store.grades_lock:
             again: PublicGrades | None = cache.get(key)  # computed meanwhile by another request
-            if again is not None:
+            if again is not None and again is not found and not self._voided_since(again):
                 return again
+            with self.store.read() as conn:
+                tip, _ = self.store.tip(conn)
             # The distribution is the batch part's (the one aggregate read, recorded).
             dist = self.batch.grade_distribution(actor, scheme)
             with self.store.transaction() as conn:
                 order = tuple(g.grade for g in self._versions(conn, scheme)[-1].grades)
             grades = {g: dist.get(g, 0) for g in order}
             grades.update({g: n for g, n in dist.items() if g not in grades})
-            figures = PublicGrades(scheme, day, grades, order)
+            figures = PublicGrades(scheme, day, grades, order, tip=tip)
             for stale in [k for k in cache if k[1] != day or k[2] != mark]:
                 del cache[stale]
             cache[key] = figures
@@ -240,6 +267,7 @@ class PublicGrades:
     as_of: str
     grades: dict[str, int]
     order: tuple[str, ...]
+    tip: int = 0  # the ledger's last id when computed (``Figures._voided_since``)
     _svg: bytes | None = field(default=None, repr=False)
 
     def chart_svg(self) -> bytes:

@@ -41,6 +41,7 @@ from socialcredit.store.sql import Store
 
 WINDOW = 0.002  # seconds: the longest a request waits for others to share its commit
 MAX_BATCH = 64  # commit at once when this many are queued
+STEP = 0.0005  # seconds: how often a gathering writer looks at the queue
 
 Recompute = Callable[[Connection], tuple[Any, list[dict[str, Any]]]]
 
@@ -136,18 +137,17 @@ class GroupCommitter:
             stop = False
             # Under load, wait up to the window for as many callers as the last batch had
             # (a measure of how many are waiting on commits); alone, commit at once, so a
-            # single caller never pays the window and a few never wait for many.
-            deadline = time.monotonic() + (self.window if self._expect > 1 else 0.0)
+            # single caller never pays the window and a few never wait for many. The wait
+            # is a sleep in short steps, not a blocking get: a get would wake this thread
+            # at every arrival, and each wake-up takes the GIL from the event loop that is
+            # serving the very requests being gathered.
+            if self._expect > 1:
+                deadline = time.monotonic() + self.window
+                while self._queue.qsize() + 1 < self._expect and time.monotonic() < deadline:
+                    time.sleep(STEP)
             while len(batch) < self.max_batch:
-                if len(batch) >= self._expect and self._expect > 1:
-                    deadline = 0.0  # as many as usual: take what is queued, no more waiting
-                remaining = deadline - time.monotonic()
                 try:
-                    item = (
-                        self._queue.get(timeout=remaining)
-                        if remaining > 0
-                        else self._queue.get_nowait()
-                    )
+                    item = self._queue.get_nowait()
                 except queue.Empty:
                     break
                 if item is None:

@@ -24,6 +24,9 @@ from socialcredit.core.errors import BadInput
 from socialcredit.core.ledger import Event, verify_chain
 from socialcredit.transparency import heads
 
+# What a revocation writes to an api_tokens row (``Store.revoke_tokens``).
+_REVOCATION_COLUMNS = ("revoked", "revoked_reason")
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -74,7 +77,8 @@ class Integrity(Part):
             return None
 
     def _tables(self, conn: Connection, against: Sequence[tuple[str, object]]) -> Finding | None:
-        entries = self.store.events_of_types(conn, [*trust.CHAIN_ONLY, trust.ERASED])  # by id
+        # by id, subjects as stored (pseudonyms), as the rows checked against them
+        entries = self.store.events_of_types(conn, [*trust.CHAIN_ONLY, trust.ERASED], stored=True)
         found = (
             self._check_heads(conn, against)
             or self._check_documents(conn, entries)
@@ -268,6 +272,15 @@ class Integrity(Part):
                 expected[e.subject] = (None, e)
         keys = {k["subject"]: k for k in self.store.table_rows(conn, "subject_keys")}
         for sid, k in keys.items():
+            # The one mapping back to the ID is not on the chain (it must go with the key),
+            # so it is checked against the pseudonym itself: an ID swapped in shows.
+            if k["subject_id"] and self.store.pseudonym(conn, str(k["subject_id"])) != sid:
+                return Finding(
+                    "subject_keys",
+                    sid,
+                    f"subject_keys row {sid}: its identifier does not match its pseudonym "
+                    "(altered behind the application's back)",
+                )
             want = expected.get(sid, (None, None))[0]
             commit = trust.key_commitment(sid, bytes(k["key"]), str(k["created"]))
             if commit != want:
@@ -304,7 +317,17 @@ class Integrity(Part):
                     "application's back",
                 )
             cols = [str(c) for c in iss.data.get("columns", [])]
-            if h not in revoked and trust.digest(row, cols) != iss.data.get("row"):
+            if h in revoked and not row.get("revoked"):
+                return Finding(
+                    "api_tokens",
+                    label,
+                    f"api_tokens row {label} reads live but the chain revoked it: "
+                    "un-revoked behind the application's back",
+                )
+            # A revocation writes only the revocation columns: every other column must
+            # still be as issued (an expiry pushed out on a revoked row is caught too).
+            as_issued = {**row, **dict.fromkeys(_REVOCATION_COLUMNS)} if h in revoked else row
+            if trust.digest(as_issued, cols) != iss.data.get("row"):
                 return Finding(
                     "api_tokens",
                     label,

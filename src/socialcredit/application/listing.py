@@ -42,6 +42,7 @@ class Lists(Part):
         evidence_ref: str | None,
         occurred: date,
         fields: dict[str, str],
+        severity: str | None = None,
     ) -> Recorded:
         sid, _ = normalise_subject(subject)
         with self.store.transaction() as conn:
@@ -58,6 +59,7 @@ class Lists(Part):
                 today=self._today(),
                 recorded=self._now(),
                 fields=fields,
+                severity=severity,
             )
             self.store.lock_appends(conn)  # as in record(): no race to a constraint
             key = self._dedup(conn, event) or ""
@@ -271,9 +273,10 @@ class Lists(Part):
         registry.authorise(actor.principal, service)
         needed = sorted(registry.schemes_needed(service))
         standing = self._standing(conn, sid, day, known_at, needed, docs=docs, state=state)
+        published = self._published(conn, known_at)
         if known_at is not None:
-            registry = self._published(conn, known_at).registry
-        decision = standing_decision(standing, registry, service, kind)
+            registry = published.registry
+        decision = standing_decision(standing, registry, service, kind, published)
         detail = {
             "service": service,
             "as_of": day.isoformat(),

@@ -405,3 +405,10 @@ class Records(Part):
         with self.store.read() as conn:  # no write lock: asked before every own-record read
             self._ready(conn)
             return self.store.get_subject(conn, sid) is not None
+
+    def pseudonym(self, sid: str) -> str:
+        """The subject's pseudonym (store/pseudonyms.py): how an erased subject's token
+        names it."""
+        with self.store.read() as conn:
+            self._ready(conn)
+            return self.store.pseudonym(conn, sid)

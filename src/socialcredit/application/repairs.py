@@ -82,7 +82,7 @@ def item_terms(
         return (
             "entry",
             state.effective_from,
-            d.severity,
+            state.severity or d.severity,  # a sized entry's own severity (core/lists_defs)
             d.repair_business_days,
             (target.authority, *d.authority_ids),
         )
@@ -283,7 +283,7 @@ class Repairs(Part):
         with self.store.read() as conn:
             self._ready(conn)
             kind = self._subject_kind_fast(conn, sid)
-            now = known_at if known_at is not None else self.settings.clock()
+            now = known_at if known_at is not None else self._clock()
             key: tuple[Any, ...] = ("changes", sid, scheme, day, now.date())
             stamp: tuple[Any, ...] = ()
             if known_at is None:

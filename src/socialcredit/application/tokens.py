@@ -66,6 +66,8 @@ class Tokens(Part):
             if role == "subject":
                 principal = normalise_subject(principal)[0]
                 self._subject_kind(conn, principal)
+                # stored and chained under the pseudonym (no ID in the token table)
+                principal = self.store.pseudonym(conn, principal)
             elif role in ("registrar", "reviewer"):
                 kind = self.store.authority_kind(conn, principal)
                 if kind is None:
@@ -94,16 +96,33 @@ class Tokens(Part):
         """The principal and role of a live token: known, not expired, not revoked.
 
         Read from the store on every call (a primary-key lookup): a revocation, an expiry
-        or a deleted row takes effect on the next request of a running service.
+        or a deleted row takes effect on the next request of a running service. Once the
+        token table is known to be current, the look-up is a read-only snapshot: it runs
+        before every authenticated request, and must not queue behind a writer's fsync
+        (the group committer's) for the write lock it does not need.
         """
         if not token or len(token) > 200:
             return None
+        if self.store.tokens_upgraded:
+            # One statement outside any transaction: run before every authenticated
+            # request, it must not queue behind the group committer's fsync.
+            row: Any = self.store.find_token_now(_digest(token))
+            if row is None or _state(row, self.settings.clock()) != "active":
+                return None
+            principal = str(row.principal)
+            if row.role == "subject":  # its ID while its key row maps it, else the pseudonym
+                with self.store.read() as conn:
+                    principal = self.store.subject_shown(conn, principal)
+            return (principal, str(row.role))
         with self.store.transaction() as conn:
             self.store.upgrade_tokens(conn)
             row = self.store.find_token(conn, _digest(token))
-        if row is None or _state(row, self.settings.clock()) != "active":
-            return None
-        return (str(row.principal), str(row.role))
+            if row is None or _state(row, self.settings.clock()) != "active":
+                return None
+            principal = str(row.principal)
+            if row.role == "subject":  # its ID while its key row maps it, else the pseudonym
+                principal = self.store.subject_shown(conn, principal)
+        return (principal, str(row.role))
 
     def revoke(
         self,
@@ -158,11 +177,16 @@ class Tokens(Part):
             self._ready(conn)
             self.store.upgrade_tokens(conn)
             rows = self.store.tokens(conn, principal=principal)
+            shown = {
+                r.principal: self.store.subject_shown(conn, r.principal)
+                for r in rows
+                if r.role == "subject"
+            }
         now = self.settings.clock()
         return [
             {
                 "id": str(r.token_hash)[:TOKEN_ID_LEN],
-                "principal": r.principal,
+                "principal": shown.get(r.principal, r.principal),
                 "role": r.role,
                 "label": r.label or "",
                 "created": r.created,

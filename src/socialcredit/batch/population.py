@@ -38,7 +38,7 @@ from socialcredit.core.ids import (
     USCC_ALPHABET,
     USCC_VALUES,
 )
-from socialcredit.core.lists import ListDef
+from socialcredit.core.lists import ListDef, in_force
 from socialcredit.core.periods import Duration, add_duration
 
 REGION = "371082"
@@ -201,17 +201,21 @@ def _events(
     )
 
 
-def list_definitions() -> dict[str, ListDef]:
-    """The packaged list definitions: notice periods and maximum durations come from them."""
+def list_definitions(day: date | None = None) -> dict[str, ListDef]:
+    """The packaged list definitions: notice periods and maximum durations come from them.
+
+    A list may ship several versions (``transport-misconduct`` 2018.1 and 2027.1): the
+    one in force on ``day`` is taken (the latest when None), never whichever file the
+    directory happened to list last."""
     from importlib import resources
 
-    out: dict[str, ListDef] = {}
+    docs: list[ListDef] = []
     for entry in resources.files("socialcredit").joinpath("rulebooks").iterdir():
         if entry.name.startswith("list-"):
             doc = parse_document(entry.read_text("utf-8"))
             if isinstance(doc, ListDef):
-                out[doc.id] = doc
-    return out
+                docs.append(doc)
+    return in_force(docs, day or date.max)
 
 
 def _shift(days: np.ndarray, dur: Duration) -> np.ndarray:
@@ -236,7 +240,7 @@ def _list_entries(
     first_id: int,
 ) -> pa.Table:
     """Entries that follow from standing (not reversed) events, or at a yearly rate."""
-    defs = list_definitions()
+    defs = list_definitions(EPOCH + timedelta(days=int(end)))
     reversed_ = pc.drop_null(events.column("reverses"))
     parts: list[tuple[str, np.ndarray, np.ndarray, float]] = []
     for name, (rule, share, remedied) in plan.items():

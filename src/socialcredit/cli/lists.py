@@ -50,6 +50,10 @@ def list_propose(
     field: Annotated[
         list[str] | None, typer.Option("--field", help="KEY=VALUE, repeatable.")
     ] = None,
+    severity: Annotated[
+        str | None,
+        typer.Option(help="minor, general or serious: sizes the entry if the list says so."),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Propose a list entry; it restricts nothing until notified and the notice passes."""
@@ -62,6 +66,7 @@ def list_propose(
         evidence_ref=evidence,
         occurred=day,
         fields=_fields(field or []),
+        severity=severity,
     )
     if as_json:
         print_json(results.EntryProposed(entry=r.event, created=r.created).model_dump())

@@ -21,11 +21,22 @@ character / a subject kind to its normaliser; a deployment with opaque IDs (say,
 
 from __future__ import annotations
 
-import operator
-import random
 from collections.abc import Callable
 from datetime import date
 
+from socialcredit.core.check_chars import (
+    DEFAULT_REGION,
+    ORG_VALUES,
+    ORG_WEIGHTS,
+    RESIDENT_CHECK,
+    RESIDENT_WEIGHTS,
+    USCC_ALPHABET,
+    USCC_VALUES,
+    USCC_WEIGHTS,
+    organisation_check_char,
+    resident_check_char,
+    uscc_check_char,
+)
 from socialcredit.core.codelists import (
     NATIONAL_REGISTRATION_CODE,
     USCC_CATEGORIES,
@@ -33,17 +44,44 @@ from socialcredit.core.codelists import (
     division_codes,
     province_codes,
 )
+from socialcredit.core.synthetic_ids import (
+    IdGenerator,
+    synthetic_resident_ids,
+    synthetic_usccs,
+)
 
-RESIDENT_CHECK = "10X98765432"
-RESIDENT_WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))
-USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-USCC_VALUES = {c: i for i, c in enumerate(USCC_ALPHABET)}
-USCC_WEIGHTS = tuple(pow(3, i, 31) for i in range(17))
-ORG_VALUES = {c: i for i, c in enumerate("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")}
-ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
-DEFAULT_REGION = "371082"  # Rongcheng, Weihai, Shandong
 EARLIEST_BIRTH = date(1900, 1, 1)
 FOREIGN_MARK = "9"
+
+# Re-exported from the modules split off this one, so callers keep one import place.
+__all__ = [
+    "DEFAULT_REGION",
+    "EARLIEST_BIRTH",
+    "FOREIGN_MARK",
+    "KIND_VALIDATORS",
+    "ORG_VALUES",
+    "ORG_WEIGHTS",
+    "PERSON_VALIDATORS",
+    "RESIDENT_CHECK",
+    "RESIDENT_WEIGHTS",
+    "USCC_ALPHABET",
+    "USCC_VALUES",
+    "USCC_WEIGHTS",
+    "IdError",
+    "IdGenerator",
+    "birth_date",
+    "first_generation_to_18",
+    "normalize_foreign_resident_id",
+    "normalize_person_id",
+    "normalize_resident_id",
+    "normalize_subject_id",
+    "normalize_uscc",
+    "organisation_check_char",
+    "resident_check_char",
+    "synthetic_resident_ids",
+    "synthetic_usccs",
+    "uscc_check_char",
+]
 
 
 class IdError(ValueError):
@@ -63,24 +101,6 @@ def _ascii_digits(text: str) -> bool:
 
 def _shown(value: str) -> str:
     return repr(value if len(value) <= 40 else value[:40] + "...")
-
-
-def resident_check_char(first17: str) -> str:
-    """GB 11643-1999 5.5: ISO 7064 MOD 11-2 over the 17 digits."""
-    total = sum(map(operator.mul, map(int, first17), RESIDENT_WEIGHTS))
-    return RESIDENT_CHECK[total % 11]
-
-
-def uscc_check_char(first17: str) -> str:
-    """GB 32100-2015: ISO 7064 MOD 31-3 style weights 3^i mod 31 over the code alphabet."""
-    total = sum(USCC_VALUES[c] * w for c, w in zip(first17, USCC_WEIGHTS, strict=True))
-    return USCC_ALPHABET[(31 - total % 31) % 31]
-
-
-def organisation_check_char(body8: str) -> str:
-    """GB 11714-1997: C9 = 11 - (sum of value * weight) mod 11; 10 is 'X', 11 is '0'."""
-    c9 = 11 - sum(ORG_VALUES[c] * w for c, w in zip(body8, ORG_WEIGHTS, strict=True)) % 11
-    return "X" if c9 == 10 else "0" if c9 == 11 else str(c9)
 
 
 def _length(value: str, what: str, also: str = "") -> None:
@@ -357,72 +377,3 @@ def normalize_subject_id(
 def birth_date(resident_id: str) -> date:
     rid = normalize_person_id(resident_id)
     return date(int(rid[6:10]), int(rid[10:12]), int(rid[12:14]))
-
-
-class IdGenerator:
-    """Deterministic, unique, valid synthetic IDs for tests and demos (never real people)."""
-
-    def __init__(self, seed: int, region: str = DEFAULT_REGION) -> None:
-        self._rng = random.Random(seed)  # noqa: S311 - synthetic test data, not secrets
-        self.region = region
-        self._issued: set[str] = set()
-
-    def resident(self, birth_year_range: tuple[int, int] = (1940, 2005)) -> str:
-        lo = date(birth_year_range[0], 1, 1).toordinal()
-        hi = date(birth_year_range[1], 12, 31).toordinal()
-        while True:
-            born = date.fromordinal(self._rng.randint(lo, hi))
-            body = f"{self.region}{born:%Y%m%d}{self._rng.randrange(1000):03d}"
-            rid = body + resident_check_char(body)
-            if rid not in self._issued:
-                self._issued.add(rid)
-                return rid
-
-    def organisation(self) -> str:
-        while True:
-            org = "".join(self._rng.choice(USCC_ALPHABET) for _ in range(8))
-            body = f"91{self.region}{org}{organisation_check_char(org)}"
-            code = body + uscc_check_char(body)
-            if code not in self._issued:
-                self._issued.add(code)
-                return code
-
-
-def synthetic_resident_ids(n: int, seed: int, region: str = DEFAULT_REGION) -> list[str]:
-    """``n`` distinct valid resident IDs, fast: one birth date per 1,000 sequence numbers.
-
-    Distinctness is by construction (date, sequence) rather than by retrying, so a
-    million IDs take a couple of seconds.
-    """
-    rng = random.Random(seed)  # noqa: S311 - synthetic test data, not secrets
-    start = date(1940, 1, 1).toordinal()
-    span = date(2005, 12, 31).toordinal() - start
-    out: list[str] = []
-    days = rng.sample(range(span), k=min(span, max(1, n // 50 + 1)))
-    per_day = -(-n // len(days))
-    for d in days:
-        born = date.fromordinal(start + d).strftime("%Y%m%d")
-        prefix = region + born
-        for seq in rng.sample(range(1000), k=min(1000, per_day)):
-            body = f"{prefix}{seq:03d}"
-            out.append(body + resident_check_char(body))
-            if len(out) == n:
-                return out
-    return out
-
-
-def synthetic_usccs(n: int, seed: int, region: str = DEFAULT_REGION) -> list[str]:
-    """``n`` distinct valid credit codes: a seeded permutation of sequence numbers, each
-    made an organisation code by its GB 11714 check character."""
-    rng = random.Random(seed)  # noqa: S311 - synthetic test data, not secrets
-    base = len(USCC_ALPHABET)
-    out = []
-    for k in rng.sample(range(base**5), k=n):
-        digits = []
-        for _ in range(8):
-            k, r = divmod(k, base)
-            digits.append(USCC_ALPHABET[r])
-        org = "".join(reversed(digits))
-        body = f"91{region}{org}{organisation_check_char(org)}"
-        out.append(body + uscc_check_char(body))
-    return out

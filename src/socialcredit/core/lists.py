@@ -1,256 +1,73 @@
-"""Blacklists and red lists: published definitions and the entry lifecycle.
+"""Blacklists and red lists: the transitions of an entry, and the one import for lists.
 
-An entry's life is a sequence of ledger events (proposed, notified, remedied, removed,
-annulled, consent) and its status on any date is *computed* from them and ``as_of``:
-nobody has to run a job for an entry to take effect after its notice period or to expire
-at its maximum end, and nobody can forget to. Transitions are pure functions that
-validate and return the events to append.
+Definitions live in ``core/lists_defs.py`` and entry states in ``core/lists_entries.py``
+(split by noun to keep each module small); this module holds the transitions -- pure
+functions that validate and return the events to append -- and re-exports the rest, so
+``from socialcredit.core import lists`` still reaches everything about lists.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from socialcredit.core.errors import BadInput, Conflict, NotAllowed
 from socialcredit.core.ledger import Event, check_text
-from socialcredit.core.periods import Duration, add_duration
-from socialcredit.core.rulebook import Authority, TableReader, parse_authorities, read_toml
+from socialcredit.core.lists_defs import (
+    DEFAULT_RETENTION,
+    SEVERITIES,
+    ListDef,
+    ListExample,
+    Sizing,
+    in_force,
+    lint_durations,
+    lint_list,
+    parse_list,
+)
+from socialcredit.core.lists_entries import (
+    ANNULLED,
+    CONSENT,
+    LIST_EVENTS,
+    NOTIFIED,
+    PROPOSED,
+    REMEDIED,
+    REMOVED,
+    EntryState,
+    fold,
+    size_entries,
+)
 
-PROPOSED = "list.proposed"
-NOTIFIED = "list.notified"
-REMEDIED = "list.remedied"
-REMOVED = "list.removed"
-ANNULLED = "list.annulled"
-CONSENT = "list.consent"
-LIST_EVENTS = (PROPOSED, NOTIFIED, REMEDIED, REMOVED, ANNULLED, CONSENT)
+__all__ = [
+    "ANNULLED",
+    "CONSENT",
+    "DEFAULT_RETENTION",
+    "LIST_EVENTS",
+    "MAX_FIELD",
+    "NOTIFIED",
+    "PROPOSED",
+    "REMEDIED",
+    "REMOVED",
+    "SEVERITIES",
+    "EntryState",
+    "ListDef",
+    "ListExample",
+    "Sizing",
+    "annul",
+    "fold",
+    "in_force",
+    "lint_durations",
+    "lint_list",
+    "notify",
+    "parse_list",
+    "propose",
+    "public_board",
+    "remedy",
+    "set_consent",
+    "size_entries",
+]
 
 MAX_FIELD = 500
-DEFAULT_RETENTION = Duration(months=36)  # shown for 3 years after an entry ends
-
-
-@dataclass(frozen=True)
-class ListExample:
-    """A list ``[[examples]]`` case: an entry notified (and perhaps remedied), its status."""
-
-    name: str
-    as_of: date
-    notified: date
-    remedied: date | None
-    expect: str
-
-
-@dataclass(frozen=True)
-class ListDef:
-    id: str
-    kind: str  # "black" | "red"
-    title: str
-    version: str
-    effective: date
-    publisher: str
-    legal_basis: str
-    subjects: str
-    sectors: tuple[str, ...]
-    fields: tuple[str, ...]
-    evidence: tuple[str, ...]
-    max_duration: Duration
-    notice: Duration
-    remedy: str
-    remedy_evidence: tuple[str, ...]
-    authorities: tuple[Authority, ...]
-    public_board: bool = False
-    retention: Duration = DEFAULT_RETENTION
-    # The catalogue entries whose conduct puts a subject on the list (core/policy/).
-    conduct: tuple[str, ...] = ()
-    examples: tuple[ListExample, ...] = ()
-    published: date | None = None
-    severity: str = "general"  # minor / general / serious: sets the credit-repair periods
-    repair_business_days: int = 5  # the deciding authority's deadline for a repair
-    sha256: str = ""
-    source: str = field(default="", repr=False, compare=False)
-
-    @property
-    def authority_ids(self) -> tuple[str, ...]:
-        return tuple(a.id for a in self.authorities)
-
-
-def _severity(r: TableReader) -> str:
-    value = str(r.str_("severity", "general"))
-    if value not in ("minor", "general", "serious"):
-        raise r.fail("severity", "must be minor, general or serious")
-    return value
-
-
-def parse_list(text: str) -> ListDef:
-    r = read_toml(text)
-    if r.str_("kind") != "list":
-        raise r.fail("kind", 'expected kind = "list"')
-    kind = r.str_("list_kind")
-    if kind not in ("black", "red"):
-        raise r.fail("list_kind", "must be black or red")
-    max_duration = r.duration("max_duration")
-    if max_duration is None or max_duration.is_zero:
-        raise r.fail("max_duration", "is required: every entry has a maximum lifetime")
-    notice = r.duration("notice") or Duration()
-    subjects = r.str_("subjects", "any")
-    if subjects not in ("person", "organisation", "any"):
-        raise r.fail("subjects", "must be person, organisation or any")
-    return ListDef(
-        id=r.str_("list"),
-        kind=kind,
-        title=r.str_("title"),
-        version=r.str_("version"),
-        effective=r.date_("effective"),
-        publisher=r.str_("publisher"),
-        legal_basis=r.str_("legal_basis", ""),
-        subjects=subjects,
-        sectors=r.strs("sectors"),
-        fields=r.strs("fields"),
-        evidence=r.strs("evidence"),
-        max_duration=max_duration,
-        notice=notice,
-        remedy=r.str_("remedy", ""),
-        remedy_evidence=r.strs("remedy_evidence"),
-        authorities=parse_authorities(r),
-        public_board=bool(r.bool_("public_board")),
-        retention=r.duration("retention") or DEFAULT_RETENTION,
-        conduct=r.strs("conduct"),
-        examples=tuple(
-            ListExample(
-                name=t.str_("name"),
-                as_of=t.date_("as_of"),
-                notified=t.date_("notified"),
-                remedied=t.opt_date("remedied"),
-                expect=t.str_("expect_status"),
-            )
-            for t in r.tables("examples")
-        ),
-        published=r.opt_date("published"),
-        severity=_severity(r),
-        repair_business_days=r.int_("repair_business_days", 5),
-        sha256=hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(),
-        source=text,
-    )
-
-
-def lint_list(d: ListDef, max_days: int = 5 * 366) -> list[tuple[str, str, str]]:
-    """Policy problems of a list definition as (path, code, message)."""
-    out = []
-    if not d.legal_basis:
-        out.append(("legal_basis", "no-legal-basis", "a list needs a legal basis"))
-    if not d.evidence:
-        out.append(("evidence", "no-evidence", "proposing an entry must require evidence"))
-    if d.kind == "black" and not d.remedy:
-        out.append(("remedy", "no-remedy", "a blacklist must say how an entry is remedied"))
-    if d.kind == "black" and not d.remedy_evidence:
-        out.append(("remedy_evidence", "no-remedy-evidence", "say what evidence proves a remedy"))
-    if d.max_duration.approx_days() > max_days:
-        out.append(("max_duration", "penalty-too-long", f"{d.max_duration.iso()} is too long"))
-    if not d.authorities:
-        out.append(("authorities", "no-authority", "no authority may maintain this list"))
-    return out
-
-
-@dataclass(frozen=True)
-class EntryState:
-    """Everything recorded about one list entry, folded from its events."""
-
-    entry: int
-    list: str
-    subject: str
-    authority: str
-    proposed: date
-    fields: Mapping[str, str]
-    evidence: str | None
-    notified: date | None = None
-    effective_from: date | None = None
-    max_end: date | None = None
-    remedied: date | None = None
-    removed: date | None = None
-    annulled: date | None = None
-    consent: bool = False
-    events: tuple[int, ...] = ()
-    voided: bool = False  # annulled from the start: it never restricted anyone
-
-    def status(self, as_of: date) -> str:
-        """proposed / notified / in-effect / removed / expired / annulled / not-yet.
-
-        An annulment voids the entry from the start (it was wrong on every day), unlike
-        a remedy or removal, which end it from their date.
-        """
-        if as_of < self.proposed:
-            return "not-yet"
-        if self.voided or (self.annulled is not None and self.annulled <= as_of):
-            return "annulled"
-        if self.removed is not None and self.removed <= as_of:
-            return "removed"
-        if self.notified is None or self.notified > as_of:
-            return "proposed"
-        assert self.effective_from is not None and self.max_end is not None
-        if as_of < self.effective_from:
-            return "notified"
-        if as_of >= self.max_end:
-            return "expired"
-        return "in-effect"
-
-    def in_effect(self, as_of: date) -> bool:
-        return self.status(as_of) == "in-effect"
-
-    def ended(self) -> date | None:
-        """When the entry stopped restricting or honouring, if it has (for retention)."""
-        ends = [d for d in (self.removed, self.annulled, self.max_end) if d is not None]
-        return min(ends) if ends else None
-
-    def until(self) -> date | None:
-        """The last moment the entry can restrict: its maximum end (exclusive)."""
-        return self.max_end
-
-
-def fold(events: Iterable[Event], defs: Mapping[str, ListDef]) -> dict[int, EntryState]:
-    """Entry states from list events in id order; events of unknown entries are ignored."""
-    states: dict[int, EntryState] = {}
-    for e in sorted(events, key=lambda x: x.id):
-        if e.type == PROPOSED:
-            states[e.id] = EntryState(
-                entry=e.id,
-                list=str(e.data.get("list", "")),
-                subject=e.subject,
-                authority=e.authority,
-                proposed=e.occurred,
-                # Sealed (or erased) fields arrive as an opaque string: nothing to show.
-                fields=dict(raw) if isinstance(raw := e.data.get("fields", {}), Mapping) else {},
-                evidence=e.evidence_ref,
-                events=(e.id,),
-            )
-            continue
-        if e.type not in LIST_EVENTS:
-            continue
-        ident = int(e.data.get("entry", 0))
-        s = states.get(ident)
-        if s is None:
-            continue
-        changes: dict[str, Any] = {"events": (*s.events, e.id)}
-        if e.type == NOTIFIED:
-            d = defs.get(s.list)
-            start = add_duration(e.occurred, d.notice) if d else e.occurred
-            changes.update(
-                notified=e.occurred,
-                effective_from=start,
-                max_end=add_duration(start, d.max_duration) if d else start,
-            )
-        elif e.type == REMEDIED:
-            changes["remedied"] = e.occurred
-        elif e.type == REMOVED:
-            changes["removed"] = e.occurred
-        elif e.type == ANNULLED:
-            changes.update(annulled=e.occurred, voided=True)
-        elif e.type == CONSENT:
-            changes["consent"] = bool(e.data.get("consent"))
-        states[ident] = EntryState(**{**s.__dict__, **changes})
-    return states
 
 
 def _event(
@@ -307,6 +124,26 @@ def _evidence(ref: str | None, what: str, kinds: Sequence[str]) -> str:
     return text
 
 
+def _check_severity(d: ListDef, severity: str | None) -> None:
+    if severity is None:
+        return
+    if severity not in SEVERITIES:
+        raise BadInput(
+            f"unknown severity {severity!r} (one of {', '.join(SEVERITIES)})", field="severity"
+        )
+    if not d.durations:  # it would only move the repair periods, unchecked
+        raise BadInput(
+            f"list {d.id!r} does not size its entries by severity: leave --severity out",
+            field="severity",
+        )
+    sized = d.sized_severities()
+    if sized is not None and severity not in sized:
+        raise BadInput(
+            f"list {d.id!r} sizes entries of severity {', '.join(sized)}; not {severity}",
+            field="severity",
+        )
+
+
 def propose(
     d: ListDef,
     *,
@@ -318,17 +155,24 @@ def propose(
     today: date,
     recorded: str,
     fields: Mapping[str, str],
+    severity: str | None = None,
 ) -> Event:
-    """Open an entry. It restricts nothing until the subject is notified and the notice ends."""
+    """Open an entry. It restricts nothing until the subject is notified and the notice ends.
+
+    ``severity`` sizes the entry when the list declares durations by severity; it is
+    refused when the list sizes no such severity, so no entry falls back silently to
+    the longest term."""
     _authority(d, authority)
+    _check_severity(d, severity)
     if d.subjects != "any" and d.subjects != subject_kind:
         raise BadInput(
             f"list {d.id!r} holds {d.subjects}s; {subject} is a {subject_kind}", field="subject"
         )
-    if occurred < d.effective:
+    since = d.since or d.effective
+    if occurred < since:
         raise BadInput(
             f"occurred date {occurred.isoformat()} is before list {d.id!r} took effect on "
-            f"{d.effective.isoformat()}",
+            f"{since.isoformat()}",
             field="occurred",
         )
     _dates(occurred, today, None, "a proposal")
@@ -352,9 +196,10 @@ def propose(
         if len(text) > MAX_FIELD:
             raise BadInput(f"field {k} is longer than {MAX_FIELD} characters", field="fields")
         clean[k] = text
-    return _event(
-        PROPOSED, subject, authority, occurred, recorded, ref, {"list": d.id, "fields": clean}
-    )
+    data: dict[str, Any] = {"list": d.id, "fields": clean}
+    if severity is not None:
+        data["severity"] = severity
+    return _event(PROPOSED, subject, authority, occurred, recorded, ref, data)
 
 
 def notify(

@@ -48,6 +48,13 @@ class Duration:
         return self.months * 31 + self.days
 
 
+def never_longer(a: Duration, b: Duration) -> bool:
+    """``a`` is never longer than ``b`` from any start date (a month is at least 28 days)."""
+    if a.months > b.months:
+        return False
+    return a.days <= (b.months - a.months) * 28 + b.days
+
+
 def parse_duration(text: str, *, field: str = "duration") -> Duration:
     """Parse the date part of ISO 8601 durations; time parts make no sense for rules."""
     if not isinstance(text, str):

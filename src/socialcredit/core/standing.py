@@ -33,6 +33,7 @@ from socialcredit.core import disputes as disputes_core
 from socialcredit.core import lists as lists_core
 from socialcredit.core import repair as repair_core
 from socialcredit.core.disputes import DisputeState
+from socialcredit.core.errors import BadInput
 from socialcredit.core.ledger import REVERSAL, SCORE, Event
 from socialcredit.core.lists import EntryState
 from socialcredit.core.repair import RepairState
@@ -204,6 +205,8 @@ def derive(
         st = states.get(item)
         if st is not None:
             states[item] = replace(st, annulled=st.annulled or v.since, voided=True)
+    if voided:  # an entry voided by a dispute is no earlier offence: re-size the rest
+        states = lists_core.size_entries(states, published.registry.lists)
     for item, (since, _) in ended.items():
         st = states.get(item)
         if st is not None and (st.removed is None or since < st.removed):
@@ -249,12 +252,52 @@ def scheme_standings(standing: Standing) -> dict[str, SchemeStanding]:
     return out
 
 
-def decision(standing: Standing, registry: Registry, service: str, fallback_kind: str) -> Decision:
-    """A verifier's yes/no for one service, from the standing and nothing else."""
+def service_kinds(published: Published, registry: Registry, service: str, on: date) -> set[str]:
+    """The subject kinds a service's clauses are about ("any" among them: every kind).
+
+    A clause's own ``subjects`` says it; a clause without one that reads a scheme is
+    about the kind that scheme scores (the enterprise scheme's grades say nothing about a
+    person); a list clause without one is about any kind.
+    """
+    kinds: set[str] = set()
+    for _, c in registry.clauses_for(service):
+        if c.subjects != "any":
+            kinds.add(c.subjects)
+        elif c.scheme and published.schemes.get(c.scheme):
+            kinds.add(version_for(published.schemes[c.scheme], on).subjects)
+        else:
+            kinds.add("any")
+    return kinds
+
+
+def decision(
+    standing: Standing,
+    registry: Registry,
+    service: str,
+    fallback_kind: str,
+    published: Published | None = None,
+) -> Decision:
+    """A verifier's yes/no for one service, from the standing and nothing else.
+
+    With ``published``, a service none of whose clauses is about the subject's kind (a
+    public-tender fast track asked about a person) is refused with a precise message
+    instead of answering a bare ``allow``: the clauses were skipped, not passed, and a
+    verifier told ``allow`` would read it as "nothing against them" (issue 18).
+    """
+    kind = standing.kind or fallback_kind
+    if published is not None:
+        kinds = service_kinds(published, registry, service, standing.as_of)
+        if kinds and "any" not in kinds and kind not in kinds:
+            raise BadInput(
+                f"service {service!r} is decided only for {' and '.join(sorted(kinds))} "
+                f"subjects; {standing.subject} is {'an' if kind[:1] in 'aeiou' else 'a'} {kind}, "
+                "so no clause of it applies",
+                field="service",
+            )
     return decide(
         registry,
         standing.subject,
-        standing.kind or fallback_kind,
+        kind,
         service,
         standing.as_of,
         standing.lists.values(),

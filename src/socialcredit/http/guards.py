@@ -77,9 +77,18 @@ class BodyGuard:
         path = scope.get("path", "")
         headers = dict(scope.get("headers") or [])
         length = headers.get(b"content-length")
-        too_large = self.answer(
-            path, 413, "Payload too large", f"bodies are limited to {MAX_BODY} bytes", "too-large"
-        )
+
+        def too_large(scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+            # Built only when needed: a response object per request costs more than the
+            # rest of this guard.
+            return self.answer(
+                path,
+                413,
+                "Payload too large",
+                f"bodies are limited to {MAX_BODY} bytes",
+                "too-large",
+            )(scope, receive, send)
+
         if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
             await too_large(scope, receive, send)
             return

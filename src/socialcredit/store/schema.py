@@ -19,11 +19,19 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    func,
+    insert,
+    inspect,
+    select,
 )
 from sqlalchemy.engine import Connection
 from sqlalchemy.schema import CreateTable
 
-SCHEMA_VERSION = "1"
+from socialcredit.core.errors import BadInput
+
+# 2: subjects are stored under keyed pseudonyms (store/pseudonyms.py); the ID lives only
+# in its key row. 1: IDs in clear (before issue 12's pseudonyms).
+SCHEMA_VERSION = "2"
 
 metadata = MetaData()
 
@@ -99,11 +107,14 @@ Index("ix_events_reverses", events.c.reverses)
 
 # Per-subject data keys. Deliberately NOT append-only: erasure after the retention period
 # deletes the subject's row here, which makes every sealed personal field of theirs
-# unreadable while the hash chain (which covers only ciphertext) still verifies.
+# unreadable while the hash chain (which covers only ciphertext) still verifies, and
+# takes with it the one mapping from the subject's pseudonym back to its identifier.
 subject_keys = Table(
     "subject_keys",
     metadata,
-    Column("subject", String(18), primary_key=True),
+    Column("subject", String(18), primary_key=True),  # the pseudonym
+    # The identifier itself: nowhere else in the store, and gone with this row.
+    Column("subject_id", String(32), nullable=False),
     Column("key", LargeBinary, nullable=False),
     Column("created", String(32), nullable=False),
 )
@@ -184,6 +195,58 @@ access_log = Table(
 Index("ix_access_subject", access_log.c.subject)
 
 APPEND_ONLY = ("rulebooks", "subjects", "events", "access_log", "tree_heads", "signed_heads")
+
+
+class OldSchema(BadInput):
+    """A store this version cannot serve as it is (exit 2 / 400, nothing written)."""
+
+
+def check_version(conn: Connection, *, upgrade: bool) -> None:
+    """Refuse a store made before pseudonyms, unless it holds no subject yet.
+
+    A schema-1 store holds subject identifiers in clear in its append-only, chained
+    tables; replacing them means rewriting every entry and re-chaining, which is not
+    built (docs/operations.md, "Pseudonyms"). A schema-1 store with no subject, no
+    subject token and no subject in its access log has nothing to rewrite: ``init``
+    (``upgrade``) adds the key table's ID column and marks it schema 2.
+    """
+    if not conn.dialect.has_table(conn, "events"):
+        return
+    row = conn.execute(select(meta.c.value).where(meta.c.key == "schema")).first()
+    version = row.value if row is not None else "1"
+    if version == SCHEMA_VERSION:
+        return
+    held = (
+        conn.execute(select(func.count()).select_from(subjects)).scalar_one()
+        + conn.execute(
+            select(func.count()).select_from(access_log).where(access_log.c.subject.is_not(None))
+        ).scalar_one()
+    )
+    if held or version != "1":
+        raise OldSchema(
+            f"store {conn.engine.url.render_as_string(hide_password=True)!r} has schema "
+            f"version {version}, which keeps subject identifiers in clear; this version "
+            f"(schema {SCHEMA_VERSION}) stores keyed pseudonyms and cannot migrate a store "
+            "that already holds subjects: keep serving it with the version that made it "
+            '(docs/operations.md, "Pseudonyms")',
+            field="db",
+        )
+    if not upgrade:
+        raise OldSchema(
+            "store has schema version 1 and no subjects yet: run `socialcredit init` to "
+            f"bring it to schema {SCHEMA_VERSION}",
+            field="db",
+        )
+    if conn.dialect.has_table(conn, "subject_keys"):
+        have = {r["name"] for r in inspect(conn).get_columns("subject_keys")}
+        if "subject_id" not in have:
+            conn.exec_driver_sql(
+                "ALTER TABLE subject_keys ADD COLUMN subject_id VARCHAR(32) NOT NULL DEFAULT ''"
+            )
+    if row is None:
+        conn.execute(insert(meta), [{"key": "schema", "value": SCHEMA_VERSION}])
+    else:
+        conn.execute(meta.update().where(meta.c.key == "schema").values(value=SCHEMA_VERSION))
 
 
 def migrate(conn: Connection) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
+from importlib import import_module
 from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, Form, Request, UploadFile
@@ -50,6 +51,7 @@ SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'
 def install(app: FastAPI) -> None:
     """Add the pages and their static files to the service's app."""
     app.include_router(router)
+    app.include_router(import_module("socialcredit.web.public_pages").router)  # imports us
     app.mount("/static", StaticFiles(packages=[("socialcredit", "web/static")]), name="static")
 
 

@@ -108,6 +108,7 @@ def propose_entry(
         evidence_ref=body.evidence,
         occurred=body.occurred,
         fields=body.fields,
+        severity=body.severity,
     )
     return results.EntryProposed(entry=r.event, created=r.created)
 

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from socialcredit.core.periods import Duration
+from socialcredit.core.periods import Duration, never_longer
 from socialcredit.core.policy.findings import Finding
 from socialcredit.core.policy.keywords import wording
 from socialcredit.core.rulebook import TableReader, read_toml
@@ -251,9 +251,7 @@ def parse_measures(text: str) -> MeasuresList:
 
 def fits(a: Duration, b: Duration) -> bool:
     """``a`` is never longer than ``b`` from any start date (a month is at least 28 days)."""
-    if a.months > b.months:
-        return False
-    return a.days <= (b.months - a.months) * 28 + b.days
+    return never_longer(a, b)
 
 
 def _basis(path: str, what: str, basis: str) -> list[Finding]:

@@ -9,6 +9,7 @@ examples run through the same code the system answers with (``score``, ``fold`` 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -106,8 +107,18 @@ def rulebook_examples(book: Rulebook) -> list[Finding]:
 def list_examples(d: ListDef) -> list[Finding]:
     out: list[Finding] = []
     for i, ex in enumerate(d.examples):
-        states = fold(_list_events([(d.id, ex.notified, ex.remedied)], SUBJECT), {d.id: d})
-        got = next(iter(states.values())).status(ex.as_of)
+        cases = [(d.id, ex.notified, ex.remedied)]
+        if ex.prior is not None:  # an earlier offence on the same list, notified that day
+            cases.insert(0, (d.id, ex.prior, None))
+        events = _list_events(cases, SUBJECT)
+        if ex.severity is not None:
+            last = max(e.id for e in events if e.type == PROPOSED)
+            events = [
+                replace(e, data={**e.data, "severity": ex.severity}) if e.id == last else e
+                for e in events
+            ]
+        states = fold(events, {d.id: d})
+        got = states[max(states)].status(ex.as_of)
         if got != ex.expect:
             out.append(_fail(i, ex.name, f"expected status {ex.expect!r}, got {got!r}"))
     return out

@@ -181,6 +181,17 @@ def gate_list(d: ListDef, ctx: Context) -> list[Finding]:
                 f"{longest.iso()} its catalogue entries allow",
             )
         )
+    severities = {e.severity for e in cited}
+    for i, row in enumerate(d.durations):
+        if row.severity is not None and row.severity not in severities:
+            out.append(
+                Finding(
+                    f"durations[{i}].severity",
+                    "severity-not-cited",
+                    f"{what} sizes {row.severity} entries, but none of the conduct it cites "
+                    f"is {row.severity} (cited: {', '.join(sorted(severities))})",
+                )
+            )
     for i, a in enumerate(d.authorities):
         if not any(a.kind in e.recorded_by for e in cited):
             out.append(

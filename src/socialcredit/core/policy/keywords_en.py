@@ -71,6 +71,10 @@ PROTECTED: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"fasting",
             r"koran|quran",
             r"bibles?",
+            r"congregation\w*",
+            r"spiritual\w*",
+            r"pilgrim\w*",
+            r"baptis\w*",
         ),
     ),
     (
@@ -96,6 +100,8 @@ PROTECTED: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"activis\w*",
             r"loyalty to the (?:party|state|government)",
             r"patriotis\w*",
+            r"opposition(?! proceedings?| to (?:a |the )?(?:trade ?marks?|patents?))",
+            r"vot(?:e|es|ed|ing) (?:for|against)",
         ),
     ),
     (
@@ -145,6 +151,7 @@ PROTECTED: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"bisexual\w*",
             r"transgender\w*",
             r"queer",
+            r"same sex(?! toilets?| changing rooms?)",
         ),
     ),
     (
@@ -168,6 +175,8 @@ PROTECTED: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"rumou?rs?",
             r"journalis\w*",
             r"publish\w* (?:views|articles|opinions)",
+            r"open letters?",
+            r"sign\w* (?:an? |the )?(?:joint |collective )?letters?",
         ),
     ),
     (
@@ -177,8 +186,10 @@ PROTECTED: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"xinfang",
             r"shangfang",
             r"letters and visits",
-            r"complain\w* to (?:the )?(?:higher |upper |central )?(?:level )?"
-            r"(?:authorities|government|officials)",
+            r"complain\w* to (?:the )?(?:higher |upper |central |provincial |national |"
+            r"county |city |municipal |party )?(?:level )?"
+            r"(?:authorities|government|officials|offices?|leaders(?:hip)?|committees?)",
+            r"collective (?:complaints?|letters?|visits?|appeals?)",
             r"appeal\w* to (?:the )?(?:higher|upper|central)(?: level)?"
             r"(?: authorities| officials| government)?",
         ),
@@ -197,6 +208,9 @@ PROTECTED: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"union organi[sz]\w*",
             r"unioni[sz]\w*",
             r"independent unions?",
+            r"(?:independent|unofficial|unregistered|autonomous|free) (?:trade |labou?r )?unions?",
+            r"trade union (?:membership|members?|activit\w*)",
+            r"unregistered (?:groups?|organi[sz]ations?|associations?)",
             r"(?:labou?r|workers'?|general|hunger) strikes?",
             r"strike action",
             r"(?:go|goes|going|went) on strike",
@@ -292,6 +306,22 @@ OTHERS = _rx(
     r"(?:contacts?|dealings|ties|links|contact) with (?:listed|blacklisted|dishonest|"
     r"untrustworthy|sanctioned|defaulting) (?:persons?|people|subjects|individuals|parties)",
     r"joint (?:liability|responsibility) of (?:relatives|family|neighbou?rs|households?)",
+    # Indirect kinship and shared homes (an attack in tests/attacks/test_gate_phrasing.py
+    # slipped each of these past the words above).
+    r"(?:same|shared|one|a common) household",
+    r"households? registration",
+    r"household of",
+    r"members of (?:the |a |an |their |his |her )?(?:same )?(?:household|family|home)",
+    r"shar\w* (?:a |the |one )?(?:household|hukou|residence|home|flat|apartment|dwelling)",
+    r"co ?residents?",
+    r"cohabit\w*",
+    r"next of kin",
+    r"kin(?:ship|sm[ae]n|sfolk)?",
+    r"in laws?",
+    r"(?:parents?|sons?|daughters?|siblings?|brothers?|sisters?|grandchildren|grandparents?|"
+    r"cousins?|nephews?|nieces?|uncles?|aunts?|heirs?|dependants?|dependents?) of",
+    r"marri\w* (?:to|with|into)",
+    r"marriage (?:to|with)",
 )
 
 # Judging what a person buys, plays or prefers as a sign of their character (SYSTEM.md
