@@ -58,7 +58,7 @@ def test_a_correction_counts_for_no_as_of_in_every_view(world) -> None:  # noqa:
     assert record["scores"]["rongcheng"]["score"] == 1030 if "scores" in record else True
     # the benefit it gave is lost: the bike rental that was told "benefit" is told again
     notes = application.notices.read(OP, "bike-demo")
-    assert [n["item"] for n in notes] == [second], notes
+    assert [n.item for n in notes] == [second], notes
     # before the event, nothing of it either way
     before = (START - timedelta(days=1)).date()
     assert application.records.score(OP, P, "rongcheng", as_of=before).score == 1000
