@@ -77,12 +77,12 @@ def test_a_schema_1_store_without_subjects_is_upgraded_by_init(tmp_path: Path) -
     )
     again = Application(Settings(db_url=url, clock=lambda: NOW))
     with pytest.raises(BadInput, match="run `socialcredit init`"):
-        again.schemes()
+        again.documents.schemes()
     again.store.close()
     again = Application(Settings(db_url=url, clock=lambda: NOW))
-    again.init()
+    again.documents.init(OP)
     assert raw_sql(url, "SELECT value FROM meta WHERE key = 'schema'") == [("2",)]
-    again.add_subject(P, "person", "Upgraded")
-    assert again.access(P)["name"] == "Upgraded"
-    assert again.verify()[1] is None
+    again.records.add_subject(OP, P, "person", "Upgraded")
+    assert again.access.export(OP, P).model_dump(mode="json")["name"] == "Upgraded"
+    assert again.integrity.verify()[1] is None
     again.store.close()

@@ -53,8 +53,8 @@ def test_the_id_is_in_no_table_but_its_key_row_and_gone_after_erasure(db_url, ma
     app = make_app(NOW)
     seen = populate(app)
     app.tokens.issue(OP, "subject", SUBJECT)
-    subject_app = make_app(NOW, actor=f"subject:{SUBJECT}", role="subject", purpose="")
-    subject_app.access(SUBJECT)  # a subject's own read: actor and subject in the access log
+    own = Actor(f"subject:{SUBJECT}", "subject", "")
+    app.access.export(own, SUBJECT)  # a subject's own read: actor and subject in the access log
     court = "rongcheng-people-court"
     entry = app.lists.propose(
         OP,
@@ -83,8 +83,8 @@ def test_the_id_is_in_no_table_but_its_key_row_and_gone_after_erasure(db_url, ma
     assert f"subject:{stored}" in every_table(db_url)["access_log"]
     # the list entry (in force) holds SUBJECT's data: delete its key as retention would
     with app.store.transaction() as conn:
-        app.erase_subject_key(
-            conn, SUBJECT, occurred=NOW.date(), authority="system:retention", reason="test"
+        app.erasure.erase_subject_key(
+            conn, OP, SUBJECT, occurred=NOW.date(), authority="system:retention", reason="test"
         )
     assert app.store.shred_keys() is not None
     assert holding(db_url, SUBJECT, SUBJECT_15) == set()
@@ -128,7 +128,7 @@ def test_an_erased_subjects_token_still_works_and_names_its_pseudonym(db_url, ma
     app.erasure.erase(OP, SUBJECT, requested_by_subject=True)  # (shredding: test_erasure.py)
     who = app.tokens.authenticate(token)
     assert who == (principal, "subject")  # no key row maps it back: the pseudonym
-    assert app.pseudonym(SUBJECT) == principal  # what the API compares a request with
+    assert app.records.pseudonym(SUBJECT) == principal  # what the API compares a request with
     assert [r["principal"] for r in app.tokens.list()] == [principal]
     # Something recorded later brings the ID back (a fresh key row), and the token with it.
     later = app.records.record(
@@ -141,9 +141,9 @@ def test_an_erased_subjects_token_still_works_and_names_its_pseudonym(db_url, ma
         occurred=date(2024, 5, 1),
     ).event
     assert app.tokens.authenticate(token) == (SUBJECT, "subject")
-    mine = make_app(NOW, actor=f"subject:{SUBJECT}", role="subject", purpose="")
-    d = mine.dispute_open(
-        later, subject=SUBJECT, statement="not my car", evidence_ref=None, occurred=NOW.date()
+    mine = Actor(f"subject:{SUBJECT}", "subject", "")
+    d = app.disputes.open(
+        mine, later, subject=SUBJECT, statement="not my car", evidence_ref=None, occurred=NOW.date()
     )
     assert app.disputes.show(OP, d).statement == "not my car"
     assert app.tokens.revoke(OP, principal=SUBJECT) and app.tokens.authenticate(token) is None
@@ -184,8 +184,8 @@ def test_two_writers_registering_one_id_leave_one_subject(db_url, make_app) -> N
     assert (SUBJECT, True) in outcomes
     assert raw_sql(db_url, "SELECT count(*) FROM subjects")[0][0] == 1
     assert raw_sql(db_url, "SELECT count(*) FROM subject_keys")[0][0] == 1
-    assert apps[0].access(SUBJECT)["name"] == "Twice"
-    assert apps[0].verify()[1] is None
+    assert apps[0].access.export(OP, SUBJECT).name == "Twice"
+    assert apps[0].integrity.verify()[1] is None
 
 
 def test_no_write_path_puts_an_id_on_the_ledger_or_a_token(make_app) -> None:
@@ -220,7 +220,7 @@ def test_an_old_store_with_subjects_is_refused_with_a_clear_message(tmp_path) ->
         "ALTER TABLE subject_keys DROP COLUMN subject_id",
     )
     again = Application(Settings(db_url=url, clock=lambda: datetime(2024, 6, 1, tzinfo=UTC)))
-    for attempt in (again.init, lambda: again.access(SUBJECT)):
+    for attempt in (lambda: again.documents.init(OP), lambda: again.access.export(OP, SUBJECT)):
         with pytest.raises(Exception, match="schema version 1") as refused:
             attempt()
         assert "cannot migrate a store that already holds subjects" in str(refused.value)
