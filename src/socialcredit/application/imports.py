@@ -134,7 +134,7 @@ def _sealed(subject_key: bytes, e: Event, key: str, stored_as: str) -> Event:
         data={**e.data, "dedup": key},
         evidence_ref=(
             ref
-            if ref is None or sealing.is_sealed(ref)
+            if ref is None or sealing.sealed_by(subject_key, e.subject, ref)
             else sealing.seal(subject_key, e.subject, ref)
         ),
     )

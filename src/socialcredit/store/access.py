@@ -81,11 +81,13 @@ class AccessStore(Pseudonymous):
         goes with the key at erasure (issue 12, item 2). Rows with no subject (operator
         actions on the store itself) keep it in clear.
         """
-        if not subject or sealing.is_sealed(purpose):
+        if not subject:
             return purpose
         key = keys.get(subject)
         if key is None:
             return PURPOSE_NOT_KEPT
+        if sealing.sealed_by(key, subject, purpose):  # "sealed:v1:" + a name is no seal
+            return purpose
         return sealing.seal(key, subject, purpose)
 
     def access_rows(

@@ -1,0 +1,55 @@
+"""Attack on bans sized to the offence (issue 14, item 2): dates bent, on both stores.
+
+An entry's term is fixed when it is proposed: a first offence gets the first term. The
+sizing ordered entries by their stated dates only, so an entry recorded *later* but
+dated *earlier* (a backdated proposal, or an old entry notified late) turned an entry
+already notified as a first offence into a repeat and lengthened its ban after the
+fact (180 days became a year). Only entries recorded before it, on or before its date
+and notified by then make a repeat. The window's edges and voided priors: held.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from tests.store.test_sized_bans import NOW, P, RAIL, TRANSPORT, entry, listed
+
+
+def test_a_backdated_later_entry_does_not_lengthen_a_notified_ban(make_app) -> None:
+    app = make_app(NOW)
+    app.add_subject(P, "person", "Wang Wei")
+    first = listed(app, "transport-misconduct", P, RAIL, TRANSPORT, date(2027, 8, 1))
+    assert entry(app, P, first).max_end == date(2028, 1, 28)  # 180 days
+    # recorded afterwards, dated a month before
+    listed(app, "transport-misconduct", P, RAIL, TRANSPORT, date(2027, 7, 1))
+    assert (entry(app, P, first).max_end, entry(app, P, first).offence) == (
+        date(2028, 1, 28),
+        1,
+    )
+
+
+def test_an_earlier_entry_notified_late_does_not_lengthen_a_later_ban(make_app) -> None:
+    app = make_app(NOW)
+    app.add_subject(P, "person", "Wang Wei")
+    old = listed(app, "transport-misconduct", P, RAIL, TRANSPORT, date(2027, 2, 1), notify=False)
+    later = listed(app, "transport-misconduct", P, RAIL, TRANSPORT, date(2027, 3, 1))
+    assert entry(app, P, later).max_end == date(2027, 8, 28)
+    app.list_transition(old, "notify", authority=RAIL, evidence_ref="n", occurred=date(2027, 8, 1))
+    assert entry(app, P, later).max_end == date(2027, 8, 28)  # still a first offence
+
+
+def test_the_repeat_window_edges(make_app) -> None:
+    """P2Y from the earlier entry's date: the day before its second anniversary is a
+    repeat, the anniversary itself is not."""
+    from datetime import UTC, datetime
+
+    app = make_app(datetime(2029, 6, 1, tzinfo=UTC))
+    app.add_subject(P, "person", "Wang Wei")
+    listed(app, "transport-misconduct", P, RAIL, TRANSPORT, date(2027, 1, 10))
+    inside = listed(app, "transport-misconduct", P, RAIL, TRANSPORT, date(2029, 1, 9))
+    assert entry(app, P, inside).offence == 2
+    other = "110105198001010016"
+    app.add_subject(other, "person", "Li Na")
+    listed(app, "transport-misconduct", other, RAIL, TRANSPORT, date(2027, 1, 10))
+    outside = listed(app, "transport-misconduct", other, RAIL, TRANSPORT, date(2029, 1, 10))
+    assert entry(app, other, outside).offence == 1
