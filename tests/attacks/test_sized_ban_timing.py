@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from tests.store.test_sized_bans import NOW, P, RAIL, TRANSPORT, entry, listed
 
 
@@ -53,3 +55,53 @@ def test_the_repeat_window_edges(make_app) -> None:
     listed(app, "transport-misconduct", other, RAIL, TRANSPORT, date(2027, 1, 10))
     outside = listed(app, "transport-misconduct", other, RAIL, TRANSPORT, date(2029, 1, 10))
     assert entry(app, other, outside).offence == 1
+
+
+def test_a_proposal_dated_after_the_clock_or_on_the_wrong_kind_writes_nothing(make_app) -> None:
+    from datetime import UTC, datetime
+
+    import pytest
+
+    from socialcredit.core.errors import BadInput
+    from tests.store.test_sized_bans import FINE, ORG, counts
+
+    app = make_app(datetime(2026, 12, 15, tzinfo=UTC))
+    app.add_subject(P, "person", "Wang Wei")
+    app.add_subject(ORG, "organisation", "Harbour Logistics Ltd")
+    before = counts(app)
+    with pytest.raises(BadInput):  # dated in 2027 while the clock says 2026
+        listed(app, "unpaid-fines", P, "rongcheng-police", FINE, date(2027, 1, 5), notify=False)
+    with pytest.raises(BadInput):  # and the version that sizes it is not in force yet
+        listed(app, "transport-misconduct", P, RAIL, TRANSPORT, date(2027, 1, 5), notify=False)
+    assert counts(app) == before
+    later = make_app(datetime(2027, 3, 1, tzinfo=UTC))
+    before = counts(later)
+    with pytest.raises(BadInput, match="holds persons"):
+        listed(later, "unpaid-fines", ORG, "rongcheng-police", FINE, date(2027, 2, 1))
+    assert counts(later) == before
+
+
+def test_an_entry_under_the_2018_version_is_a_prior_for_a_2027_repeat(make_app) -> None:
+    """The window looks back across versions: the offence is the same list's."""
+    app = make_app(NOW)
+    app.add_subject(P, "person", "Wang Wei")
+    listed(app, "transport-misconduct", P, RAIL, TRANSPORT, date(2026, 6, 1))
+    second = listed(app, "transport-misconduct", P, RAIL, TRANSPORT, date(2027, 3, 1))
+    assert (entry(app, P, second).offence, entry(app, P, second).max_end) == (2, date(2028, 3, 1))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a list entry names no conduct, so the severity an authority gives it cannot be "
+    "held to the catalogue's severity of the conduct: smoking on a train proposed as "
+    "'serious' (the false bomb threat's severity) is banned a year, not 180 days. A fix "
+    "makes lists citing several conducts require the entry's conduct and take its severity "
+    "from the catalogue (an API and CLI change).",
+)
+def test_a_severity_harsher_than_the_conducts_is_refused(make_app) -> None:
+    from socialcredit.core.errors import BadInput
+
+    app = make_app(NOW)
+    app.add_subject(P, "person", "Wang Wei")
+    with pytest.raises(BadInput):
+        listed(app, "transport-misconduct", P, RAIL, TRANSPORT, date(2027, 8, 1), "serious")
