@@ -42,12 +42,15 @@ def test_text_that_looks_sealed_is_sealed_and_goes_with_the_key(db_url, make_app
         evidence_ref="cam/2",
         occurred=date(2019, 2, 10),
     ).event
-    app.correct(two, reason=FORGED_B64, authority="rongcheng-traffic-police",
-                occurred=date(2019, 3, 1))
-    d = app.dispute_open(one, subject=SUBJECT, statement=FORGED, evidence_ref=None,
-                         occurred=NOW.date())
-    app.dispute_decide(d, reviewer="rongcheng-review-board", outcome="upheld",
-                       reason=FORGED, occurred=NOW.date())
+    app.correct(
+        two, reason=FORGED_B64, authority="rongcheng-traffic-police", occurred=date(2019, 3, 1)
+    )
+    d = app.dispute_open(
+        one, subject=SUBJECT, statement=FORGED, evidence_ref=None, occurred=NOW.date()
+    )
+    app.dispute_decide(
+        d, reviewer="rongcheng-review-board", outcome="upheld", reason=FORGED, occurred=NOW.date()
+    )
     app.check(SUBJECT, "flight", verifier="airline-demo", purpose=FORGED)
     # Reads do not fail, and show what was written.
     history = {e.id: e for e in app.history(SUBJECT)}

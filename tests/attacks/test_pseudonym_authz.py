@@ -23,14 +23,16 @@ def test_a_pseudonym_in_the_path_reads_nobody(live: Live) -> None:
     before = _log(live)
     with live.client("subject") as c:
         for p in (theirs, mine, theirs.upper()):
-            for path in (f"/v1/subjects/{p}/record", f"/v1/subjects/{p}/scores/rongcheng",
-                         f"/v1/subjects/{p}/access-records"):
+            for path in (
+                f"/v1/subjects/{p}/record",
+                f"/v1/subjects/{p}/scores/rongcheng",
+                f"/v1/subjects/{p}/access-records",
+            ):
                 r = c.get(path)
                 assert r.status_code in (404, 422), (path, r.status_code)
                 assert OTHER not in r.text and "Li Na" not in r.text
     with live.client("verifier") as c:
-        r = c.post("/v1/checks", json={"subject": theirs, "service": "flight",
-                                       "purpose": "ticket"})
+        r = c.post("/v1/checks", json={"subject": theirs, "service": "flight", "purpose": "ticket"})
         assert r.status_code == 422, r.text
     with live.client("auditor") as c:
         r = c.get(f"/v1/subjects/{theirs}/access-records")

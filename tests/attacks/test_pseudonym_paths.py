@@ -38,28 +38,46 @@ def test_only_key_rows_hold_an_id_on_any_path(db_url, make_app) -> None:
         occurred=date(2027, 8, 1),
     )
     listed(app, "unpaid-fines", P, "rongcheng-police", FINE, date(2027, 3, 1))
-    listed(app, "social-insurance-arrears", ORG.lower(), "rongcheng-social-insurance",
-           ARREARS, date(2027, 3, 1))
+    listed(
+        app,
+        "social-insurance-arrears",
+        ORG.lower(),
+        "rongcheng-social-insurance",
+        ARREARS,
+        date(2027, 3, 1),
+    )
     for who in (P, ORG):
         honour = app.list_propose(
-            who, "honour-roll", authority=OFFICE, evidence_ref="award",
-            occurred=date(2027, 5, 1), fields={"citation": "good neighbour"},
+            who,
+            "honour-roll",
+            authority=OFFICE,
+            evidence_ref="award",
+            occurred=date(2027, 5, 1),
+            fields={"citation": "good neighbour"},
         ).event
-        app.list_transition(honour, "notify", authority=OFFICE, evidence_ref="n",
-                            occurred=date(2027, 5, 1))
+        app.list_transition(
+            honour, "notify", authority=OFFICE, evidence_ref="n", occurred=date(2027, 5, 1)
+        )
         app.list_consent(honour, who, True, date(2027, 5, 2))
     assert len(app.board("honour-roll")) == 2
     app.check(P15, "flight", verifier="airline-demo", purpose=f"ticket for {P}")
     app.check(ORG, "public-tender", verifier="procurement-demo", purpose=f"tender by {ORG}")
     result = app.import_events(
-        iter([(2, {
-            "subject": [P15, P.lower()],
-            "rule": ["traffic-violation", "traffic-violation"],
-            "occurred": ["2027-08-10", "2027-08-11"],
-            "scheme": ["rongcheng", "rongcheng"],
-            "authority": ["rongcheng-traffic-police"] * 2,
-            "evidence": [f"import about {P}", "import/2"],
-        })]),
+        iter(
+            [
+                (
+                    2,
+                    {
+                        "subject": [P15, P.lower()],
+                        "rule": ["traffic-violation", "traffic-violation"],
+                        "occurred": ["2027-08-10", "2027-08-11"],
+                        "scheme": ["rongcheng", "rongcheng"],
+                        "authority": ["rongcheng-traffic-police"] * 2,
+                        "evidence": [f"import about {P}", "import/2"],
+                    },
+                )
+            ]
+        ),
         workers=1,
     )
     assert result.created == 2
@@ -87,6 +105,11 @@ def test_a_check_for_a_service_of_another_kind_records_nothing(db_url, make_app)
     ]
     for extra in asks:
         with pytest.raises(BadInput, match="decided only for organisation"):
-            app.check(P.lower(), "public-tender-fast-track", verifier="procurement-demo",
-                      purpose="tender", **extra)
+            app.check(
+                P.lower(),
+                "public-tender-fast-track",
+                verifier="procurement-demo",
+                purpose="tender",
+                **extra,
+            )
     assert counts(app) == before

@@ -21,8 +21,14 @@ INLINE = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I)  # a script element w
 
 def _honour(live: Live, subject: str, consent: bool, citation: str = "good neighbour") -> int:
     app = live.app
-    e = app.list_propose(subject, "honour-roll", authority=OFFICE, evidence_ref="award/9",
-                         occurred=date(2024, 5, 1), fields={"citation": citation}).event
+    e = app.list_propose(
+        subject,
+        "honour-roll",
+        authority=OFFICE,
+        evidence_ref="award/9",
+        occurred=date(2024, 5, 1),
+        fields={"citation": citation},
+    ).event
     app.list_transition(e, "notify", authority=OFFICE, evidence_ref="n", occurred=date(2024, 5, 1))
     if consent:
         app.list_consent(e, subject, True, date(2024, 5, 2))
@@ -74,8 +80,9 @@ def test_markup_is_text_and_only_consenting_subjects_appear(live: Live) -> None:
 def test_an_erased_consenting_subject_shows_nothing_of_itself(live: Live) -> None:
     _honour(live, ME, consent=True, citation="CITATION-Wang-Wei-77")
     with live.app.store.transaction() as conn:
-        live.app.erase_subject_key(conn, ME, occurred=date(2024, 6, 1),
-                                   authority="system:retention", reason="test")
+        live.app.erase_subject_key(
+            conn, ME, occurred=date(2024, 6, 1), authority="system:retention", reason="test"
+        )
     with httpx.Client(base_url=live.url, timeout=30) as c:
         page = c.get("/lists/honour-roll/board").text
         api = c.get("/v1/lists/honour-roll/board").json()

@@ -31,14 +31,21 @@ def test_every_purpose_reads_in_clear_to_the_subject_and_is_sealed_at_rest(
     setup.add_subject(SUBJECT, "person", "Purpose Reader")
     importer = make_app(NOW, purpose=PURPOSES["import"])
     imported = importer.import_events(
-        iter([(2, {
-            "subject": [SUBJECT_15, SUBJECT.lower()],
-            "rule": ["traffic-violation", "volunteer-service"],
-            "occurred": ["2019-01-10", "2019-02-10"],
-            "scheme": ["rongcheng", "rongcheng"],
-            "authority": ["rongcheng-traffic-police", "rongcheng-credit-office"],
-            "evidence": ["imp/1", "imp/2"],
-        })]),
+        iter(
+            [
+                (
+                    2,
+                    {
+                        "subject": [SUBJECT_15, SUBJECT.lower()],
+                        "rule": ["traffic-violation", "volunteer-service"],
+                        "occurred": ["2019-01-10", "2019-02-10"],
+                        "scheme": ["rongcheng", "rongcheng"],
+                        "authority": ["rongcheng-traffic-police", "rongcheng-credit-office"],
+                        "evidence": ["imp/1", "imp/2"],
+                    },
+                )
+            ]
+        ),
         workers=1,
     )
     assert imported.created == 2
@@ -46,11 +53,16 @@ def test_every_purpose_reads_in_clear_to_the_subject_and_is_sealed_at_rest(
     operator.access(SUBJECT_15)
     setup.check(SUBJECT.lower(), "flight", verifier="airline-demo", purpose=PURPOSES["check"])
     honour = setup.list_propose(
-        SUBJECT, "honour-roll", authority=OFFICE, evidence_ref="award",
-        occurred=date(2024, 5, 1), fields={"citation": "volunteer"},
+        SUBJECT,
+        "honour-roll",
+        authority=OFFICE,
+        evidence_ref="award",
+        occurred=date(2024, 5, 1),
+        fields={"citation": "volunteer"},
     ).event
-    setup.list_transition(honour, "notify", authority=OFFICE, evidence_ref="n",
-                          occurred=date(2024, 5, 1))
+    setup.list_transition(
+        honour, "notify", authority=OFFICE, evidence_ref="n", occurred=date(2024, 5, 1)
+    )
     setup.list_consent(honour, SUBJECT, True, date(2024, 5, 2))
     assert len(setup.board("honour-roll")) == 1
     setup.log_head()

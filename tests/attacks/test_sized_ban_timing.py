@@ -14,7 +14,7 @@ from datetime import date
 
 import pytest
 
-from tests.store.test_sized_bans import NOW, P, RAIL, TRANSPORT, entry, listed
+from tests.store.test_sized_bans import NOW, RAIL, TRANSPORT, P, entry, listed
 
 
 def test_a_backdated_later_entry_does_not_lengthen_a_notified_ban(make_app) -> None:

@@ -23,9 +23,8 @@ from socialcredit.core.ledger import (
 )
 from socialcredit.core.lists import EntryState
 from socialcredit.core.sanctions import Decision, Registry
-from socialcredit.core.standing import as_utc
+from socialcredit.core.standing import as_utc, refuse_other_kind
 from socialcredit.core.standing import decision as standing_decision
-from socialcredit.core.standing import refuse_other_kind
 
 
 class Listing(Base):
