@@ -1,12 +1,12 @@
 """Attack on erasure against a concurrent write (issue 12), both stores.
 
-A record reads the subject's key, then appends. An erasure on request that ran in
-between (it checks retention, deletes the key, commits) left the record to commit an
-entry sealed under a key that no longer exists, recorded *after* the erasure in ledger
-order: the subject's new item read ``[erased]`` at once, and the retention that item
-should have imposed never held the erasure back. Appends and erasures must be
-serialised: either the erasure sees the entry (and is refused by its retention), or the
-entry comes after it under a fresh key.
+A record appends under the append lock; an erasure on request checked retention and
+deleted the key without it. On PostgreSQL a ticket recorded while the erasure's check
+ran escaped the check and was erased with the key at once ([erased] before anyone read
+it), though its retention should have refused the erasure. The import's workers seal
+with keys they read in their own transactions, so an erasure committed before the
+parent appended left imported rows sealed under a deleted key (both stores). Either the
+erasure sees the entry (and is refused by its retention), or the entry is readable.
 """
 
 from __future__ import annotations
@@ -64,4 +64,45 @@ def test_a_record_racing_an_erasure_stays_readable(db_url, make_app) -> None:
     (event,) = recorded
     history = {e.id: e for e in eraser.history(SUBJECT)}
     assert history[event].evidence_ref == REF, (outcome, history[event].evidence_ref)
+    assert eraser.verify()[1] is None
+
+
+def test_an_import_racing_an_erasure_writes_nothing_unreadable(db_url, make_app) -> None:
+    """The import's workers seal with the keys they read; the parent appends later.
+
+    An erasure committed in between left imported rows sealed under a deleted key,
+    recorded after the erasure: ``[erased]`` from the start. The parent now checks,
+    under the append lock, that every key the workers sealed with is still the
+    subject's key, and refuses the chunk otherwise (a re-run imports it afresh).
+    """
+    importer = make_app(NOW, purpose="import")
+    importer.add_subject(SUBJECT, "person", "Imported")
+    eraser = make_app(NOW)
+    real = importer.store.transaction
+    calls = [0]
+
+    def transaction_after_an_erasure(*a: Any, **kw: Any) -> Any:
+        calls[0] += 1
+        if calls[0] == 2:  # the first chunk's append: the workers have sealed it
+            eraser.erase(SUBJECT, requested_by_subject=True)
+        return real(*a, **kw)
+
+    importer.store.transaction = transaction_after_an_erasure  # type: ignore[method-assign]
+    chunk = {
+        "subject": [SUBJECT],
+        "rule": ["traffic-violation"],
+        "occurred": ["2024-05-01"],
+        "scheme": ["rongcheng"],
+        "authority": ["rongcheng-traffic-police"],
+        "evidence": [REF],
+    }
+    try:
+        importer.import_events(iter([(2, chunk)]), workers=1)
+        refused = None
+    except Exception as exc:
+        refused = exc
+    importer.store.transaction = real  # type: ignore[method-assign]
+    scores = [e for e in eraser.history(SUBJECT) if e.type == "score"]
+    assert all(e.evidence_ref == REF for e in scores), (refused, scores)
+    assert refused is None or "erased while this import ran" in str(refused)
     assert eraser.verify()[1] is None
