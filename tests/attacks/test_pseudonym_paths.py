@@ -113,3 +113,37 @@ def test_a_check_for_a_service_of_another_kind_records_nothing(db_url, make_app)
                 **extra,
             )
     assert counts(app) == before
+
+
+def test_two_writers_registering_two_spellings_of_one_id_leave_one_subject(
+    db_url, make_app
+) -> None:
+    import threading
+
+    from socialcredit.core.errors import Conflict
+    from tests.conftest import raw_sql
+
+    apps = [make_app(NOW), make_app(NOW)]
+    barrier = threading.Barrier(2)
+    outcomes: list[object] = []
+
+    def register(app, spelling: str) -> None:
+        barrier.wait()
+        try:
+            outcomes.append(app.add_subject(spelling, "person", "Twice"))
+        except Conflict as exc:  # the loser of a race on PostgreSQL: nothing written
+            outcomes.append(exc)
+
+    threads = [
+        threading.Thread(target=register, args=(a, s))
+        for a, s in zip(apps, (P15, P.lower()), strict=True)
+    ]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert (P, True) in outcomes, outcomes
+    assert raw_sql(db_url, "SELECT count(*) FROM subjects")[0][0] == 1
+    assert raw_sql(db_url, "SELECT count(*) FROM subject_keys")[0][0] == 1
+    assert apps[1].access(P15)["name"] == "Twice"
+    assert apps[0].verify()[1] is None
