@@ -11,11 +11,13 @@ person's erasure no row holds the person's ID.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 
 from socialcredit.core.errors import BadInput
 from tests.attacks.test_erasure_sweep import found
+from tests.store.test_erasure import pg_files, search, sqlite_files
 from tests.store.test_sized_bans import ARREARS, FINE, ORG, counts, listed
 
 P = "11010519491231002X"
@@ -90,6 +92,22 @@ def test_only_key_rows_hold_an_id_on_any_path(db_url, make_app) -> None:
     assert {where for places in hits.values() for where in places} <= {
         ("subject_keys", "subject_id")
     }, hits
+    assert app.verify()[1] is None
+    # The person's key goes (its entries are current: as retention would, by hand), and
+    # with it every spelling of its ID, from every row and every byte of the files.
+    with app.store.transaction() as conn:
+        app.erase_subject_key(
+            conn, P, occurred=NOW.date(), authority="system:retention", reason="test"
+        )
+    assert app.store.shred_keys().done
+    person = (P, P15, P.lower())
+    assert found(db_url, person) == {}
+    files = (
+        sqlite_files(Path(db_url.removeprefix("sqlite:///")))
+        if "sqlite" in db_url
+        else (pg_files(db_url))
+    )
+    assert search(files, {s: s.encode() for s in person}) == {}
     assert app.verify()[1] is None
 
 
