@@ -42,8 +42,8 @@ def open_sealed(key: bytes | None, subject: str, token: str) -> Any:
     """The plaintext, or ``ERASED`` when the key is gone (or the token is not ours)."""
     if key is None or not token.startswith(PREFIX):
         return ERASED
-    raw = base64.b64decode(token[len(PREFIX) :])
-    try:
+    try:  # binascii.Error is a ValueError: a malformed token reads as not ours
+        raw = base64.b64decode(token[len(PREFIX) :], validate=True)
         return json.loads(AESGCM(key).decrypt(raw[:12], raw[12:], subject.encode()))
     except (InvalidTag, ValueError):
         return ERASED
@@ -53,6 +53,24 @@ def is_sealed(value: object) -> bool:
     return isinstance(value, str) and value.startswith(PREFIX)
 
 
+def sealed_by(key: bytes, subject: str, value: object) -> bool:
+    """Whether ``value`` is a ciphertext that opens under this subject's key.
+
+    The prefix alone proves nothing: anyone can write ``sealed:v1:`` before a name, and
+    such a text skipped sealing (and survived erasure in clear). Only a value that
+    decrypts here is left as it is; anything else is plaintext and is sealed.
+    """
+    if not is_sealed(value):
+        return False
+    assert isinstance(value, str)
+    try:
+        raw = base64.b64decode(value[len(PREFIX) :], validate=True)
+        AESGCM(key).decrypt(raw[:12], raw[12:], subject.encode())
+    except (InvalidTag, ValueError):
+        return False
+    return True
+
+
 SEALED_KEYS = ("fields", "statement")
 
 
@@ -60,7 +78,7 @@ def seal_data(key: bytes, subject: str, data: Mapping[str, Any]) -> dict[str, An
     """Seal the personal keys of an event's data; the rest stays readable for indexing."""
     out = dict(data)
     for k in SEALED_KEYS:
-        if k in out and not is_sealed(out[k]):
+        if k in out and not sealed_by(key, subject, out[k]):
             out[k] = seal(key, subject, out[k])
     return out
 
@@ -91,7 +109,7 @@ def seal_event(key: bytes, event: Event) -> Event:
     changes: dict[str, Any] = {
         c: seal(key, event.subject, v)
         for c in SEALED_COLUMNS
-        if (v := getattr(event, c)) is not None and not is_sealed(v)
+        if (v := getattr(event, c)) is not None and not sealed_by(key, event.subject, v)
     }
     if any(k in event.data for k in SEALED_KEYS):
         changes["data"] = seal_data(key, event.subject, event.data)

@@ -123,6 +123,10 @@ class Erasure(Part):
         today = self._today()
         with self.store.transaction() as conn:
             self._ready(conn)
+            # Under the append lock, as record() appends: a write committed while the
+            # retention was being checked escaped it (PostgreSQL), and the item it
+            # recorded was erased with the key although its retention should have held.
+            self.store.lock_appends(conn)
             if self.store.get_subject(conn, sid) is None:
                 raise NotFound(f"unknown subject {sid}", field="subject")
             if self.store.get_key(conn, sid) is None:
@@ -147,6 +151,7 @@ class Erasure(Part):
 
     def _erase_due(self, conn: Connection, actor: Actor, as_of: date) -> int:
         """Erase every subject whose retention is over (called by ``tick``)."""
+        self.store.lock_appends(conn)  # retention checked against every append (``erase``)
         erased = 0
         keyed = self.store.keyed_subjects(conn)
         for sid in self.store.subjects_with_events(conn):

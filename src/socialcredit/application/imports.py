@@ -16,6 +16,7 @@ with the row named; the chunks before it are committed, that chunk is not.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import os
@@ -23,7 +24,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -67,6 +68,13 @@ class Prepared:
     fresh: list[Encoded]
     existing: int
     error: tuple[int, str] | None = None
+    # {stored subject: SHA-256 of the key its rows were sealed with}: the parent checks
+    # them under the append lock (an erasure may have come between)
+    keys: dict[str, str] = field(default_factory=dict)
+
+
+def key_digest(key: bytes) -> str:
+    return hashlib.sha256(key).hexdigest()
 
 
 def check_columns(names: Iterable[str]) -> None:
@@ -134,7 +142,7 @@ def _sealed(subject_key: bytes, e: Event, key: str, stored_as: str) -> Event:
         data={**e.data, "dedup": key},
         evidence_ref=(
             ref
-            if ref is None or sealing.is_sealed(ref)
+            if ref is None or sealing.sealed_by(subject_key, e.subject, ref)
             else sealing.seal(subject_key, e.subject, ref)
         ),
     )
@@ -250,6 +258,7 @@ def prepare_chunk(first_row: int, cols: Columns | Lines, today: date, recorded: 
         return Prepared([], 0, (row, f"cannot read the row: {exc}"))
     fresh: list[Encoded] = []
     seen: set[str] = set()
+    used: dict[str, str] = {}
     for e, key, row in zip(events, keys, rows_of, strict=True):
         if key in known_keys or key in seen:
             continue
@@ -287,10 +296,30 @@ def prepare_chunk(first_row: int, cols: Columns | Lines, today: date, recorded: 
             key,
         )
         fresh.append((body, canonical(sealed)))
-    return Prepared(fresh, n - len(fresh))
+        used[stored_as[e.subject]] = key_digest(subject_key)
+    return Prepared(fresh, n - len(fresh), keys=used)
 
 
 # -- parent side ---------------------------------------------------------------------
+def _still_keyed(store: Store, conn: Any, used: Mapping[str, str]) -> None:
+    """Refuse a chunk sealed under a key that is no longer its subject's.
+
+    The workers read the keys in their own transactions; an erasure committed before
+    the parent appends would leave rows sealed under a deleted key, recorded after the
+    erasure and unreadable from the start. Nothing of the chunk is written; a re-run
+    skips what was imported and seals the rest afresh.
+    """
+    now = store.get_keys(conn, set(used))
+    for stored, digest in used.items():
+        key = now.get(stored)
+        if key is None or key_digest(key) != digest:
+            raise BadInput(
+                f"subject {store.subject_shown(conn, stored)} was erased while this import "
+                "ran; nothing of this chunk was written: run the import again",
+                field="row",
+            )
+
+
 class Imports(Part):
     """Bulk import of recorded events, prepared in worker processes, written in order."""
 
@@ -340,6 +369,8 @@ class Imports(Part):
                 feed()  # the workers prepare the next chunks while this one is written
                 fresh = [e for e in prepared.fresh if e[0][-1] not in seen]
                 with self.store.transaction() as conn:
+                    self.store.lock_appends(conn)
+                    _still_keyed(self.store, conn, prepared.keys)
                     done = self.store.append_encoded(conn, fresh)
                     by_subject: dict[str, list[int]] = {}
                     for ident, subject in done:

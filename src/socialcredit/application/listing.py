@@ -25,7 +25,7 @@ from socialcredit.core.ledger import (
 )
 from socialcredit.core.lists import EntryState
 from socialcredit.core.sanctions import Decision, Registry
-from socialcredit.core.standing import as_utc
+from socialcredit.core.standing import as_utc, refuse_other_kind
 from socialcredit.core.standing import decision as standing_decision
 
 
@@ -271,6 +271,8 @@ class Lists(Part):
         docs = self.store.documents_stamp(conn)
         registry = self._registry(conn, docs)
         registry.authorise(actor.principal, service)
+        if known_at is not None:  # refused as today's check is (core.standing)
+            refuse_other_kind(self._published(conn), registry, service, sid, kind, day)
         needed = sorted(registry.schemes_needed(service))
         standing = self._standing(conn, sid, day, known_at, needed, docs=docs, state=state)
         published = self._published(conn, known_at)

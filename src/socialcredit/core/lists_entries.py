@@ -7,7 +7,9 @@ at its maximum end, and nobody can forget to.
 
 Its end is *sized* from the list's ``[[durations]]`` (``core/lists_defs.py``): by the
 severity the proposal gave and by whether an earlier entry of the same subject on the
-same list, notified and never voided, was proposed within the list's repeat window.
+same list, notified and never voided, was proposed within the list's repeat window
+(recorded before it, dated no later, notified by its date: a term never grows after it
+was given).
 Sizing runs over all the subject's entries at once (``size_entries``), after voiding,
 so an annulled earlier entry never makes a later one a repeat.
 """
@@ -99,7 +101,11 @@ def _offence(s: EntryState, d: ListDef, states: Iterable[EntryState]) -> int:
             continue
         if o.voided or o.notified is None:
             continue
-        before = (o.proposed, o.entry) < (s.proposed, s.entry)
+        # A term is fixed when the entry is made: only an entry recorded before it
+        # (ledger order), dated no later and notified by its date makes it a repeat.
+        # Stated dates alone let a backdated later entry, or an old one notified late,
+        # lengthen a ban already notified as a first offence.
+        before = o.entry < s.entry and o.proposed <= s.proposed and o.notified <= s.proposed
         if before and add_duration(o.proposed, d.repeat_within) > s.proposed:
             earlier += 1
     return 1 + earlier

@@ -270,6 +270,25 @@ def service_kinds(published: Published, registry: Registry, service: str, on: da
     return kinds
 
 
+def refuse_other_kind(
+    published: Published, registry: Registry, service: str, subject: str, kind: str, on: date
+) -> None:
+    """BadInput when none of the service's clauses is about the subject's kind.
+
+    A replay (``known_at``) is also held to today's documents: as known before the
+    service's clauses were published it had none, and answered a bare ``allow`` (and
+    recorded a read) for a person asked about an organisations-only service.
+    """
+    kinds = service_kinds(published, registry, service, on)
+    if kinds and "any" not in kinds and kind not in kinds:
+        raise BadInput(
+            f"service {service!r} is decided only for {' and '.join(sorted(kinds))} "
+            f"subjects; {subject} is {'an' if kind[:1] in 'aeiou' else 'a'} {kind}, "
+            "so no clause of it applies",
+            field="service",
+        )
+
+
 def decision(
     standing: Standing,
     registry: Registry,
@@ -286,14 +305,7 @@ def decision(
     """
     kind = standing.kind or fallback_kind
     if published is not None:
-        kinds = service_kinds(published, registry, service, standing.as_of)
-        if kinds and "any" not in kinds and kind not in kinds:
-            raise BadInput(
-                f"service {service!r} is decided only for {' and '.join(sorted(kinds))} "
-                f"subjects; {standing.subject} is {'an' if kind[:1] in 'aeiou' else 'a'} {kind}, "
-                "so no clause of it applies",
-                field="service",
-            )
+        refuse_other_kind(published, registry, service, standing.subject, kind, standing.as_of)
     return decide(
         registry,
         standing.subject,

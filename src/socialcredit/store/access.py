@@ -39,7 +39,9 @@ class AccessStore(Pseudonymous):
         rows = [
             {
                 **r,
-                "purpose": self._sealed_purpose(keys, r["subject"], r["purpose"]),
+                "purpose": self._sealed_purpose(
+                    keys, r["subject"], self.pseudonym(conn, r["subject"]), r["purpose"]
+                ),
                 "subject": self._stored_as(conn, r["subject"]) if r["subject"] else r["subject"],
                 "actor": self._stored_actor(conn, r["actor"])
                 if isinstance(r["actor"], str)
@@ -73,20 +75,27 @@ class AccessStore(Pseudonymous):
         return {back[r.subject]: bytes(r.key) for r in rows}
 
     @staticmethod
-    def _sealed_purpose(keys: dict[str, bytes], subject: str | None, purpose: str) -> str:
+    def _sealed_purpose(
+        keys: dict[str, bytes], subject: str | None, stored_as: str, purpose: str
+    ) -> str:
         """A stated purpose about a subject, sealed under that subject's key.
 
         A verifier's purpose is free text ("boarding check for Wang Wei, seat 12A") and
         may name the person: like every free text about a subject it is sealed, so it
         goes with the key at erasure (issue 12, item 2). Rows with no subject (operator
-        actions on the store itself) keep it in clear.
+        actions on the store itself) keep it in clear. The associated data is the
+        pseudonym, the one spelling every writer shares: writers pass the ID in any
+        form or (the import) the pseudonym itself, and a purpose sealed under the
+        import's pseudonym read "[erased]" to the subject, key and all.
         """
-        if not subject or sealing.is_sealed(purpose):
+        if not subject:
             return purpose
         key = keys.get(subject)
         if key is None:
             return PURPOSE_NOT_KEPT
-        return sealing.seal(key, subject, purpose)
+        if sealing.sealed_by(key, stored_as, purpose):  # "sealed:v1:" + a name is no seal
+            return purpose
+        return sealing.seal(key, stored_as, purpose)
 
     def access_rows(
         self, conn: Connection, after: int, upto: int | None = None
@@ -131,7 +140,10 @@ class AccessStore(Pseudonymous):
         for r in rows:
             record = dict(zip(names, r, strict=True))
             if sealing.is_sealed(record["purpose"]):
-                record["purpose"] = sealing.open_sealed(key, subject, record["purpose"])
+                opened = sealing.open_sealed(key, p, record["purpose"])
+                if opened == sealing.ERASED:  # sealed under the ID before (fe40e23)
+                    opened = sealing.open_sealed(key, subject, record["purpose"])
+                record["purpose"] = opened
             record["subject"] = subject
             if record["actor"] == own:
                 record["actor"] = SUBJECT_ACTOR + subject
