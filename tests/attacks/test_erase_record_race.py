@@ -65,8 +65,8 @@ def test_a_record_racing_an_erasure_stays_readable(db_url, make_app) -> None:
     thread.join(20)
     writer.store.get_keys = real  # type: ignore[method-assign]
     (event,) = recorded
-    history = {e.id: e for e in eraser.records.history(OP, SUBJECT)}
-    assert history[event].evidence_ref == REF, (outcome, history[event].evidence_ref)
+    history = {e.event: e for e in eraser.records.history(OP, SUBJECT)}
+    assert history[event].evidence == REF, (outcome, history[event].evidence)
     assert eraser.integrity.verify()[1] is None
 
 

@@ -62,13 +62,13 @@ def test_text_that_looks_sealed_is_sealed_and_goes_with_the_key(db_url, make_app
     )
     app.lists.check(Actor("airline-demo", "verifier", FORGED), SUBJECT, "flight")
     # Reads do not fail, and show what was written.
-    history = {e.id: e for e in app.records.history(OP, SUBJECT)}
-    assert history[one].evidence_ref == FORGED
+    history = {e.event: e for e in app.records.history(OP, SUBJECT)}
+    assert history[one].evidence == FORGED
     assert app.disputes.show(OP, d).statement == FORGED
     assert FORGED in {r["purpose"] for r in app.access.records(OP, SUBJECT)}
-    assert app.access.export(OP, SUBJECT)["name"] == "Someone"
+    assert app.access.export(OP, SUBJECT).model_dump(mode="json")["name"] == "Someone"
     assert found(app.settings.db_url, (NAME, "Rm9yZ2VkbmFtZ")) == {}  # sealed at rest
     app.upkeep.tick(OP, NOW.date())  # retention over for 2019: erased
-    assert app.access.export(OP, SUBJECT)["name"] == "[erased]"
+    assert app.access.export(OP, SUBJECT).model_dump(mode="json")["name"] == "[erased]"
     assert found(app.settings.db_url, (NAME, "Rm9yZ2VkbmFtZ")) == {}
     assert app.integrity.verify()[1] is None

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from tests.api.conftest import ME, OTHER, Live, csrf_of, live
+from tests.conftest import OP
 
 __all__ = ["live"]  # the live server fixture of tests/api
 
@@ -19,7 +20,7 @@ def _log(live: Live) -> int:
 
 
 def test_a_pseudonym_in_the_path_reads_nobody(live: Live) -> None:
-    theirs, mine = live.app.pseudonym(OTHER), live.app.pseudonym(ME)
+    theirs, mine = live.app.records.pseudonym(OTHER), live.app.records.pseudonym(ME)
     before = _log(live)
     with live.client("subject") as c:
         for p in (theirs, mine, theirs.upper()):
@@ -41,13 +42,15 @@ def test_a_pseudonym_in_the_path_reads_nobody(live: Live) -> None:
 
 
 def test_an_erased_subject_reads_its_own_record_by_api(live: Live) -> None:
-    live.app.erase(ME, requested_by_subject=True)  # nothing recorded: erasable on request
+    live.app.erasure.erase(
+        OP, ME, requested_by_subject=True
+    )  # nothing recorded: erasable on request
     with live.client("subject") as c:
-        assert c.get("/v1/whoami").json()["principal"] == live.app.pseudonym(ME)
+        assert c.get("/v1/whoami").json()["principal"] == live.app.records.pseudonym(ME)
         r = c.get(f"/v1/subjects/{ME}/record")
         assert r.status_code == 200, r.text
         assert c.get(f"/v1/subjects/{OTHER}/record").status_code == 404
-        assert c.get(f"/v1/subjects/{live.app.pseudonym(ME)}/record").status_code == 422
+        assert c.get(f"/v1/subjects/{live.app.records.pseudonym(ME)}/record").status_code == 422
     with httpx.Client(base_url=live.url) as anon:
         assert anon.get(f"/v1/subjects/{ME}/record").status_code == 401
 
@@ -61,7 +64,7 @@ def test_an_erased_subject_reads_its_own_record_by_api(live: Live) -> None:
     "refactor); docs/operations.md states the limit.",
 )
 def test_an_erased_subject_reads_its_own_counter_page(live: Live) -> None:
-    live.app.erase(ME, requested_by_subject=True)
+    live.app.erasure.erase(OP, ME, requested_by_subject=True)
     with httpx.Client(base_url=live.url, timeout=10) as c:
         form = c.get("/signin")
         r = c.post(

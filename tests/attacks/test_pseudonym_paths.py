@@ -101,8 +101,8 @@ def test_only_key_rows_hold_an_id_on_any_path(db_url, make_app) -> None:
     # The person's key goes (its entries are current: as retention would, by hand), and
     # with it every spelling of its ID, from every row and every byte of the files.
     with app.store.transaction() as conn:
-        app.erase_subject_key(
-            conn, P, occurred=NOW.date(), authority="system:retention", reason="test"
+        app.erasure.erase_subject_key(
+            conn, OP, P, occurred=NOW.date(), authority="system:retention", reason="test"
         )
     assert app.store.shred_keys().done
     person = (P, P15, P.lower())
@@ -167,5 +167,5 @@ def test_two_writers_registering_two_spellings_of_one_id_leave_one_subject(
     assert (P, True) in outcomes, outcomes
     assert raw_sql(db_url, "SELECT count(*) FROM subjects")[0][0] == 1
     assert raw_sql(db_url, "SELECT count(*) FROM subject_keys")[0][0] == 1
-    assert apps[1].access(P15)["name"] == "Twice"
-    assert apps[0].verify()[1] is None
+    assert apps[1].access.export(OP, P15).model_dump(mode="json")["name"] == "Twice"
+    assert apps[0].integrity.verify()[1] is None

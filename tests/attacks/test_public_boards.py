@@ -46,7 +46,7 @@ def _reads(live: Live, subject: str) -> int:
 
 def test_markup_is_text_and_only_consenting_subjects_appear(live: Live) -> None:
     org = "91350100M000100Y43"
-    live.app.add_subject(org, "organisation", EVIL_NAME)
+    live.app.records.add_subject(OP, org, "organisation", EVIL_NAME)
     _honour(live, org, consent=True, citation=EVIL_CITATION)
     mine = _honour(live, ME, consent=True)
     _honour(live, OTHER, consent=False)
@@ -73,7 +73,7 @@ def test_markup_is_text_and_only_consenting_subjects_appear(live: Live) -> None:
         c.get("/lists/honour-roll/board")
         assert (_reads(live, ME), _reads(live, OTHER)) == (before[0] + 1, 0)
         # withdrawn consent: gone from the next showing, and that showing not recorded
-        live.app.list_consent(mine, ME, False, date(2024, 6, 1))
+        live.app.lists.consent(OP, mine, ME, False, date(2024, 6, 1))
         after = _reads(live, ME)
         page = c.get("/lists/honour-roll/board").text
         assert "Wang Wei" not in page
@@ -84,12 +84,12 @@ def test_markup_is_text_and_only_consenting_subjects_appear(live: Live) -> None:
 def test_an_erased_consenting_subject_shows_nothing_of_itself(live: Live) -> None:
     _honour(live, ME, consent=True, citation="CITATION-Wang-Wei-77")
     with live.app.store.transaction() as conn:
-        live.app.erase_subject_key(
-            conn, ME, occurred=date(2024, 6, 1), authority="system:retention", reason="test"
+        live.app.erasure.erase_subject_key(
+            conn, OP, ME, occurred=date(2024, 6, 1), authority="system:retention", reason="test"
         )
     with httpx.Client(base_url=live.url, timeout=30) as c:
         page = c.get("/lists/honour-roll/board").text
         api = c.get("/v1/lists/honour-roll/board").json()
     assert "Wang Wei" not in page and "CITATION-Wang-Wei-77" not in page
-    assert ME not in page and live.app.pseudonym(ME) not in page
+    assert ME not in page and live.app.records.pseudonym(ME) not in page
     assert all(e["name"] != "Wang Wei" for e in api["entries"])

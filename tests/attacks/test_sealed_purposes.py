@@ -83,9 +83,9 @@ def test_every_purpose_reads_in_clear_to_the_subject_and_is_sealed_at_rest(
     assert found(db_url, tuple(PURPOSES.values())) == {}
     assert setup.integrity.verify()[1] is None
     with setup.store.transaction() as conn:  # as retention would (the honour is current)
-        setup.erase_subject_key(
-            conn, SUBJECT, occurred=NOW.date(), authority="system:retention", reason="test"
+        setup.erasure.erase_subject_key(
+            conn, OP, SUBJECT, occurred=NOW.date(), authority="system:retention", reason="test"
         )
-    assert setup.access.export(OP, SUBJECT)["name"] == "[erased]"
+    assert setup.access.export(OP, SUBJECT).model_dump(mode="json")["name"] == "[erased]"
     assert found(db_url, tuple(PURPOSES.values())) == {}
     assert setup.integrity.verify()[1] is None
