@@ -36,10 +36,11 @@ class AccessStore(Pseudonymous):
         if not rows:
             return
         keys = self._access_keys(conn, {r["subject"] for r in rows if r["subject"]})
+        sealers = {s: sealing.Sealer(k, s) for s, k in keys.items()}
         rows = [
             {
                 **r,
-                "purpose": self._sealed_purpose(keys, r["subject"], r["purpose"]),
+                "purpose": self._sealed_purpose(sealers, r["subject"], r["purpose"]),
                 "subject": self._stored_as(conn, r["subject"]) if r["subject"] else r["subject"],
                 "actor": self._stored_actor(conn, r["actor"])
                 if isinstance(r["actor"], str)
@@ -65,15 +66,19 @@ class AccessStore(Pseudonymous):
             return {}
         given = self._pseudonyms_of(conn, subjects)
         back = {p: i for i, p in given.items()}
-        rows = conn.execute(
-            select(t.subject_keys.c.subject, t.subject_keys.c.key).where(
-                t.subject_keys.c.subject.in_(list(back))
-            )
+        # Through the driver: on the path of every recorded read (issue 16).
+        marks = ", ".join("?" * len(back))
+        rows = self._fetch(
+            conn,
+            f"SELECT subject, key FROM subject_keys WHERE subject IN ({marks})",  # noqa: S608 - placeholders only
+            tuple(back),
         )
-        return {back[r.subject]: bytes(r.key) for r in rows}
+        return {back[subject]: bytes(key) for subject, key in rows}
 
     @staticmethod
-    def _sealed_purpose(keys: dict[str, bytes], subject: str | None, purpose: str) -> str:
+    def _sealed_purpose(
+        sealers: dict[str, sealing.Sealer], subject: str | None, purpose: str
+    ) -> str:
         """A stated purpose about a subject, sealed under that subject's key.
 
         A verifier's purpose is free text ("boarding check for Wang Wei, seat 12A") and
@@ -83,10 +88,10 @@ class AccessStore(Pseudonymous):
         """
         if not subject or sealing.is_sealed(purpose):
             return purpose
-        key = keys.get(subject)
-        if key is None:
+        sealer = sealers.get(subject)
+        if sealer is None:
             return PURPOSE_NOT_KEPT
-        return sealing.seal(key, subject, purpose)
+        return sealer.seal(purpose)
 
     def access_rows(
         self, conn: Connection, after: int, upto: int | None = None
@@ -126,12 +131,12 @@ class AccessStore(Pseudonymous):
             (p,),
         )
         own = SUBJECT_ACTOR + p
-        key = self._access_keys(conn, {subject}).get(subject)
+        opener = sealing.Sealer(self._access_keys(conn, {subject}).get(subject), subject)
         out = []
         for r in rows:
             record = dict(zip(names, r, strict=True))
             if sealing.is_sealed(record["purpose"]):
-                record["purpose"] = sealing.open_sealed(key, subject, record["purpose"])
+                record["purpose"] = opener.open(record["purpose"])
             record["subject"] = subject
             if record["actor"] == own:
                 record["actor"] = SUBJECT_ACTOR + subject
