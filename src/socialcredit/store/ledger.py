@@ -206,7 +206,7 @@ class LedgerStore(Pseudonymous):
             rows = conn.execute(_Q_EVENTS, {"subject": p})
         else:
             rows = conn.execute(_Q_EVENTS_SCHEME, {"subject": p, "scheme": scheme})
-        found = list(_loaded(conn, rows, t.events.c.subject == p))
+        found = list(_loaded(conn, rows, lambda: t.events.c.subject == p))
         if p == subject:
             return found
         # the ID as the caller named it (even for an erased subject), as the actor too
