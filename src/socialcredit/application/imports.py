@@ -23,7 +23,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -39,7 +39,7 @@ from socialcredit.core.ledger import (
 )
 from socialcredit.core.periods import parse_date
 from socialcredit.core.rulebook import Rulebook
-from socialcredit.store.sql import Encoded, Store
+from socialcredit.store.sql import Encoded, Presealed, Store
 
 REQUIRED = ("subject", "rule", "occurred", "scheme", "authority")
 OPTIONAL = ("event", "evidence", "evidence_kind", "evidence_sha256")
@@ -67,6 +67,9 @@ class Prepared:
     fresh: list[Encoded]
     existing: int
     error: tuple[int, str] | None = None
+    # {pseudonym: the import's purpose sealed under that subject's key}: sealed here,
+    # off the ordered path, for the access records the parent writes (issue 16).
+    purposes: dict[str, str] = field(default_factory=dict)
 
 
 def check_columns(names: Iterable[str]) -> None:
@@ -115,7 +118,9 @@ def _day(value: Any) -> date:
     return parse_date(str(value), field="occurred")
 
 
-def _sealed(subject_key: bytes, e: Event, key: str, stored_as: str) -> Event:
+def _sealed(
+    sealer: sealing.Sealer, subject_key: bytes, e: Event, key: str, stored_as: str
+) -> Event:
     """``sealing.seal_event`` of the entry with its idempotency key, for a score event,
     then stored under the subject's pseudonym (sealed under its ID, as every write does).
 
@@ -132,11 +137,7 @@ def _sealed(subject_key: bytes, e: Event, key: str, stored_as: str) -> Event:
         e.__dict__,
         subject=stored_as,
         data={**e.data, "dedup": key},
-        evidence_ref=(
-            ref
-            if ref is None or sealing.is_sealed(ref)
-            else sealing.seal(subject_key, e.subject, ref)
-        ),
+        evidence_ref=(ref if ref is None or sealing.is_sealed(ref) else sealer.seal(ref)),
     )
     return out
 
@@ -154,7 +155,9 @@ def parse_lines(first_row: int, lines: Lines) -> Columns | tuple[int, str]:
     return {name: [r[k] for r in records] for k, name in enumerate(header)}
 
 
-def prepare_chunk(first_row: int, cols: Columns | Lines, today: date, recorded: str) -> Prepared:
+def prepare_chunk(
+    first_row: int, cols: Columns | Lines, today: date, recorded: str, purpose: str = ""
+) -> Prepared:
     """Validate and encode one chunk (in a worker process); the first bad row stops it."""
     if isinstance(cols, tuple):
         parsed = parse_lines(first_row, cols)
@@ -250,6 +253,8 @@ def prepare_chunk(first_row: int, cols: Columns | Lines, today: date, recorded: 
         return Prepared([], 0, (row, f"cannot read the row: {exc}"))
     fresh: list[Encoded] = []
     seen: set[str] = set()
+    # one cipher per subject of the chunk, not one per sealed field
+    sealers: dict[str, sealing.Sealer] = {}
     for e, key, row in zip(events, keys, rows_of, strict=True):
         if key in known_keys or key in seen:
             continue
@@ -265,7 +270,10 @@ def prepare_chunk(first_row: int, cols: Columns | Lines, today: date, recorded: 
                     "time (`socialcredit record`), which gives it a fresh key",
                 ),
             )
-        sealed = _sealed(subject_key, e, key, stored_as[e.subject])
+        sealer = sealers.get(e.subject)
+        if sealer is None:
+            sealer = sealers[e.subject] = sealing.Sealer(subject_key, e.subject)
+        sealed = _sealed(sealer, subject_key, e, key, stored_as[e.subject])
         body = (
             sealed.type,
             sealed.subject,
@@ -287,7 +295,8 @@ def prepare_chunk(first_row: int, cols: Columns | Lines, today: date, recorded: 
             key,
         )
         fresh.append((body, canonical(sealed)))
-    return Prepared(fresh, n - len(fresh))
+    purposes = {stored_as[s]: sealer.seal(purpose) for s, sealer in sealers.items()}
+    return Prepared(fresh, n - len(fresh), None, purposes)
 
 
 # -- parent side ---------------------------------------------------------------------
@@ -321,7 +330,9 @@ class Imports(Base):
             def feed() -> None:
                 for first, cols in source:
                     n = len(cols["subject"]) if isinstance(cols, Mapping) else cols[1].count(b"\n")
-                    inflight.append((n, pool.submit(prepare_chunk, first, cols, today, recorded)))
+                    inflight.append(
+                        (n, pool.submit(prepare_chunk, first, cols, today, recorded, purpose))
+                    )
                     if len(inflight) > n_workers:
                         return
 
@@ -350,7 +361,9 @@ class Imports(Base):
                                 "role": self.settings.role,
                                 "action": "event.record",
                                 "subject": s,
-                                "purpose": purpose,
+                                "purpose": Presealed(prepared.purposes[s])
+                                if s in prepared.purposes
+                                else purpose,
                                 "detail": json.dumps({"events": ev}),
                             }
                             for s, ev in by_subject.items()

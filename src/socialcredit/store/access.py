@@ -15,13 +15,22 @@ from sqlalchemy.engine import Connection
 from socialcredit import sealing
 from socialcredit.store import schema as t
 from socialcredit.store.engine import _PG_ACCESS_LOCK
-from socialcredit.store.pseudonyms import SUBJECT_ACTOR, Pseudonymous
+from socialcredit.store.pseudonyms import SUBJECT_ACTOR, Pseudonymous, is_pseudonym
 
 _INS_ACCESS = insert(t.access_log)
 _ACCESS_COLUMNS = ("at", "actor", "role", "action", "subject", "purpose", "detail")
 # What an access record about an erased subject (no key, nothing recorded since) keeps of
 # the stated purpose: nothing, since there is no key left to seal it under (issue 12).
 PURPOSE_NOT_KEPT = "[not kept: subject erased]"
+
+
+class Presealed(str):
+    """A purpose already sealed under its subject's key by trusted code (an import's
+    workers), written as it is. Only this type passes unsealed: a stated purpose that
+    merely *looks* sealed (a verifier may type ``sealed:v1:Wang Wei``) is sealed like
+    any other text, so no phrasing of a purpose reaches the log in clear."""
+
+    __slots__ = ()
 
 
 class AccessStore(Pseudonymous):
@@ -35,8 +44,12 @@ class AccessStore(Pseudonymous):
         """
         if not rows:
             return
-        keys = self._access_keys(conn, {r["subject"] for r in rows if r["subject"]})
-        sealers = {s: sealing.Sealer(k, s) for s, k in keys.items()}
+        # A purpose sealed already (an import's workers seal theirs) needs no key here.
+        keys = self._access_keys(
+            conn,
+            {r["subject"] for r in rows if r["subject"] and type(r["purpose"]) is not Presealed},
+        )
+        sealers = {s: sealing.Sealer(k, named) for s, (k, named) in keys.items()}
         rows = [
             {
                 **r,
@@ -60,20 +73,29 @@ class AccessStore(Pseudonymous):
             [tuple(r[c] for c in _ACCESS_COLUMNS) for r in rows],
         )
 
-    def _access_keys(self, conn: Connection, subjects: set[str]) -> dict[str, bytes]:
-        """{given identifier: key}, one batched query (the keys table is keyed by pseudonym)."""
+    def _access_keys(self, conn: Connection, subjects: set[str]) -> dict[str, tuple[bytes, str]]:
+        """{given identifier: (key, the ID to seal under)}, one batched query.
+
+        A purpose is sealed under the subject's ID, as every sealed field is, so that the
+        subject's export opens it: a caller naming the subject by its pseudonym (an
+        import's parent names the ledger's rows) still seals under the ID the key row
+        maps it to (before issue 16's pass such purposes read ``[erased]`` to the subject).
+        """
         if not subjects:
             return {}
         given = self._pseudonyms_of(conn, subjects)
         back = {p: i for i, p in given.items()}
         # Through the driver: on the path of every recorded read (issue 16).
-        marks = ", ".join("?" * len(back))
-        rows = self._fetch(
+        rows = self._fetch_in(
             conn,
-            f"SELECT subject, key FROM subject_keys WHERE subject IN ({marks})",  # noqa: S608 - placeholders only
-            tuple(back),
+            "SELECT subject, key, subject_id FROM subject_keys WHERE subject IN ({})",
+            list(back),
         )
-        return {back[subject]: bytes(key) for subject, key in rows}
+        out: dict[str, tuple[bytes, str]] = {}
+        for p, key, ident in rows:
+            named = back[p]
+            out[named] = (bytes(key), ident if ident and is_pseudonym(named) else named)
+        return out
 
     @staticmethod
     def _sealed_purpose(
@@ -86,7 +108,9 @@ class AccessStore(Pseudonymous):
         goes with the key at erasure (issue 12, item 2). Rows with no subject (operator
         actions on the store itself) keep it in clear.
         """
-        if not subject or sealing.is_sealed(purpose):
+        if isinstance(purpose, Presealed):
+            return str(purpose)
+        if not subject:
             return purpose
         sealer = sealers.get(subject)
         if sealer is None:
@@ -131,7 +155,8 @@ class AccessStore(Pseudonymous):
             (p,),
         )
         own = SUBJECT_ACTOR + p
-        opener = sealing.Sealer(self._access_keys(conn, {subject}).get(subject), subject)
+        found = self._access_keys(conn, {subject}).get(subject)
+        opener = sealing.Sealer(found[0] if found else None, subject)
         out = []
         for r in rows:
             record = dict(zip(names, r, strict=True))

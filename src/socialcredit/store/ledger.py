@@ -57,9 +57,7 @@ def _refuse_clear(e: Event) -> None:
     """
     if not e.subject or e.type == trust.ERASED:
         return
-    clear = [
-        c for c in sealing.SEALED_COLUMNS if (v := getattr(e, c)) and not sealing.is_sealed(v)
-    ]
+    clear = [c for c in sealing.SEALED_COLUMNS if (v := getattr(e, c)) and not sealing.is_sealed(v)]
     clear += [k for k in sealing.SEALED_KEYS if k in e.data and not sealing.is_sealed(e.data[k])]
     if clear:
         raise ValueError(
@@ -78,15 +76,10 @@ class LedgerStore(Pseudonymous):
         return (row.id, row.hash) if row else (0, GENESIS)
 
     def find_dedup(self, conn: Connection, keys: Iterable[str]) -> dict[str, int]:
-        out: dict[str, int] = {}
-        ks = list(set(keys))
-        for i in range(0, len(ks), 500):
-            chunk = ks[i : i + 500]
-            rows = conn.execute(
-                select(t.events.c.dedup, t.events.c.id).where(t.events.c.dedup.in_(chunk))
-            )
-            out.update({r.dedup: r.id for r in rows})
-        return out
+        rows = self._fetch_in(
+            conn, "SELECT dedup, id FROM events WHERE dedup IN ({})", list(set(keys))
+        )
+        return {dedup: int(ident) for dedup, ident in rows}
 
     def append(self, conn: Connection, new: Sequence[Event]) -> list[Event]:
         """Assign ids, chain hashes and insert; the caller's transaction makes it atomic.

@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
@@ -33,13 +34,17 @@ from socialcredit.store import schema as t
 from socialcredit.store.engine import StoreBase
 
 SECRET = "pseudonym"  # noqa: S105 - the name of the store secret the pseudonyms are keyed with
-_ALPHABET = frozenset("abcdefghijklmnopqrstuvwxyz234567")
 _CACHE_SIZE = 100_000  # ID -> pseudonym, per process (an HMAC is cheap; the dict is cheaper)
 SUBJECT_ACTOR = "subject:"  # the access-log actor of a subject's own reads
 
 
+_PSEUDONYM = re.compile(r"p[a-z2-7]{17}\Z")
+
+
 def is_pseudonym(value: str) -> bool:
-    return len(value) == 18 and value[0] == "p" and set(value[1:]) <= _ALPHABET
+    # A compiled match: asked for every subject a write stores, it was 5% of an import's
+    # ordered (parent) path as a set comparison (issue 16).
+    return _PSEUDONYM.match(value) is not None
 
 
 def pseudonym_of(secret: bytes, ident: str) -> str:
@@ -89,10 +94,10 @@ class Pseudonymous(StoreBase):
         can only match a stored value that is no pseudonym either (a row altered behind
         the application's back, which a read then refuses). Writes use ``_stored_as``.
         """
-        if not ident or is_pseudonym(ident):
-            return ident
-        hit = self._pseudonyms.get(ident)
+        hit = self._pseudonyms.get(ident)  # IDs only: a pseudonym is never cached
         if hit is None:
+            if not ident or is_pseudonym(ident):
+                return ident
             canonical = canonical_id(ident)
             if canonical is None:
                 return ident

@@ -134,6 +134,5 @@ _EVENT_COLUMNS = (
 )
 
 
-
 def as_date(value: date | str) -> date:
     return value if isinstance(value, date) else date.fromisoformat(value)

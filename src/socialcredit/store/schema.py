@@ -216,18 +216,19 @@ def check_version(conn: Connection, *, upgrade: bool) -> None:
     version = row.value if row is not None else "1"
     if version == SCHEMA_VERSION:
         return
-    held = conn.execute(
-        select(func.count()).select_from(subjects)
-    ).scalar_one() + conn.execute(
-        select(func.count()).select_from(access_log).where(access_log.c.subject.is_not(None))
-    ).scalar_one()
+    held = (
+        conn.execute(select(func.count()).select_from(subjects)).scalar_one()
+        + conn.execute(
+            select(func.count()).select_from(access_log).where(access_log.c.subject.is_not(None))
+        ).scalar_one()
+    )
     if held or version != "1":
         raise OldSchema(
             f"store {conn.engine.url.render_as_string(hide_password=True)!r} has schema "
             f"version {version}, which keeps subject identifiers in clear; this version "
             f"(schema {SCHEMA_VERSION}) stores keyed pseudonyms and cannot migrate a store "
             "that already holds subjects: keep serving it with the version that made it "
-            "(docs/operations.md, \"Pseudonyms\")",
+            '(docs/operations.md, "Pseudonyms")',
             field="db",
         )
     if not upgrade:

@@ -39,7 +39,6 @@ _PG_OLDER = (
 )
 
 
-
 class ShredStore(StoreBase):
     """Marking, and carrying out, the shredding of deleted keys."""
 

@@ -69,9 +69,7 @@ class TokenStore(Pseudonymous):
             q = q.where(t.api_tokens.c.token_hash.startswith(id_prefix, autoescape=True))
         return list(conn.execute(q))
 
-    def revoke_tokens(
-        self, conn: Connection, hashes: Sequence[str], at: str, reason: str
-    ) -> None:
+    def revoke_tokens(self, conn: Connection, hashes: Sequence[str], at: str, reason: str) -> None:
         if hashes:
             conn.execute(
                 t.api_tokens.update()
