@@ -124,14 +124,12 @@ class Pseudonymous(StoreBase):
     def _ids(self, conn: Connection, pseudonyms: Iterable[str]) -> dict[str, str]:
         """{pseudonym: ID} for the subjects whose key row still maps them."""
         ps = sorted({p for p in pseudonyms if p and is_pseudonym(p)})
-        out: dict[str, str] = {}
-        k = t.subject_keys
-        for i in range(0, len(ps), 500):
-            rows = conn.execute(
-                select(k.c.subject, k.c.subject_id).where(k.c.subject.in_(ps[i : i + 500]))
-            )
-            out.update({r.subject: r.subject_id for r in rows if r.subject_id})
-        return out
+        # Through the driver: every authenticated request maps its token's subject back
+        # (SQLAlchemy's expanding IN cost 3% of an own read, issue 16).
+        rows = self._fetch_in(
+            conn, "SELECT subject, subject_id FROM subject_keys WHERE subject IN ({})", ps
+        )
+        return {p: ident for p, ident in rows if ident}
 
     def _all_ids(self, conn: Connection) -> dict[str, str]:
         """{pseudonym: ID} of every subject with a key row (for whole-ledger walks)."""
