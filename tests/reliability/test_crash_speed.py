@@ -92,6 +92,17 @@ def query(url: str, sql: str) -> list[tuple]:
     return rows
 
 
+def decision_purposes(app: Application) -> dict[str, int]:
+    """Each decision's purpose (its key here), opened: purposes are sealed at rest."""
+    out: dict[str, int] = {}
+    with app.store.transaction() as conn:
+        for p in PEOPLE:
+            for r in app.store.access_for(conn, p):
+                if r["action"] == "decision":
+                    out[r["purpose"]] = out.get(r["purpose"], 0) + 1
+    return out
+
+
 def opened_events(url: str) -> list:
     """Every subject's entries with sealed fields opened (evidence is sealed at rest)."""
     app = Application(Settings(db_url=url, clock=lambda: NOW, purpose="audit"))
@@ -115,29 +126,15 @@ def evidence_ids(url: str, prefix: str) -> list[int]:
     ]
 
 
-def decision_purposes(url: str) -> dict[str, int]:
-    """{stated purpose: decisions recorded with it}, opened (purposes are sealed at rest
-    under the subject's key, so a query of the column would find none of them)."""
-    app = Application(Settings(db_url=url, clock=lambda: NOW, purpose="audit"))
-    out: dict[str, int] = {}
-    try:
-        with app.store.read() as conn:
-            for p in PEOPLE:
-                for r in app.store.access_for(conn, p):
-                    if r["action"] == "decision":
-                        out[r["purpose"]] = out.get(r["purpose"], 0) + 1
-    finally:
-        app.store.close()
-    return out
-
-
 def group_commit_crashes(url: str, kills: int) -> tuple[int, int]:
     prepare(url)
     points = ("", "in-group-commit", "after-group-commit")
     acked = kill_runs(url, kills, "group", points, ",".join(PEOPLE))
     check = verified(url)
-    check.store.close()
-    decisions = decision_purposes(url)
+    try:
+        decisions = decision_purposes(check)
+    finally:
+        check.store.close()
     writes = evidence_counts(url, "g")
 
     assert all(c == 1 for c in decisions.values())  # none duplicated
