@@ -22,11 +22,13 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from socialcredit.application import Application
+from socialcredit.application import Actor, Application
 from socialcredit.application.group_commit import committer_for
 from socialcredit.core import lists
 from socialcredit.core.ids import synthetic_resident_ids
 from socialcredit.settings import Settings
+
+OP = Actor.operator()
 
 NOW = datetime(2024, 6, 1, tzinfo=UTC)
 FIELDS = {
@@ -44,12 +46,12 @@ def main() -> None:
     args = ap.parse_args()
     path = Path(tempfile.mkdtemp(prefix="sc-decide-")) / "store.db"
     app = Application(Settings(db_url=f"sqlite:///{path}", clock=lambda: NOW))
-    app.init()
+    app.documents.init(OP)
     people = synthetic_resident_ids(args.subjects, 2)
-    app.add_subjects([(p, "person", "Resident") for p in people])
+    app.records.add_subjects(OP, [(p, "person", "Resident") for p in people])
     rng = random.Random(9)
     listed = rng.sample(people, k=args.subjects // 20)
-    court = app.registry().lists["court-defaulters"]
+    court = app.lists.registry().lists["court-defaulters"]
     with app.store.transaction() as conn:  # bulk-load entries through the core transitions
         proposals = [
             lists.propose(
@@ -83,7 +85,7 @@ def main() -> None:
     t0 = time.perf_counter()
     denied = 0
     for p in sample:
-        d = app.check(p, "flight", verifier="airline-demo", purpose="ticket sale")
+        d = app.lists.check(Actor("airline-demo", "verifier", "ticket sale"), p, "flight")
         denied += d.decision == "deny"
     full = time.perf_counter() - t0
     # The same checks from 16 threads at once: the group committer writes the access
@@ -95,7 +97,9 @@ def main() -> None:
     with ThreadPoolExecutor(threads) as pool:
         list(
             pool.map(
-                lambda p: app.check(p, "flight", verifier="airline-demo", purpose="threads"),
+                lambda p: app.lists.check(
+                    Actor("airline-demo", "verifier", "threads"), p, "flight"
+                ),
                 sample,
             )
         )

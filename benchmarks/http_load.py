@@ -35,9 +35,11 @@ from typing import Any
 
 import httpx
 
-from socialcredit.application import Application
+from socialcredit.application import Actor, Application
 from socialcredit.core.ids import synthetic_resident_ids
 from socialcredit.settings import Settings
+
+OP = Actor.operator()
 
 
 def free_port() -> int:
@@ -148,16 +150,16 @@ def main() -> None:
     levels = [int(c) for c in str(args.concurrency).split(",") if c.strip()]
     folder = Path(tempfile.mkdtemp(prefix="sc-http-"))
     db = f"sqlite:///{folder / 'h.db'}"
-    app = Application(Settings(db_url=db, purpose="benchmark setup"))
-    app.init()
+    app = Application(Settings(db_url=db))
+    app.documents.init(OP)
     people = synthetic_resident_ids(args.subjects, 3)
-    app.add_subjects([(p, "person", "Resident") for p in people])
-    verifier = app.issue_token("verifier", "airline-demo")
+    app.records.add_subjects(OP, [(p, "person", "Resident") for p in people])
+    verifier = app.tokens.issue(OP, "verifier", "airline-demo")
     # Own-record reads rotate over 200 subjects, each with its own token.
-    readers = [(p, app.issue_token("subject", p)) for p in people[:200]]
+    readers = [(p, app.tokens.issue(OP, "subject", p)) for p in people[:200]]
     # The export lists every access record of the subject, and every own read adds one:
     # /record reads its own 200 subjects, so the score reads before it do not grow them.
-    exporters = [(p, app.issue_token("subject", p)) for p in people[200:400]]
+    exporters = [(p, app.tokens.issue(OP, "subject", p)) for p in people[200:400]]
     port = free_port()
     cores = os.sched_getaffinity(0)
     pin = ["taskset", "-c", "0"] if len(cores) > 1 else []

@@ -23,11 +23,13 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from socialcredit.application import Application
+from socialcredit.application import Actor, Application
 from socialcredit.application.imports import CHUNK
 from socialcredit.core.ids import synthetic_resident_ids
 from socialcredit.settings import Settings
 from socialcredit.store.sql import Store
+
+OP = Actor.operator()
 
 RULES = [
     ("traffic-violation", "rongcheng-traffic-police"),
@@ -46,9 +48,9 @@ def main() -> None:
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="sc-bench-"))
     app = Application(Settings(db_url=f"sqlite:///{tmp / 'full.db'}", clock=lambda: NOW))
-    app.init()
+    app.documents.init(OP)
     people = synthetic_resident_ids(args.residents, 1)
-    app.add_subjects([(p, "person", "Resident") for p in people])
+    app.records.add_subjects(OP, [(p, "person", "Resident") for p in people])
     rng = random.Random(5)
     items = []
     for i in range(args.events):
@@ -64,9 +66,9 @@ def main() -> None:
             }
         )
     t0 = time.perf_counter()
-    result = app.record_many(items, chunk=50_000)
+    result = app.records.record_many(OP, items, chunk=50_000)
     full = time.perf_counter() - t0
-    n, problem = app.verify()
+    n, problem = app.integrity.verify()
     # n also counts the chain-only entries: published documents, one registration per subject
     assert result.created == args.events and problem is None and n >= args.events
 
@@ -89,21 +91,21 @@ def main() -> None:
                 ]
             )
     imp = Application(Settings(db_url=f"sqlite:///{tmp / 'imp.db'}", clock=lambda: NOW))
-    imp.init()
-    imp.add_subjects([(p, "person", "Resident") for p in people])
+    imp.documents.init(OP)
+    imp.records.add_subjects(OP, [(p, "person", "Resident") for p in people])
     with imp.store.transaction() as conn:
         before, _ = imp.store.tip(conn)  # chain entries of publications and registrations
     t0 = time.perf_counter()
     cpu0, kids0 = time.process_time(), resource.getrusage(resource.RUSAGE_CHILDREN)
     _, chunks = _csv_chunks(path, CHUNK)
-    imported = imp.import_events(chunks, workers=args.workers)
+    imported = imp.imports.events(OP, chunks, workers=args.workers)
     parallel = time.perf_counter() - t0
     # CPU per event (the workers are reaped when the import's pool closes): contention
     # from other processes inflates it far less than it inflates the wall clock.
     parent_cpu = time.process_time() - cpu0
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
     worker_cpu = kids.ru_utime + kids.ru_stime - kids0.ru_utime - kids0.ru_stime
-    n, problem = imp.verify()
+    n, problem = imp.integrity.verify()
     assert imported.created == args.events and problem is None and n >= args.events
 
     # Baseline: the very same rows, already validated and hashed, inserted raw.

@@ -25,9 +25,11 @@ from pathlib import Path
 import httpx
 from sqlalchemy import text as sqltext
 
-from socialcredit.application import Application
+from socialcredit.application import Actor, Application
 from socialcredit.core.ids import synthetic_resident_ids
 from socialcredit.settings import Settings
+
+OP = Actor.operator()
 
 
 def free_port() -> int:
@@ -105,14 +107,14 @@ def main() -> None:
     args = ap.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="sc-load-"))
     db = f"sqlite:///{folder / 'l.db'}"
-    app = Application(Settings(db_url=db, purpose="load setup"))
-    app.init()
+    app = Application(Settings(db_url=db))
+    app.documents.init(OP)
     people = synthetic_resident_ids(5000, 4)
-    app.add_subjects([(p, "person", "Resident") for p in people])
+    app.records.add_subjects(OP, [(p, "person", "Resident") for p in people])
     tokens = {
-        "verifier": app.issue_token("verifier", "airline-demo"),
-        "subject": app.issue_token("subject", people[0]),
-        "registrar": app.issue_token("registrar", "rongcheng-traffic-police"),
+        "verifier": app.tokens.issue(OP, "verifier", "airline-demo"),
+        "subject": app.tokens.issue(OP, "subject", people[0]),
+        "registrar": app.tokens.issue(OP, "registrar", "rongcheng-traffic-police"),
     }
     with app.store.transaction() as conn:
         before_access = app.store.count(conn, "access_log")

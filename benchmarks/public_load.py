@@ -29,9 +29,11 @@ from pathlib import Path
 
 import httpx
 
-from socialcredit.application import Application
+from socialcredit.application import Actor, Application
 from socialcredit.demo import city_events, make_city
 from socialcredit.settings import Settings
+
+OP = Actor.operator()
 
 UNLIMITED = "100000000/minute"
 
@@ -93,15 +95,15 @@ def main() -> None:
     args = ap.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="sc-public-"))
     db = f"sqlite:///{folder / 'p.db'}"
-    app = Application(Settings(db_url=db, purpose="benchmark setup"))
-    app.init()
+    app = Application(Settings(db_url=db))
+    app.documents.init(OP)
     city = make_city(args.residents, args.residents // 50, 7, date.today())
-    app.add_subjects(city.residents + city.organisations)
+    app.records.add_subjects(OP, city.residents + city.organisations)
     t0 = time.perf_counter()
-    recorded = app.record_many(list(city_events(city)), chunk=5_000)
+    recorded = app.records.record_many(OP, list(city_events(city)), chunk=5_000)
     print(f"store: {args.residents:,} residents, {recorded} in {time.perf_counter() - t0:.0f} s")
     people = [r[0] for r in city.residents[:5000]]
-    verifier = app.issue_token("verifier", "airline-demo")
+    verifier = app.tokens.issue(OP, "verifier", "airline-demo")
     port = free_port()
     cores = os.sched_getaffinity(0)
     pin = ["taskset", "-c", "0"] if len(cores) > 1 else []

@@ -16,7 +16,7 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from socialcredit.application import Application
+from socialcredit.application import Actor, Application
 from socialcredit.settings import Settings
 from socialcredit.transparency.merkle import (
     MerkleLog,
@@ -24,6 +24,8 @@ from socialcredit.transparency.merkle import (
     verify_consistency,
     verify_inclusion,
 )
+
+OP = Actor.operator()
 
 P = "11010519491231002X"
 
@@ -72,21 +74,24 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="sc-access-"))
     now = datetime(2024, 6, 1, tzinfo=UTC)
     app = Application(Settings(db_url=f"sqlite:///{folder / 'a.db'}", clock=lambda: now))
-    app.init()
-    app.add_subject(P, "person", "Wang Wei")
+    app.documents.init(OP)
+    app.records.add_subject(OP, P, "person", "Wang Wei")
     start = date(2023, 6, 2)
-    app.record_many(
-        {
-            "subject": P,
-            "scheme": "rongcheng",
-            "rule": "volunteer-service",
-            "authority": "rongcheng-credit-office",
-            "evidence_ref": f"cert/{i}",
-            "occurred": start + timedelta(days=i % 360),
-        }
-        for i in range(args.events)
+    app.records.record_many(
+        OP,
+        (
+            {
+                "subject": P,
+                "scheme": "rongcheng",
+                "rule": "volunteer-service",
+                "authority": "rongcheng-credit-office",
+                "evidence_ref": f"cert/{i}",
+                "occurred": start + timedelta(days=i % 360),
+            }
+            for i in range(args.events)
+        ),
     )
-    export, t_export = timed(lambda: app.access(P))
+    export, t_export = timed(lambda: app.access.export(OP, P))
     raw = sqlite3.connect(folder / "a.db")
     _, t_raw = timed(lambda: raw.execute("SELECT * FROM events WHERE subject = ?", (P,)).fetchall())
     print(

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 
-from socialcredit.application import Application
+from socialcredit.application import Actor, Application
 from socialcredit.settings import Settings
 
 FIXED_NOW = datetime(2024, 6, 1, 12, 0, 0, tzinfo=UTC)
@@ -27,6 +27,7 @@ FIXED_NOW = datetime(2024, 6, 1, 12, 0, 0, tzinfo=UTC)
 # The log signing key of a server database defaults to $XDG_CONFIG_HOME/socialcredit/:
 # keep the keys of the tests' throwaway PostgreSQL databases out of the real home.
 os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="socialcredit-test-config-")
+
 
 class MovingClock:
     """An injected clock a test moves; the code under test never reads the wall clock.
@@ -45,6 +46,9 @@ class MovingClock:
         self.now += timedelta(**kw)
         self.seen.append(self.now)
         return self.now
+
+
+OP = Actor.operator()  # the operator at the console, as the CLI acts
 
 
 PG_SERVER = os.environ.get("SOCIALCREDIT_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
@@ -118,7 +122,7 @@ def drop_append_only(db_url: str, table: str) -> list[str]:
 @pytest.fixture
 def app(db_url: str) -> Iterator[Application]:
     application = Application(Settings(db_url=db_url, clock=lambda: FIXED_NOW))
-    application.init()
+    application.documents.init(OP)
     yield application
     application.store.close()
 
@@ -130,7 +134,7 @@ def make_app(db_url: str) -> Iterator[Any]:
 
     def make(now: datetime = FIXED_NOW, **kw: Any) -> Application:
         application = Application(Settings(db_url=db_url, clock=lambda: now, **kw))
-        application.init()
+        application.documents.init(OP)
         made.append(application)
         return application
 

@@ -5,6 +5,7 @@ import socialcredit
 
 def test_public_api_is_exactly_this() -> None:
     assert sorted(socialcredit.__all__) == [
+        "Actor",
         "Application",
         "Settings",
         "SocialCreditError",

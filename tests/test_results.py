@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from socialcredit.application.record_views import SubjectRecord
 from socialcredit.application.results import RESULTS
+from socialcredit.application.views import VIEWS
 from socialcredit.server import create_app
 from socialcredit.settings import Settings
 
@@ -24,9 +26,11 @@ def table() -> dict[str, list[str]]:
 
 def test_the_table_documents_each_result_once_with_its_fields() -> None:
     documented = table()
-    assert sorted(documented) == sorted(m.__name__ for m in RESULTS)
-    for model in RESULTS:
-        assert documented[model.__name__] == list(model.model_fields), model.__name__
+    shapes = (*RESULTS, *VIEWS, SubjectRecord)
+    assert sorted(documented) == sorted(m.__name__ for m in shapes)
+    for model in shapes:
+        fields = [f.alias or name for name, f in model.model_fields.items()]
+        assert documented[model.__name__] == fields, model.__name__
 
 
 def test_every_write_route_answers_with_a_shared_result(tmp_path: Path) -> None:

@@ -58,6 +58,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.store = store or Store(settings.db_url)
+    app.state.application = Application(settings, app.state.store)
     app.state.store.check_durability()
     with app.state.store.transaction() as conn:  # once, so token reads need no writer
         app.state.store.upgrade_tokens(conn)
@@ -118,10 +119,11 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     api_app.install(app)
     pages.install(app)
     app.add_middleware(BodyGuard, answer=answer)
-    store_ = app.state.store
+    tokens = app.state.application.tokens
 
     def authenticate(token: str) -> tuple[str, str] | None:
-        return Application(settings, store_).authenticate(token)
+        found: tuple[str, str] | None = tokens.authenticate(token)
+        return found
 
     app.add_middleware(
         RateLimit, limits=app.state.rate_limits, answer=answer, authenticate=authenticate

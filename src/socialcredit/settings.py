@@ -1,4 +1,8 @@
-"""One Settings object, built at the edge and passed in; the core never reads it."""
+"""One Settings object, built at the edge and passed in; the core never reads it.
+
+Configuration only: who acts is not configuration but an ``Actor`` passed with each
+call (``socialcredit.application.Actor``).
+"""
 
 from __future__ import annotations
 
@@ -26,9 +30,6 @@ def normalise_db_url(value: str) -> str:
 @dataclass(frozen=True)
 class Settings:
     db_url: str = DEFAULT_DB
-    actor: str = "operator"
-    role: str = "operator"
-    purpose: str = "operator console"
     clock: Callable[[], datetime] = field(default=utcnow, compare=False)
     # Rate limits in the `limits` notation ("N/second|minute|hour", ";"-separated for
     # several windows): per authenticated principal, and per client address for requests
@@ -50,11 +51,10 @@ class Settings:
         return Path(self.log_key) if self.log_key else default_log_key(self.db_url)
 
     @classmethod
-    def from_env(cls, db: str | None = None, purpose: str | None = None) -> Settings:
+    def from_env(cls, db: str | None = None) -> Settings:
         url = db or os.environ.get("SOCIALCREDIT_DB") or DEFAULT_DB
         return cls(
             db_url=normalise_db_url(url),
-            purpose="operator console" if purpose is None else purpose,
             log_key=os.environ.get("SOCIALCREDIT_LOG_KEY") or None,
             log_signer=os.environ.get("SOCIALCREDIT_LOG_SIGNER") or None,
         )

@@ -19,6 +19,7 @@ from socialcredit.application import Application
 from socialcredit.server import create_app
 from socialcredit.settings import Settings
 from socialcredit.store.sql import Store
+from tests.conftest import OP
 
 NOW = datetime(2024, 6, 1, 12, tzinfo=UTC)
 ME = "11010519491231002X"
@@ -82,18 +83,18 @@ def seeded(db_url: str, now: datetime = NOW) -> tuple[Settings, Application, dic
         rate_anonymous="100000/minute",
     )
     app = Application(settings)
-    app.init()
-    app.add_subject(ME, "person", "Wang Wei")
-    app.add_subject(OTHER, "person", "Li Na")
+    app.documents.init(OP)
+    app.records.add_subject(OP, ME, "person", "Wang Wei")
+    app.records.add_subject(OP, OTHER, "person", "Li Na")
     tokens = {
-        "admin": app.issue_token("admin", "city-admin"),
-        "registrar": app.issue_token("registrar", "rongcheng-traffic-police"),
-        "court": app.issue_token("registrar", "rongcheng-people-court"),
-        "verifier": app.issue_token("verifier", "airline-demo"),
-        "reviewer": app.issue_token("reviewer", "rongcheng-review-board"),
-        "subject": app.issue_token("subject", ME),
-        "other": app.issue_token("subject", OTHER),
-        "auditor": app.issue_token("auditor", "city-auditor"),
+        "admin": app.tokens.issue(OP, "admin", "city-admin"),
+        "registrar": app.tokens.issue(OP, "registrar", "rongcheng-traffic-police"),
+        "court": app.tokens.issue(OP, "registrar", "rongcheng-people-court"),
+        "verifier": app.tokens.issue(OP, "verifier", "airline-demo"),
+        "reviewer": app.tokens.issue(OP, "reviewer", "rongcheng-review-board"),
+        "subject": app.tokens.issue(OP, "subject", ME),
+        "other": app.tokens.issue(OP, "subject", OTHER),
+        "auditor": app.tokens.issue(OP, "auditor", "city-auditor"),
     }
     return settings, app, tokens
 

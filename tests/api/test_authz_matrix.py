@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from tests.api.conftest import ME, NOBODY, OTHER, Live
+from tests.conftest import OP
 
 ROLES = ("admin", "registrar", "verifier", "reviewer", "subject", "auditor", None)
 ALL = frozenset(ROLES)
@@ -152,7 +153,8 @@ def fill(path: str, subject: str, ids: dict[str, int]) -> str:
 @pytest.fixture
 def world(live: Live) -> dict[str, int]:
     app = live.app
-    event = app.record(
+    event = app.records.record(
+        OP,
         ME,
         "rongcheng",
         "traffic-violation",
@@ -160,7 +162,8 @@ def world(live: Live) -> dict[str, int]:
         evidence_ref="t/1",
         occurred=date(2024, 5, 1),
     ).event
-    entry = app.list_propose(
+    entry = app.lists.propose(
+        OP,
         ME,
         "honour-roll",
         authority="rongcheng-credit-office",
@@ -168,10 +171,11 @@ def world(live: Live) -> dict[str, int]:
         occurred=date(2024, 5, 1),
         fields={"citation": "volunteer of the year"},
     ).event
-    dispute = app.dispute_open(
-        event, subject=ME, statement="not me", evidence_ref=None, occurred=date(2024, 6, 1)
+    dispute = app.disputes.open(
+        OP, event, subject=ME, statement="not me", evidence_ref=None, occurred=date(2024, 6, 1)
     )
-    app.record(
+    app.records.record(
+        OP,
         OTHER,
         "rongcheng",
         "traffic-violation",
@@ -179,7 +183,8 @@ def world(live: Live) -> dict[str, int]:
         evidence_ref="t/other",
         occurred=date(2024, 5, 1),
     )
-    old = app.record(
+    old = app.records.record(
+        OP,
         ME,
         "rongcheng",
         "traffic-violation",
@@ -187,8 +192,8 @@ def world(live: Live) -> dict[str, int]:
         evidence_ref="t/old",
         occurred=date(2023, 9, 1),
     ).event
-    repair = app.repair_apply(
-        old, subject=ME, statement="paid", evidence_ref="r/1", occurred=date(2024, 6, 1)
+    repair = app.repairs.apply(
+        OP, old, subject=ME, statement="paid", evidence_ref="r/1", occurred=date(2024, 6, 1)
     ).repair
     return {"event": event, "entry": entry, "dispute": dispute, "old": old, "repair": repair}
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.api.conftest import ME, OTHER, Live
+from tests.conftest import OP
 
 GOOD = {
     "subject": ME,
@@ -18,8 +19,8 @@ GOOD = {
 
 def ledger(live: Live) -> tuple[int, bool]:
     """Conduct entries (the chain also holds documents, registrations, tokens) and ok."""
-    _, problem = live.app.verify()
-    n = sum(len(live.app.history(s)) for s in (ME, OTHER))
+    _, problem = live.app.integrity.verify()
+    n = sum(len(live.app.records.history(OP, s)) for s in (ME, OTHER))
     return n, problem is None
 
 
@@ -101,4 +102,4 @@ def test_ids_beyond_64_bits_are_4xx_not_500(live: Live) -> None:
     from socialcredit.core.errors import NotFound
 
     with pytest.raises(NotFound):
-        live.app.correct(10**30, reason="x", authority="rongcheng-traffic-police")
+        live.app.records.correct(OP, 10**30, reason="x", authority="rongcheng-traffic-police")

@@ -24,7 +24,7 @@ from socialcredit.http.guards import json_depth
 from socialcredit.settings import Settings
 from socialcredit.web.defences import safe_next
 from tests.api.conftest import ME, NOW, OTHER, Live, csrf_of, seeded, serve, web_session
-from tests.conftest import raw_sql
+from tests.conftest import OP, raw_sql
 
 GOOD = {
     "subject": ME,
@@ -116,7 +116,7 @@ def test_session_cookie_is_httponly_samesite_and_short_lived(live: Live) -> None
     assert "Max-Age=3600" in cookie
     session = r.cookies["sc_token"]
     assert session != live.tokens["subject"]  # a session token, not the long-lived one
-    row = next(t for t in live.app.list_tokens(ME) if t["label"] == "web session")
+    row = next(t for t in live.app.tokens.list(ME) if t["label"] == "web session")
     lifetime = datetime.fromisoformat(row["expires"]) - datetime.fromisoformat(row["created"])
     assert lifetime == timedelta(minutes=60)
 
@@ -157,7 +157,8 @@ def _dispute_form(live: Live, event: int) -> tuple[httpx.Client, dict[str, str]]
 
 
 def _event(live: Live) -> int:
-    return live.app.record(
+    return live.app.records.record(
+        OP,
         ME,
         "rongcheng",
         "traffic-violation",
@@ -168,7 +169,7 @@ def _event(live: Live) -> int:
 
 
 def _disputes(live: Live) -> int:
-    return len(live.app.access(ME)["disputes"])
+    return len(live.app.access.export(OP, ME).model_dump(mode="json")["disputes"])
 
 
 def test_cross_origin_form_post_is_refused(live: Live) -> None:
@@ -244,7 +245,7 @@ def test_revocation_from_the_cli_takes_effect_at_once_in_the_running_service(
         assert done.returncode == 0, done.stderr
         r = c.get("/v1/desk/events")
         assert r.status_code == 401 and r.json()["code"] == "unauthenticated"
-    after = live.app.list_tokens("rongcheng-traffic-police")
+    after = live.app.tokens.list("rongcheng-traffic-police")
     assert after[0]["state"] == "revoked"
 
 
@@ -277,8 +278,8 @@ def test_tokens_expire(tmp_path: Path) -> None:
     settings, app, _tokens = seeded(f"sqlite:///{tmp_path / 'x.db'}")
     settings = dataclasses.replace(settings, clock=lambda: clock[0])
     app = Application(settings, app.store)
-    short = app.issue_token("auditor", "city-auditor", ttl=timedelta(days=1))
-    default = app.issue_token("auditor", "city-auditor")
+    short = app.tokens.issue(OP, "auditor", "city-auditor", ttl=timedelta(days=1))
+    default = app.tokens.issue(OP, "auditor", "city-auditor")
     for url in serve(settings):
 
         def who(token: str) -> int:
@@ -291,7 +292,7 @@ def test_tokens_expire(tmp_path: Path) -> None:
         assert who(short) == 401 and who(default) == 200
         clock[0] = NOW + timedelta(days=90, seconds=1)
         assert who(default) == 401
-    states = {t["state"] for t in app.list_tokens("city-auditor")}
+    states = {t["state"] for t in app.tokens.list("city-auditor")}
     assert states == {"expired"}
     app.store.close()
 
@@ -365,7 +366,7 @@ def test_public_figures_are_materialised_per_day_and_publication(live: Live) -> 
     first = httpx.get(live.url + "/stats")
     assert first.status_code == 200
     computed = _aggregate_reads(live)
-    assert computed == len(live.app.schemes())
+    assert computed == len(live.app.documents.schemes())
     for _ in range(5):
         assert httpx.get(live.url + "/stats").status_code == 200
         assert httpx.get(live.url + "/v1/stats/grades/rongcheng").status_code == 200
@@ -373,7 +374,7 @@ def test_public_figures_are_materialised_per_day_and_publication(live: Live) -> 
     assert _aggregate_reads(live) == computed  # served from the materialised figures
     # the same figures as a fresh computation (differential)
     body = httpx.get(live.url + "/v1/stats/grades/rongcheng").json()
-    fresh = live.app.grade_distribution("rongcheng")
+    fresh = live.app.batch.grade_distribution(OP, "rongcheng")
     assert {g: n for g, n in body["grades"].items() if n} == dict(fresh)
     # a publication recomputes
     _publish_dollar_grade(live)
@@ -398,7 +399,7 @@ def _publish_dollar_grade(live: Live) -> None:
         .replace("effective = 2016-01-01", f"effective = {day}")
         .replace('"civilised-family"', f"'{DOLLAR}'")
     )
-    live.app.publish(text)
+    live.app.documents.publish(OP, text)
 
 
 def test_a_mathtext_grade_label_cannot_break_the_figures(live: Live) -> None:
@@ -434,12 +435,12 @@ def test_a_chunked_body_over_the_limit_is_413(live: Live) -> None:
         for _ in range(32):
             yield b"[" * 65_536
 
-    before = live.app.verify()
+    before = live.app.integrity.verify()
     with live.client("registrar") as c:
         r = c.post("/v1/events", content=chunks(), headers={"content-type": "application/json"})
     assert r.status_code == 413, r.text
     assert r.json()["code"] == "too-large"
-    assert live.app.verify() == before  # nothing written
+    assert live.app.integrity.verify() == before  # nothing written
 
 
 def test_over_deep_json_is_422(live: Live) -> None:
@@ -463,10 +464,11 @@ def test_another_subjects_dispute_or_entry_is_the_same_404_as_an_unknown_one(
     live: Live,
 ) -> None:
     event = _event(live)
-    mine = live.app.dispute_open(
-        event, subject=ME, statement="no", evidence_ref=None, occurred=date(2024, 6, 1)
+    mine = live.app.disputes.open(
+        OP, event, subject=ME, statement="no", evidence_ref=None, occurred=date(2024, 6, 1)
     )
-    entry = live.app.list_propose(
+    entry = live.app.lists.propose(
+        OP,
         ME,
         "court-defaulters",
         authority="rongcheng-people-court",
@@ -526,7 +528,7 @@ def test_identical_concurrent_submissions_are_one_event(db_url: str) -> None:
                     with lock:
                         results.append((n, r))
 
-        base = app.verify()[0]
+        base = app.integrity.verify()[0]
         threads = [threading.Thread(target=submit) for _ in range(width)]
         for t in threads:
             t.start()
@@ -539,7 +541,7 @@ def test_identical_concurrent_submissions_are_one_event(db_url: str) -> None:
             answers = [r.json() for m, r in results if m == n]
             assert len({a["event"] for a in answers}) == 1, answers
             assert sum(a["created"] for a in answers) == 1
-        assert app.verify() == (base + rounds, None)
+        assert app.integrity.verify() == (base + rounds, None)
     finally:
         app.store.close()
 
@@ -571,12 +573,12 @@ def test_a_store_from_before_token_expiry_is_upgraded_in_place(db_url: str) -> N
         raw_sql(db_url, f"ALTER TABLE api_tokens DROP COLUMN {column}")
     settings = Settings(db_url=db_url, clock=lambda: NOW)
     old = Application(settings, Store(db_url))
-    assert old.authenticate(tokens["auditor"]) == ("city-auditor", "auditor")
-    assert {t["state"] for t in old.list_tokens("city-auditor")} == {"active"}
-    fresh = old.issue_token("auditor", "city-auditor")
-    assert old.authenticate(fresh) == ("city-auditor", "auditor")
-    assert len(old.revoke_token(principal="city-auditor")) == 2
-    assert old.authenticate(tokens["auditor"]) is None
+    assert old.tokens.authenticate(tokens["auditor"]) == ("city-auditor", "auditor")
+    assert {t["state"] for t in old.tokens.list("city-auditor")} == {"active"}
+    fresh = old.tokens.issue(OP, "auditor", "city-auditor")
+    assert old.tokens.authenticate(fresh) == ("city-auditor", "auditor")
+    assert len(old.tokens.revoke(OP, principal="city-auditor")) == 2
+    assert old.tokens.authenticate(tokens["auditor"]) is None
     old.store.close()
 
 

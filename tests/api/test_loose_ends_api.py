@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tests.api.conftest import ME
+from tests.conftest import OP
 
 
 def test_score_under_a_scheme_for_another_kind_is_422(live) -> None:
@@ -20,7 +21,8 @@ def test_the_record_keeps_each_dispute_decision(live) -> None:
     from datetime import date
 
     app = live.app
-    event = app.record(
+    event = app.records.record(
+        OP,
         ME,
         "rongcheng",
         "fine-unpaid",
@@ -28,15 +30,15 @@ def test_the_record_keeps_each_dispute_decision(live) -> None:
         evidence_ref="f/1",
         occurred=date(2024, 5, 1),
     ).event
-    d = app.dispute_open(
-        event, subject=ME, statement="in hospital", evidence_ref=None, occurred=date(2024, 6, 1)
+    d = app.disputes.open(
+        OP, event, subject=ME, statement="in hospital", evidence_ref=None, occurred=date(2024, 6, 1)
     )
-    app.dispute_decide(
+    app.disputes.decide(OP,
         d, reviewer="rongcheng-review-board", outcome="upheld", reason="first reason",
         occurred=date(2024, 6, 1),
     )  # fmt: skip
-    app.dispute_appeal(d, subject=ME, statement="again", occurred=date(2024, 6, 1))
-    app.dispute_decide(
+    app.disputes.appeal(OP, d, subject=ME, statement="again", occurred=date(2024, 6, 1))
+    app.disputes.decide(OP,
         d, reviewer="rongcheng-appeals-board", outcome="annulled", reason="appeal reason",
         occurred=date(2024, 6, 1),
     )  # fmt: skip

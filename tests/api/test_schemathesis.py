@@ -56,4 +56,4 @@ def test_api_fuzzing_every_operation_every_role(live: Live) -> None:
         f"and {len(ROLES)} roles; 0 server errors, 0 schema violations"
     )
     assert sent["n"] >= 3000
-    assert live.app.verify()[1] is None
+    assert live.app.integrity.verify()[1] is None

@@ -14,7 +14,9 @@ from datetime import date
 import pytest
 from sqlalchemy import create_engine, inspect, text
 
+from socialcredit.application import Actor
 from socialcredit.core.errors import BadInput, Conflict, NotFound
+from tests.conftest import OP
 from tests.store.test_erasure import NAME, NOBODY, NOW, OTHER, SUBJECT, TEXTS, populate
 
 CASE = "CASEFIELD-zq91x"
@@ -52,7 +54,8 @@ def found(db_url: str, needles: tuple[str, ...]) -> dict[str, list[tuple[str, st
 
 
 def seed_more(app, purpose: str) -> None:
-    entry = app.list_propose(
+    entry = app.lists.propose(
+        OP,
         SUBJECT,
         "court-defaulters",
         authority="rongcheng-people-court",
@@ -65,33 +68,38 @@ def seed_more(app, purpose: str) -> None:
             "obligation": "pay",
         },
     ).event
-    app.list_transition(
+    app.lists.transition(
+        OP,
         entry,
         "notify",
         authority="rongcheng-people-court",
         evidence_ref="n/1",
         occurred=date(2019, 1, 6),
     )
-    app.list_transition(
+    app.lists.transition(
+        OP,
         entry,
         "remedy",
         authority="rongcheng-people-court",
         evidence_ref="paid/1",
         occurred=date(2019, 2, 1),
     )
-    d = app.dispute_open(
-        entry, subject=SUBJECT, statement="paid", evidence_ref=None, occurred=NOW.date()
+    d = app.disputes.open(
+        OP, entry, subject=SUBJECT, statement="paid", evidence_ref=None, occurred=NOW.date()
     )
-    app.dispute_add_info(d, subject=SUBJECT, statement=INFO, evidence_ref=None, occurred=NOW.date())
-    app.dispute_decide(
+    app.disputes.add_info(
+        OP, d, subject=SUBJECT, statement=INFO, evidence_ref=None, occurred=NOW.date()
+    )
+    app.disputes.decide(
+        OP,
         d,
         reviewer="rongcheng-review-board",
         outcome="upheld",
         reason="judgment stands",
         occurred=NOW.date(),
     )
-    app.check(SUBJECT, "flight", verifier="airline-demo", purpose=purpose)
-    app.figures(NOW.date())
+    app.lists.check(Actor("airline-demo", "verifier", purpose), SUBJECT, "flight")
+    app.figures.figures(OP, NOW.date())
 
 
 def test_no_personal_text_in_any_row_after_erasure(db_url, make_app) -> None:
@@ -99,8 +107,8 @@ def test_no_personal_text_in_any_row_after_erasure(db_url, make_app) -> None:
     populate(app)
     seed_more(app, f"ticket for {PURPOSE_NAME}")
     needles = (*TEXTS, CASE, INFO, PURPOSE_NAME)
-    app.tick(NOW.date())
-    assert app.access(SUBJECT)["name"] == "[erased]"
+    app.upkeep.tick(OP, NOW.date())
+    assert app.access.export(OP, SUBJECT).model_dump(mode="json")["name"] == "[erased]"
     assert found(db_url, needles) == {}, found(db_url, needles)
 
 
@@ -110,16 +118,17 @@ def test_sealed_texts_are_in_no_row_after_erasure(db_url, make_app) -> None:
     populate(app)
     seed_more(app, "ticket sale")
     needles = (*TEXTS, CASE, INFO)
-    app.tick(NOW.date())
-    assert app.access(SUBJECT)["name"] == "[erased]"
+    app.upkeep.tick(OP, NOW.date())
+    assert app.access.export(OP, SUBJECT).model_dump(mode="json")["name"] == "[erased]"
     assert found(db_url, needles) == {}
 
 
 def test_bad_erasure_requests_change_nothing(db_url, make_app) -> None:
     app = make_app(NOW)
-    app.add_subject(SUBJECT, "person", "Wang Wei")
-    app.add_subject(OTHER, "person", "Li Na")
-    app.record(
+    app.records.add_subject(OP, SUBJECT, "person", "Wang Wei")
+    app.records.add_subject(OP, OTHER, "person", "Li Na")
+    app.records.record(
+        OP,
         SUBJECT,
         "rongcheng",
         "traffic-violation",
@@ -129,13 +138,13 @@ def test_bad_erasure_requests_change_nothing(db_url, make_app) -> None:
     )
     before = every_row(db_url)
     with pytest.raises(NotFound):
-        app.erase(NOBODY, requested_by_subject=True)
+        app.erasure.erase(OP, NOBODY, requested_by_subject=True)
     with pytest.raises(BadInput):
-        app.erase(SUBJECT, requested_by_subject=False)
+        app.erasure.erase(OP, SUBJECT, requested_by_subject=False)
     with pytest.raises(Conflict):  # a retention rule holds for the fresh ticket
-        app.erase(SUBJECT, requested_by_subject=True)
+        app.erasure.erase(OP, SUBJECT, requested_by_subject=True)
     with pytest.raises(BadInput):
-        app.erase("not-an-id", requested_by_subject=True)
+        app.erasure.erase(OP, "not-an-id", requested_by_subject=True)
     assert every_row(db_url) == before
 
 
@@ -144,7 +153,7 @@ def test_a_sealed_purpose_reads_in_clear_to_the_subject_until_erasure(db_url, ma
     app = make_app(NOW)
     populate(app)
     seed_more(app, f"ticket for {PURPOSE_NAME}")
-    purposes = {r["purpose"] for r in app.access_records(SUBJECT)}
+    purposes = {r["purpose"] for r in app.access.records(OP, SUBJECT)}
     assert f"ticket for {PURPOSE_NAME}" in purposes
     assert not any(str(p).startswith("sealed:") for p in purposes)
     stored = found(db_url, (PURPOSE_NAME,))

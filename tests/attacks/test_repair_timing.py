@@ -13,6 +13,7 @@ from datetime import timedelta
 import pytest
 
 from socialcredit.core.errors import BadInput, Conflict
+from tests.conftest import OP
 from tests.store.test_repair import START, P, apply, world  # noqa: F401
 
 
@@ -31,7 +32,8 @@ def test_a_grant_backdated_before_the_application_does_not_end_the_item_earlier(
     clock.advance(days=1)
     early = (START + timedelta(days=30)).date()
     try:
-        application.repair_decide(
+        application.repairs.decide(
+            OP,
             applied.repair,
             authority="rongcheng-people-court",
             outcome="granted",
@@ -41,7 +43,9 @@ def test_a_grant_backdated_before_the_application_does_not_end_the_item_earlier(
     except (BadInput, Conflict):
         return  # refused: fine
     # accepted: then it ends the item from no earlier than the application
-    assert application.score(P, "rongcheng", as_of=early + timedelta(days=1)).score == 950
+    assert (
+        application.records.score(OP, P, "rongcheng", as_of=early + timedelta(days=1)).score == 950
+    )
 
 
 def test_a_refusal_after_the_deadline_with_the_clock_set_back_is_refused(
@@ -50,14 +54,15 @@ def test_a_refusal_after_the_deadline_with_the_clock_set_back_is_refused(
     application, clock, judgment = world
     applied = apply(application, judgment, clock.advance(days=370).date())
     clock.advance(days=7)  # granted for the subject at the deadline
-    assert application.score(P, "rongcheng").score == 1000
+    assert application.records.score(OP, P, "rongcheng").score == 1000
     clock.now -= timedelta(days=6)
     with pytest.raises(Conflict):
-        application.repair_decide(
+        application.repairs.decide(
+            OP,
             applied.repair,
             authority="rongcheng-people-court",
             outcome="refused",
             reason="too late",
             occurred=clock.now.date(),
         )
-    assert application.score(P, "rongcheng").score == 1000
+    assert application.records.score(OP, P, "rongcheng").score == 1000

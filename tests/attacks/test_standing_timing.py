@@ -12,12 +12,15 @@ from datetime import timedelta
 
 import pytest
 
+from socialcredit.application import Actor
 from socialcredit.core.errors import Conflict
+from tests.conftest import OP
 from tests.store.test_standing import START, P, defaulter, flight, world  # noqa: F401
 
 
 def award(application, clock, ref: str) -> int:
-    return application.record(
+    return application.records.record(
+        OP,
         P,
         "rongcheng",
         "city-award",
@@ -28,8 +31,8 @@ def award(application, clock, ref: str) -> int:
 
 
 def bike(application, **kw):
-    return application.check(
-        P, "bike-rental-deposit-free", verifier="bike-demo", purpose="rental", **kw
+    return application.lists.check(
+        Actor("bike-demo", "verifier", "rental"), P, "bike-rental-deposit-free", **kw
     )
 
 
@@ -37,28 +40,28 @@ def test_a_correction_counts_for_no_as_of_in_every_view(world) -> None:  # noqa:
     application, clock = world
     first, second = award(application, clock, "a/1"), award(application, clock, "a/2")
     clock.advance(days=3)
-    assert application.score(P, "rongcheng").grade == "AAA"
+    assert application.records.score(OP, P, "rongcheng").grade == "AAA"
     assert bike(application).decision == "benefit"
-    application.correct(
-        second, reason="awarded to another Wang", authority="rongcheng-credit-office"
+    application.records.correct(
+        OP, second, reason="awarded to another Wang", authority="rongcheng-credit-office"
     )
     clock.advance(days=1)
     on = (START + timedelta(days=1)).date()  # a day when both awards were in the record
     for day in (on, clock.now.date()):
-        mine = application.score(P, "rongcheng", as_of=day)
+        mine = application.records.score(OP, P, "rongcheng", as_of=day)
         assert mine.score == 1030 and {ln.event for ln in mine.lines} == {first}
         assert bike(application, as_of=day).decision == "allow"
-        assert application.grade_distribution("rongcheng", as_of=day) == {"AA": 1, "A": 1}
-        events, _ = application.batch_input("rongcheng", day)
+        assert application.batch.grade_distribution(OP, "rongcheng", as_of=day) == {"AA": 1, "A": 1}
+        events, _ = application.batch.batch_input(OP, "rongcheng", day)
         assert second in {target for (*_, target) in events if target is not None}
-    record = application.access(P, as_of=on)
+    record = application.access.export(OP, P, as_of=on).model_dump(mode="json")
     assert record["scores"]["rongcheng"]["score"] == 1030 if "scores" in record else True
     # the benefit it gave is lost: the bike rental that was told "benefit" is told again
-    notes = application.notices("bike-demo")
-    assert [n["item"] for n in notes] == [second], notes
+    notes = application.notices.read(OP, "bike-demo")
+    assert [n.item for n in notes] == [second], notes
     # before the event, nothing of it either way
     before = (START - timedelta(days=1)).date()
-    assert application.score(P, "rongcheng", as_of=before).score == 1000
+    assert application.records.score(OP, P, "rongcheng", as_of=before).score == 1000
 
 
 @pytest.mark.xfail(
@@ -74,13 +77,14 @@ def test_a_voiding_in_the_same_second_as_a_decision_replays_as_told(world) -> No
     recorded time must give what the verifier was told, not what came after it."""
     application, clock = world
     entry = defaulter(application, clock)
-    dispute = application.dispute_open(
-        entry, subject=P, statement="paid", evidence_ref=None, occurred=clock.now.date()
+    dispute = application.disputes.open(
+        OP, entry, subject=P, statement="paid", evidence_ref=None, occurred=clock.now.date()
     )
     clock.advance(days=2)
     told = flight(application)
     assert told.decision == "deny"
-    application.dispute_decide(  # same second: the clock did not move
+    application.disputes.decide(
+        OP,  # same second: the clock did not move
         dispute,
         reviewer="rongcheng-review-board",
         outcome="annulled",
@@ -97,14 +101,15 @@ def test_a_clock_set_back_cannot_record_before_what_is_recorded(world) -> None: 
     be recorded as earlier than that decision (it would replay as known to it)."""
     application, clock = world
     entry = defaulter(application, clock)
-    dispute = application.dispute_open(
-        entry, subject=P, statement="paid", evidence_ref=None, occurred=clock.now.date()
+    dispute = application.disputes.open(
+        OP, entry, subject=P, statement="paid", evidence_ref=None, occurred=clock.now.date()
     )
     clock.advance(days=2)
     told_at = clock.now
     assert flight(application).decision == "deny"
     clock.now = told_at - timedelta(hours=1)  # NTP step back, or an operator's mistake
-    application.dispute_decide(
+    application.disputes.decide(
+        OP,
         dispute,
         reviewer="rongcheng-review-board",
         outcome="annulled",
@@ -112,8 +117,8 @@ def test_a_clock_set_back_cannot_record_before_what_is_recorded(world) -> None: 
         occurred=clock.now.date(),
     )
     clock.now = told_at + timedelta(hours=1)
-    decided = [e for e in application.history(P) if e.type == "dispute.decided"]
-    told = [r for r in application.access_records(P) if r["action"] == "decision"]
+    decided = [e for e in application.records.history(OP, P) if e.type == "dispute.decided"]
+    told = [r for r in application.access.records(OP, P) if r["action"] == "decision"]
     # recorded no earlier than the answer it follows (the same second at worst: see the
     # xfail above for what a replay makes of a tie)
     assert decided[0].recorded >= max(r["at"] for r in told)
@@ -123,14 +128,15 @@ def test_a_clock_set_back_cannot_record_before_what_is_recorded(world) -> None: 
 def test_a_reviewer_cannot_beat_a_lapsed_deadline_by_setting_the_clock_back(world) -> None:  # noqa: F811
     application, clock = world
     entry = defaulter(application, clock)
-    dispute = application.dispute_open(
-        entry, subject=P, statement="paid", evidence_ref=None, occurred=clock.now.date()
+    dispute = application.disputes.open(
+        OP, entry, subject=P, statement="paid", evidence_ref=None, occurred=clock.now.date()
     )
     clock.advance(days=31)  # lapsed undecided: voided for the subject
     assert flight(application).decision == "allow"
     clock.now -= timedelta(days=3)  # back before the deadline
     with pytest.raises(Conflict):
-        application.dispute_decide(
+        application.disputes.decide(
+            OP,
             dispute,
             reviewer="rongcheng-review-board",
             outcome="upheld",
@@ -149,10 +155,10 @@ def test_public_grade_figures_drop_a_correction_the_same_day(world) -> None:  # 
     first = award(application, clock, "a/1")
     second = award(application, clock, "a/2")
     clock.advance(days=1)
-    (before,) = application.public_grades("rongcheng")
+    (before,) = application.figures.public_grades(OP, "rongcheng")
     assert before.grades["AAA"] == 1 and first
-    application.correct(
-        second, reason="awarded to another Wang", authority="rongcheng-credit-office"
+    application.records.correct(
+        OP, second, reason="awarded to another Wang", authority="rongcheng-credit-office"
     )
-    (after,) = application.public_grades("rongcheng")
+    (after,) = application.figures.public_grades(OP, "rongcheng")
     assert after.grades["AAA"] == 0 and after.grades["AA"] == 1, after.grades

@@ -14,7 +14,7 @@ import pytest
 
 from socialcredit.application import Application
 from socialcredit.settings import Settings
-from tests.conftest import MovingClock, raw_sql
+from tests.conftest import OP, MovingClock, raw_sql
 
 START = MovingClock().now
 
@@ -23,29 +23,29 @@ START = MovingClock().now
 def world(db_url):
     clock = MovingClock(START)
     app = Application(Settings(db_url=db_url, clock=clock))
-    app.init()
+    app.documents.init(OP)
     yield app, clock
     app.store.close()
 
 
 def test_an_unrevoked_token_is_caught(world, db_url) -> None:
     app, _ = world
-    token = app.issue_token("admin", "city-admin")
-    assert app.authenticate(token) == ("city-admin", "admin")
-    app.revoke_token(token=token)
-    assert app.authenticate(token) is None
+    token = app.tokens.issue(OP, "admin", "city-admin")
+    assert app.tokens.authenticate(token) == ("city-admin", "admin")
+    app.tokens.revoke(OP, token=token)
+    assert app.tokens.authenticate(token) is None
     raw_sql(db_url, "UPDATE api_tokens SET revoked = NULL, revoked_reason = NULL")
-    where = app.verify()[1]
+    where = app.integrity.verify()[1]
     assert where is not None and "api_tokens" in str(where), where
 
 
 def test_an_extended_expiry_is_caught(world, db_url) -> None:
     app, clock = world
-    token = app.issue_token("verifier", "airline-demo", ttl=timedelta(days=1))
+    token = app.tokens.issue(OP, "verifier", "airline-demo", ttl=timedelta(days=1))
     clock.advance(days=2)
-    assert app.authenticate(token) is None
+    assert app.tokens.authenticate(token) is None
     raw_sql(db_url, "UPDATE api_tokens SET expires = '2099-01-01T00:00:00+00:00'")
-    where = app.verify()[1]
+    where = app.integrity.verify()[1]
     assert where is not None and "api_tokens" in str(where), where
 
 
@@ -58,11 +58,11 @@ def test_an_extended_expiry_is_caught(world, db_url) -> None:
 @pytest.mark.parametrize("column", ["revoked", "expires"])
 def test_a_tampered_token_row_does_not_authenticate(world, db_url, column) -> None:
     app, clock = world
-    token = app.issue_token("admin", "city-admin", ttl=timedelta(days=1))
+    token = app.tokens.issue(OP, "admin", "city-admin", ttl=timedelta(days=1))
     if column == "revoked":
-        app.revoke_token(token=token)
+        app.tokens.revoke(OP, token=token)
         raw_sql(db_url, "UPDATE api_tokens SET revoked = NULL, revoked_reason = NULL")
     else:
         clock.advance(days=2)
         raw_sql(db_url, "UPDATE api_tokens SET expires = '2099-01-01T00:00:00+00:00'")
-    assert app.authenticate(token) is None
+    assert app.tokens.authenticate(token) is None

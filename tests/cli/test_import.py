@@ -11,6 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from sqlalchemy import create_engine, text
+from tests.conftest import OP
 from typer.testing import CliRunner
 
 from socialcredit.application import Application
@@ -54,9 +55,9 @@ def write_csv(path: Path, body: list[list[str]], header: list[str] = HEADER) -> 
 
 
 def setup(url: str) -> Application:
-    application = Application(Settings(db_url=url, clock=lambda: NOW, purpose="import test"))
-    application.init()
-    application.add_subjects([(p, "person", "Resident") for p in PEOPLE])
+    application = Application(Settings(db_url=url, clock=lambda: NOW))
+    application.documents.init(OP)
+    application.records.add_subjects(OP, [(p, "person", "Resident") for p in PEOPLE])
     return application
 
 
@@ -76,9 +77,9 @@ def ledger(url: str) -> list[tuple]:
 def opened(application: Application) -> list[tuple]:
     out = []
     for p in PEOPLE:
-        for e in application.history(p):
+        for e in application.records.history(OP, p):
             out.append(
-                (e.id, e.subject, e.rule, e.occurred, e.points, e.ends, e.evidence_ref, e.version)
+                (e.event, e.subject, e.rule, e.occurred, e.points, e.ends, e.evidence, e.version)
             )
     return sorted(out)
 
@@ -93,30 +94,33 @@ def test_import_equals_record_many_and_is_idempotent(db_url: str, tmp_path: Path
     """Differential: the parallel import writes the very ledger record_many writes."""
     body = rows(120)
     imported = setup(db_url)
-    chained = imported.verify()[0]  # the chain entries of publication and registration
-    result = imported.import_events(chunks(body, 25), workers=2)
+    chained = imported.integrity.verify()[0]  # the chain entries of publication and registration
+    result = imported.imports.events(OP, chunks(body, 25), workers=2)
     assert (result.rows, result.created, result.existing, result.chunks) == (120, 120, 0, 5)
     other = setup(f"sqlite:///{tmp_path / 'reference.db'}")
-    other.record_many(
-        {
-            "subject": r[0],
-            "rule": r[1],
-            "occurred": date.fromisoformat(r[2]),
-            "scheme": r[3],
-            "authority": r[4],
-            "evidence_ref": r[5],
-        }
-        for r in body
+    other.records.record_many(
+        OP,
+        (
+            {
+                "subject": r[0],
+                "rule": r[1],
+                "occurred": date.fromisoformat(r[2]),
+                "scheme": r[3],
+                "authority": r[4],
+                "evidence_ref": r[5],
+            }
+            for r in body
+        ),
     )
     # the same entries in the same order once opened (sealing uses fresh nonces and each
     # store its own secret, so the stored bytes differ by design)
     assert opened(imported) == opened(other)
     # personal fields are sealed at rest, as on every other write path
     assert not [r for r in ledger(db_url) if r[6].startswith("doc/")]
-    assert imported.verify() == (chained + 120, None)
-    again = imported.import_events(chunks(body, 25), workers=2)
+    assert imported.integrity.verify() == (chained + 120, None)
+    again = imported.imports.events(OP, chunks(body, 25), workers=2)
     assert (again.created, again.existing) == (0, 120)
-    assert imported.verify() == (chained + 120, None)
+    assert imported.integrity.verify() == (chained + 120, None)
     with imported.store.transaction() as conn:
         writes = [
             r
@@ -133,16 +137,16 @@ def test_a_bad_row_stops_at_its_chunk_and_a_rerun_resumes(db_url: str) -> None:
     body = rows(40)
     body[27][1] = "no-such-rule"  # file row 29, in the second chunk of 20
     application = setup(db_url)
-    chained = application.verify()[0]
+    chained = application.integrity.verify()[0]
     with pytest.raises(Exception, match="row 29: unknown rule 'no-such-rule'"):
-        application.import_events(chunks(body, 20), workers=2)
+        application.imports.events(OP, chunks(body, 20), workers=2)
     # the first chunk only, nothing of the second
-    assert application.verify() == (chained + 20, None)
+    assert application.integrity.verify() == (chained + 20, None)
     body[27][1] = "volunteer-service"
     body[27][4] = "rongcheng-credit-office"
-    result = application.import_events(chunks(body, 20), workers=2)
+    result = application.imports.events(OP, chunks(body, 20), workers=2)
     assert (result.created, result.existing) == (20, 20)
-    assert application.verify() == (chained + 40, None)
+    assert application.integrity.verify() == (chained + 40, None)
     application.store.close()
 
 
@@ -211,7 +215,7 @@ def test_cli_quoted_fields_are_read_as_csv(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "quoted.csv", body)
     res = runner.invoke(cli, ["--db", url, "import", str(path), "--chunk", "5", "--json"])
     assert res.exit_code == 0, res.output
-    application = Application(Settings(db_url=url, clock=lambda: NOW, purpose="check"))
+    application = Application(Settings(db_url=url, clock=lambda: NOW))
     refs = {r[6] for r in opened(application)}
     application.store.close()
     assert 'court file, "A" 7' in refs and len(refs) == 12
@@ -226,9 +230,17 @@ def test_the_workers_seal_an_entry_exactly_as_every_other_write_does() -> None:
 
     key = sealing.new_key()
     e = Event(
-        id=0, type="score", subject=PEOPLE[0], authority="a", occurred=date(2024, 1, 2),
-        recorded="2024-06-01T00:00:00+00:00", scheme="rongcheng", rule="r", points=-5,
-        evidence_ref="case 7", data={"x": 1},
+        id=0,
+        type="score",
+        subject=PEOPLE[0],
+        authority="a",
+        occurred=date(2024, 1, 2),
+        recorded="2024-06-01T00:00:00+00:00",
+        scheme="rongcheng",
+        rule="r",
+        points=-5,
+        evidence_ref="case 7",
+        data={"x": 1},
     )
     sealer = sealing.Sealer(key, e.subject)
     fast = _sealed(sealer, key, e, "k1", e.subject)

@@ -14,11 +14,13 @@ import signal
 import sys
 from datetime import UTC, date, datetime
 
-from socialcredit.application import Application
+from socialcredit.application import Actor, Application
 from socialcredit.core.errors import SocialCreditError
 from socialcredit.settings import Settings
 from socialcredit.store.sql import Store
 from socialcredit.transparency import merkle
+
+OP = Actor.operator()  # not from tests.conftest: importing it would set a fresh XDG_CONFIG_HOME
 
 P = "11010519491231002X"
 NOW = datetime(2024, 6, 1, tzinfo=UTC)
@@ -58,19 +60,20 @@ def main() -> None:
                 tick()
 
         merkle.MerkleLog.append = leaf  # type: ignore[method-assign]
-    app = Application(Settings(db_url=url, clock=lambda: NOW, purpose="crash test"))
+    app = Application(Settings(db_url=url, clock=lambda: NOW))
     print("READY", flush=True)
     for i in range(10_000):
         key = f"r{run}-{i}"
         kind = rng.random()
         if kind < 0.15:
-            app.check(P, "flight", verifier="airline-demo", purpose=key)  # a read
+            app.lists.check(Actor("airline-demo", "verifier", key), P, "flight")  # a read
         elif kind < 0.2:
             with contextlib.suppress(SocialCreditError):  # refused: must leave no record
-                app.check(P, "flight", verifier="bike-demo", purpose="refused-" + key)
+                app.lists.check(Actor("bike-demo", "verifier", "refused-" + key), P, "flight")
             continue
         elif kind < 0.8:
-            app.record(
+            app.records.record(
+                OP,
                 P,
                 "rongcheng",
                 "volunteer-service",
@@ -79,7 +82,8 @@ def main() -> None:
                 occurred=date(2024, 5, 1),
             )
         elif kind < 0.9:
-            entry = app.list_propose(
+            entry = app.lists.propose(
+                OP,
                 P,
                 "transport-misconduct",
                 authority="rail-police",
@@ -87,14 +91,16 @@ def main() -> None:
                 occurred=date(2024, 5, 1),
                 fields={"incident": "x", "place": "y", "decision_number": key},
             ).event
-            app.list_transition(
+            app.lists.transition(
+                OP,
                 entry,
                 "notify",
                 authority="rail-police",
                 evidence_ref=key + "n",
                 occurred=date(2024, 5, 2),
             )
-            app.list_transition(
+            app.lists.transition(
+                OP,
                 entry,
                 "remedy",
                 authority="rail-police",
@@ -102,7 +108,7 @@ def main() -> None:
                 occurred=date(2024, 5, 3),
             )
         else:
-            app.log_head()
+            app.log.sign_head()
             continue  # a head writes only its access batch: nothing to acknowledge
         if crash_at == "after-commit":
             tick()  # committed, not yet acknowledged

@@ -19,9 +19,11 @@ import threading
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from socialcredit.application import Application, group_commit
+from socialcredit.application import Actor, Application, group_commit
 from socialcredit.settings import Settings
 from socialcredit.store.sql import Store
+
+OP = Actor.operator()  # not from tests.conftest: importing it would set a fresh XDG_CONFIG_HOME
 
 NOW = datetime(2024, 6, 1, tzinfo=UTC)
 HEADER = ["subject", "rule", "occurred", "scheme", "authority", "evidence"]
@@ -74,7 +76,7 @@ def main() -> None:
             return done
 
         Store.append_encoded = append  # type: ignore[method-assign]
-    app = Application(Settings(db_url=url, clock=lambda: NOW, purpose="crash test"))
+    app = Application(Settings(db_url=url, clock=lambda: NOW))
     print("READY", flush=True)
     if mode == "import":
         path = Path(sys.argv[4])
@@ -86,7 +88,7 @@ def main() -> None:
                 part = body[i : i + 100]
                 yield i + 2, {n: [r[k] for r in part] for k, n in enumerate(HEADER)}
 
-        app.import_events(chunks(), workers=2)
+        app.imports.events(OP, chunks(), workers=2)
         print("ACK import", flush=True)
         return
     people = sys.argv[4].split(",")
@@ -96,7 +98,8 @@ def main() -> None:
             key = f"g{run}-{k}-{i}"
             subject = people[(k + i) % len(people)]
             if i % 4 == 3:
-                app.record(
+                app.records.record(
+                    OP,
                     subject,
                     "rongcheng",
                     "volunteer-service",
@@ -105,7 +108,7 @@ def main() -> None:
                     occurred=date(2024, 5, 1),
                 )
             else:
-                app.check(subject, "flight", verifier="airline-demo", purpose=key)
+                app.lists.check(Actor("airline-demo", "verifier", key), subject, "flight")
             with guard:  # one whole line at a time from six threads
                 sys.stdout.write(f"ACK {key}\n")
                 sys.stdout.flush()

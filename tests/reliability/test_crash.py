@@ -23,6 +23,7 @@ from socialcredit import sealing
 from socialcredit.application import Application
 from socialcredit.settings import Settings
 from socialcredit.transparency.heads import verify_proof_document
+from tests.conftest import OP
 
 CHILD = Path(__file__).with_name("crash_child.py")
 P = "11010519491231002X"
@@ -36,8 +37,8 @@ KILLS = {
 
 def run_kills(url: str, kills: int) -> tuple[int, int]:
     app = Application(Settings(db_url=url, clock=lambda: NOW))
-    app.init()
-    app.add_subject(P, "person", "Wang Wei")
+    app.documents.init(OP)
+    app.records.add_subject(OP, P, "person", "Wang Wei")
     app.store.close()
     rng = random.Random(5)
     acked: list[str] = []
@@ -60,7 +61,7 @@ def run_kills(url: str, kills: int) -> tuple[int, int]:
         acked += [line.split()[1] for line in rest.splitlines() if line.startswith("ACK ")]
     check = Application(Settings(db_url=url, clock=lambda: NOW))
     try:
-        n, problem = check.verify()
+        n, problem = check.integrity.verify()
         assert problem is None, problem
         # Evidence references are sealed under each subject's key: count them opened.
         with check.store.transaction() as conn:
@@ -85,9 +86,9 @@ def run_kills(url: str, kills: int) -> tuple[int, int]:
         reads = [k for k in acked if k in purposes]
         assert all(purposes[k] == 1 for k in reads)
         assert not [p for p in purposes if p.startswith("refused-")]
-        head, proof = check.log_prove_inclusion(n, sign=True)
-        assert verify_proof_document(check.log_public_key(), head, proof)[0]
-        recomputed = check.score(P, "rongcheng", NOW.date())
+        head, proof = check.log.prove_inclusion(n, sign=True)
+        assert verify_proof_document(check.log.public_key(), head, proof)[0]
+        recomputed = check.records.score(OP, P, "rongcheng", NOW.date())
         from socialcredit.core.scoring import score
 
         with check.store.transaction() as conn:

@@ -29,6 +29,7 @@ from socialcredit.application import Application
 from socialcredit.core.ids import synthetic_resident_ids
 from socialcredit.settings import Settings
 from socialcredit.transparency.heads import verify_proof_document
+from tests.conftest import OP
 
 CHILD = Path(__file__).with_name("crash_speed_child.py")
 NOW = datetime(2024, 6, 1, tzinfo=UTC)
@@ -41,9 +42,9 @@ ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
 
 
 def prepare(url: str) -> None:
-    app = Application(Settings(db_url=url, clock=lambda: NOW, purpose="setup"))
-    app.init()
-    app.add_subjects([(p, "person", "Resident") for p in PEOPLE])
+    app = Application(Settings(db_url=url, clock=lambda: NOW))
+    app.documents.init(OP)
+    app.records.add_subjects(OP, [(p, "person", "Resident") for p in PEOPLE])
     # The store's idempotency secret is created on first use; six threads racing to
     # create it would make one of them fail with a conflict (a separate matter).
     with app.store.transaction() as conn:
@@ -75,12 +76,12 @@ def kill_runs(url: str, kills: int, mode: str, points: tuple[str, ...], extra: s
 
 
 def verified(url: str) -> Application:
-    check = Application(Settings(db_url=url, clock=lambda: NOW, purpose="audit"))
-    n, problem = check.verify()
+    check = Application(Settings(db_url=url, clock=lambda: NOW))
+    n, problem = check.integrity.verify()
     assert problem is None, problem
-    check.log_head()  # reads never sign: sign the grown log before proving inclusion
-    head, proof = check.log_prove_inclusion(n)
-    assert verify_proof_document(check.log_public_key(), head, proof)[0]
+    check.log.sign_head()  # reads never sign: sign the grown log before proving inclusion
+    head, proof = check.log.prove_inclusion(n)
+    assert verify_proof_document(check.log.public_key(), head, proof)[0]
     return check
 
 
@@ -105,9 +106,9 @@ def decision_purposes(app: Application) -> dict[str, int]:
 
 def opened_events(url: str) -> list:
     """Every subject's entries with sealed fields opened (evidence is sealed at rest)."""
-    app = Application(Settings(db_url=url, clock=lambda: NOW, purpose="audit"))
+    app = Application(Settings(db_url=url, clock=lambda: NOW))
     try:
-        return [e for p in PEOPLE for e in app.history(p)]
+        return [e for p in PEOPLE for e in app.records.history(OP, p)]
     finally:
         app.store.close()
 
@@ -115,14 +116,14 @@ def opened_events(url: str) -> list:
 def evidence_counts(url: str, prefix: str) -> dict[str, int]:
     out: dict[str, int] = {}
     for e in opened_events(url):
-        if e.evidence_ref and e.evidence_ref.startswith(prefix):
-            out[e.evidence_ref] = out.get(e.evidence_ref, 0) + 1
+        if e.evidence and e.evidence.startswith(prefix):
+            out[e.evidence] = out.get(e.evidence, 0) + 1
     return out
 
 
 def evidence_ids(url: str, prefix: str) -> list[int]:
     return [
-        e.id for e in opened_events(url) if e.evidence_ref and e.evidence_ref.startswith(prefix)
+        e.event for e in opened_events(url) if e.evidence and e.evidence.startswith(prefix)
     ]
 
 

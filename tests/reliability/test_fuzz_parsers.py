@@ -195,5 +195,5 @@ def test_fuzz_evidence_uploads(live: Live) -> None:
             assert r.status_code < 500, r.text[:300]
 
         n = run(target, ())
-    assert live.app.verify()[1] is None
+    assert live.app.integrity.verify()[1] is None
     print(f"\nfuzz evidence uploads: {n:,} requests in {BUDGET:.0f} s, 0 server errors")

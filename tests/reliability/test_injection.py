@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 from tests.api.conftest import ME, Live
 from tests.api.test_authz_matrix import bodies, fill
+from tests.conftest import OP
 
 CORPUS = [
     "' OR '1'='1",
@@ -74,7 +75,8 @@ def variants(body: dict[str, Any]) -> list[dict[str, Any]]:
 
 def test_hostile_strings_through_every_text_field(live: Live) -> None:
     app = live.app
-    event = app.record(
+    event = app.records.record(
+        OP,
         ME,
         "rongcheng",
         "traffic-violation",
@@ -82,7 +84,8 @@ def test_hostile_strings_through_every_text_field(live: Live) -> None:
         evidence_ref="t/1",
         occurred=date(2024, 5, 1),
     ).event
-    entry = app.list_propose(
+    entry = app.lists.propose(
+        OP,
         ME,
         "transport-misconduct",
         authority="rail-police",
@@ -90,13 +93,13 @@ def test_hostile_strings_through_every_text_field(live: Live) -> None:
         occurred=date(2024, 5, 1),
         fields={"incident": "x", "place": "y", "decision_number": "1"},
     ).event
-    dispute = app.dispute_open(
-        event, subject=ME, statement="x", evidence_ref=None, occurred=date(2024, 6, 1)
+    dispute = app.disputes.open(
+        OP, event, subject=ME, statement="x", evidence_ref=None, occurred=date(2024, 6, 1)
     )
     ids = {"event": event, "entry": entry, "dispute": dispute}
     base = bodies(ids)
     sent = accepted = 0
-    before, _ = app.verify()
+    before, _ = app.integrity.verify()
     for (method, path), body in base.items():
         if method != "POST" or not isinstance(body, dict) or path not in ROLE_FOR:
             continue
@@ -122,7 +125,7 @@ def test_hostile_strings_through_every_text_field(live: Live) -> None:
             token = "".join(ch for ch in payload[:100] if 33 <= ord(ch) < 127) or "x"
             r = c.get("/v1/whoami", headers={"Authorization": f"Bearer {token}"})
             assert r.status_code in (200, 401)
-    after, problem = app.verify()
+    after, problem = app.integrity.verify()
     assert problem is None
     assert after - before <= accepted * 3  # a remedy writes 2 entries, a decision up to 3
     print(

@@ -5,11 +5,11 @@ meanwhile must wait for it (an advisory lock); and `ledger verify` reads one sna
 from __future__ import annotations
 
 import threading
-from dataclasses import replace
 from datetime import UTC, date, datetime
 
-from socialcredit.application import Application
+from socialcredit.application import Actor, Application
 from socialcredit.settings import Settings
+from tests.conftest import OP
 
 NOW = datetime(2024, 6, 1, 12, tzinfo=UTC)
 PEOPLE = ["11010519491231002X", "110105198001010016"]
@@ -17,9 +17,9 @@ PEOPLE = ["11010519491231002X", "110105198001010016"]
 
 def test_concurrent_reads_writes_heads_and_verify(db_url: str) -> None:
     base = Application(Settings(db_url=db_url, clock=lambda: NOW))
-    base.init()
+    base.documents.init(OP)
     for p in PEOPLE:
-        base.add_subject(p, "person", "Someone")
+        base.records.add_subject(OP, p, "person", "Someone")
     errors: list[BaseException] = []
     stop = threading.Event()
     found: list[object] = []
@@ -35,7 +35,8 @@ def test_concurrent_reads_writes_heads_and_verify(db_url: str) -> None:
 
     def write() -> None:
         i = next(counter)
-        base.record(
+        base.records.record(
+            OP,
             PEOPLE[i % 2],
             "rongcheng",
             "traffic-violation",
@@ -44,10 +45,10 @@ def test_concurrent_reads_writes_heads_and_verify(db_url: str) -> None:
             occurred=date(2024, 1, 1 + i % 28),
         )
 
-    reader = Application(replace(base.settings, purpose="audit"), base.store)
+    audit = Actor.operator("audit")
 
     def check() -> None:
-        _, problem = base.verify()
+        _, problem = base.integrity.verify()
         if problem is not None:
             found.append(problem)
 
@@ -55,9 +56,9 @@ def test_concurrent_reads_writes_heads_and_verify(db_url: str) -> None:
         threading.Thread(target=loop, args=(fn,))
         for fn in (
             write,
-            lambda: reader.score(PEOPLE[0], "rongcheng"),
-            lambda: reader.history(PEOPLE[1]),
-            base.log_head,
+            lambda: base.records.score(audit, PEOPLE[0], "rongcheng"),
+            lambda: base.records.history(audit, PEOPLE[1]),
+            base.log.sign_head,
             check,
         )
     ]
@@ -67,8 +68,8 @@ def test_concurrent_reads_writes_heads_and_verify(db_url: str) -> None:
     stop.set()
     for t in threads:
         t.join(30)
-    base.log_head()
+    base.log.sign_head()
     assert errors == [] and found == []
-    assert base.verify()[1] is None
-    assert len(base.signed_heads()) > 2
+    assert base.integrity.verify()[1] is None
+    assert len(base.log.signed_heads()) > 2
     base.store.close()

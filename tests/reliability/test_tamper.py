@@ -15,6 +15,7 @@ from socialcredit.application import Application
 from socialcredit.core.errors import StoreIntegrity
 from socialcredit.core.trust import CHAIN_ONLY
 from socialcredit.settings import Settings
+from tests.conftest import OP
 
 MUTATIONS = 500
 NOW = datetime(2024, 6, 1, tzinfo=UTC)
@@ -46,9 +47,9 @@ COLUMNS = (
 
 def build(path: Path) -> Application:
     app = Application(Settings(db_url=f"sqlite:///{path}", clock=lambda: NOW))
-    app.init()
-    app.add_subject(P, "person", "Wang Wei")
-    app.add_subject(Q, "person", "Li Na")
+    app.documents.init(OP)
+    app.records.add_subject(OP, P, "person", "Wang Wei")
+    app.records.add_subject(OP, Q, "person", "Li Na")
     rng = random.Random(3)
     first: tuple[int, str] | None = None
     for i in range(40):
@@ -58,7 +59,8 @@ def build(path: Path) -> Application:
                 ("city-award", "rongcheng-credit-office"),
             ]
         )
-        done = app.record(
+        done = app.records.record(
+            OP,
             rng.choice([P, Q]),
             "rongcheng",
             rule,
@@ -67,7 +69,8 @@ def build(path: Path) -> Application:
             occurred=date(2024, 1, 1 + i % 28),
         )
         first = first or (done.event, who)
-    entry = app.list_propose(
+    entry = app.lists.propose(
+        OP,
         P,
         "court-defaulters",
         authority="rongcheng-people-court",
@@ -80,19 +83,27 @@ def build(path: Path) -> Application:
             "obligation": "pay",
         },
     ).event
-    app.list_transition(
+    app.lists.transition(
+        OP,
         entry,
         "notify",
         authority="rongcheng-people-court",
         evidence_ref="n",
         occurred=date(2024, 2, 2),
     )
-    d = app.dispute_open(entry, subject=P, statement="paid", evidence_ref=None, occurred=NOW.date())
-    app.dispute_decide(
-        d, reviewer="rongcheng-review-board", outcome="annulled", reason="ok", occurred=NOW.date()
+    d = app.disputes.open(
+        OP, entry, subject=P, statement="paid", evidence_ref=None, occurred=NOW.date()
+    )
+    app.disputes.decide(
+        OP,
+        d,
+        reviewer="rongcheng-review-board",
+        outcome="annulled",
+        reason="ok",
+        occurred=NOW.date(),
     )
     assert first is not None
-    app.correct(first[0], reason="wrong", authority=first[1])
+    app.records.correct(OP, first[0], reason="wrong", authority=first[1])
     return app
 
 
@@ -111,7 +122,7 @@ def mutate(value: object, rng: random.Random) -> object:
 def test_every_mutation_is_detected_and_named(tmp_path: Path) -> None:
     clean = tmp_path / "clean.db"
     app = build(clean)
-    n, problem = app.verify()
+    n, problem = app.integrity.verify()
     assert problem is None and n > 45
     app.store.close()
     rng = random.Random(9)
@@ -136,7 +147,7 @@ def test_every_mutation_is_detected_and_named(tmp_path: Path) -> None:
         raw.close()
         victim = Application(Settings(db_url=f"sqlite:///{copy}", clock=lambda: NOW))
         try:
-            _, found = victim.verify()
+            _, found = victim.integrity.verify()
         except Exception:
             found = "unreadable"
         # a read of the row's subject refuses too, naming the entry, instead of answering
@@ -168,5 +179,5 @@ def test_every_mutation_is_detected_and_named(tmp_path: Path) -> None:
 def test_no_false_alarms_on_clean_stores(tmp_path: Path) -> None:
     for i in range(5):
         app = build(tmp_path / f"c{i}.db")
-        assert app.verify()[1] is None
+        assert app.integrity.verify()[1] is None
         app.store.close()

@@ -22,7 +22,7 @@ from socialcredit.core.errors import IntegrityError
 from socialcredit.core.ledger import GENESIS, chain_hash
 from socialcredit.settings import Settings
 from socialcredit.transparency.heads import head_to_json
-from tests.conftest import drop_append_only, raw_sql
+from tests.conftest import OP, drop_append_only, raw_sql
 
 NOW = datetime(2024, 6, 1, 12, tzinfo=UTC)
 P = "11010519491231002X"
@@ -36,12 +36,13 @@ def open_app(db_url: str) -> Application:
 
 def build(db_url: str) -> dict[str, Any]:
     app = open_app(db_url)
-    app.init()
-    app.add_subject(P, "person", "Wang Wei")
-    app.add_subject(Q, "person", "Li Na")
-    app.add_subject(R, "person", "Zhang San")
+    app.documents.init(OP)
+    app.records.add_subject(OP, P, "person", "Wang Wei")
+    app.records.add_subject(OP, Q, "person", "Li Na")
+    app.records.add_subject(OP, R, "person", "Zhang San")
     events = [
-        app.record(
+        app.records.record(
+            OP,
             [P, Q][i % 2],
             "rongcheng",
             "traffic-violation",
@@ -51,12 +52,12 @@ def build(db_url: str) -> dict[str, Any]:
         ).event
         for i in range(6)
     ]
-    app.issue_token("admin", "city-admin")
-    app.issue_token("subject", P)
-    app.score(P, "rongcheng")
-    app.history(Q)
-    head, _ = app.log_head()  # seals the access records so far, signs
-    app.score(Q, "rongcheng")  # a read in the newest, open batch
+    app.tokens.issue(OP, "admin", "city-admin")
+    app.tokens.issue(OP, "subject", P)
+    app.records.score(OP, P, "rongcheng")
+    app.records.history(OP, Q)
+    head, _ = app.log.sign_head()  # seals the access records so far, signs
+    app.records.score(OP, Q, "rongcheng")  # a read in the newest, open batch
     with app.store.transaction() as conn:
         tip, _ = app.store.tip(conn)
         access = [r["id"] for r in app.store.access_rows(conn, 0)]
@@ -334,13 +335,13 @@ ATTACKS: dict[str, tuple[Attack, str, Callable[[dict[str, Any]], str]]] = {
 def test_every_attack_is_detected_and_named(db_url: str, name: str) -> None:
     built = build(db_url)
     clean = open_app(db_url)
-    assert clean.verify([("old-head.json", built["head"])])[1] is None  # 0 false alarms
+    assert clean.integrity.verify([("old-head.json", built["head"])])[1] is None  # 0 false alarms
     clean.store.close()
     attack, table, row = ATTACKS[name]
     attack(db_url, built)
     victim = open_app(db_url)
     try:
-        _, found = victim.verify([("old-head.json", built["head"])])
+        _, found = victim.integrity.verify([("old-head.json", built["head"])])
     finally:
         victim.store.close()
     assert found is not None, name
@@ -355,9 +356,9 @@ def test_a_swapped_rulebook_source_is_refused_on_load(db_url: str) -> None:
     victim = open_app(db_url)
     try:
         with pytest.raises(IntegrityError, match="publication entry"):
-            victim.score(P, "rongcheng")
+            victim.records.score(OP, P, "rongcheng")
         with pytest.raises(IntegrityError):
-            victim.rulebook("rongcheng")
+            victim.documents.rulebook("rongcheng")
     finally:
         victim.store.close()
 
@@ -368,7 +369,7 @@ def test_signing_refuses_a_log_that_does_not_extend_its_last_head(db_url: str) -
     victim = open_app(db_url)
     try:
         with pytest.raises(IntegrityError, match="fewer than"):
-            victim.log_head()
+            victim.log.sign_head()
     finally:
         victim.store.close()
 
@@ -380,9 +381,9 @@ def test_signing_refuses_a_rewritten_history(db_url: str) -> None:
     victim = open_app(db_url)
     try:
         with pytest.raises(IntegrityError, match="rewritten"):
-            victim.log_head()
+            victim.log.sign_head()
         with pytest.raises(IntegrityError):
-            victim.log_prove_consistency(1)  # proofs are never given over a rewritten store
+            victim.log.prove_consistency(1)  # proofs are never given over a rewritten store
     finally:
         victim.store.close()
 
@@ -392,12 +393,12 @@ def test_no_false_alarms_after_a_full_life(db_url: str) -> None:
     built = build(db_url)
     app = open_app(db_url)
     try:
-        app.tick(NOW.date())
-        app.log_head()
-        app.access(P)
-        app.log_head()
-        assert app.verify([("h", built["head"])])[1] is None
-        heads = app.signed_heads()
+        app.upkeep.tick(OP, NOW.date())
+        app.log.sign_head()
+        app.access.export(OP, P).model_dump(mode="json")
+        app.log.sign_head()
+        assert app.integrity.verify([("h", built["head"])])[1] is None
+        heads = app.log.signed_heads()
         assert [h["size"] for h in heads] == sorted({h["size"] for h in heads})
         assert json.dumps(heads)  # plain data
     finally:
@@ -409,10 +410,10 @@ def test_a_running_process_refuses_a_source_swapped_under_it(db_url: str) -> Non
     build(db_url)
     app = open_app(db_url)
     try:
-        app.score(P, "rongcheng")  # loads and caches the rulebook
+        app.records.score(OP, P, "rongcheng")  # loads and caches the rulebook
         _source_swap(db_url, only_source=False)
         with pytest.raises(IntegrityError, match="publication entry"):
-            app.score(P, "rongcheng")
+            app.records.score(OP, P, "rongcheng")
         # lists and memoranda go through the same check
         (row,) = raw_sql(
             db_url,
@@ -431,6 +432,6 @@ def test_a_running_process_refuses_a_source_swapped_under_it(db_url: str) -> Non
             },
         )
         with pytest.raises(IntegrityError):
-            app.registry()
+            app.lists.registry()
     finally:
         app.store.close()

@@ -17,6 +17,7 @@ import pytest
 from socialcredit.application import Application
 from socialcredit.core.errors import BadInput
 from socialcredit.settings import Settings
+from tests.conftest import OP
 
 TRIALS = 500
 NOW = datetime(2024, 6, 1, tzinfo=UTC)
@@ -27,15 +28,16 @@ def build(folder: Path) -> tuple[Path, int]:
     """A store whose recent commits live only in the WAL (no checkpoint yet)."""
     path = folder / "store.db"
     app = Application(Settings(db_url=f"sqlite:///{path}", clock=lambda: NOW))
-    app.init()
-    app.add_subject(P, "person", "Wang Wei")
+    app.documents.init(OP)
+    app.records.add_subject(OP, P, "person", "Wang Wei")
     raw = sqlite3.connect(path)
     raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     raw.close()
     with app.store.engine.connect() as conn:  # keep later commits in the WAL
         conn.exec_driver_sql("PRAGMA wal_autocheckpoint=0")
     for i in range(60):
-        app.record(
+        app.records.record(
+            OP,
             P,
             "rongcheng",
             "volunteer-service",
@@ -43,7 +45,7 @@ def build(folder: Path) -> tuple[Path, int]:
             evidence_ref=f"c/{i}",
             occurred=date(2024, 5, 1),
         )
-    n = app.verify()[0]
+    n = app.integrity.verify()[0]
     # copy while the connection is still open: the WAL has not been checkpointed
     snapshot = folder / "snapshot"
     snapshot.mkdir()
@@ -75,7 +77,7 @@ def test_torn_wal_tails_open_as_a_verified_prefix_or_refuse(tmp_path: Path) -> N
         wal.write_bytes(bytes(data))
         app = Application(Settings(db_url=f"sqlite:///{work / 'store.db'}", clock=lambda: NOW))
         try:
-            _, problem = app.verify()
+            _, problem = app.integrity.verify()
         except BadInput as exc:
             assert "store" in exc.message
             outcomes["refused"] += 1
@@ -100,5 +102,5 @@ def test_a_destroyed_database_file_is_refused_clearly(tmp_path: Path, garbage: b
     path.write_bytes(garbage)
     app = Application(Settings(db_url=f"sqlite:///{path}", clock=lambda: NOW))
     with pytest.raises(BadInput, match=r"store|not initialised"):
-        app.verify()
+        app.integrity.verify()
     app.store.close()

@@ -21,7 +21,7 @@ from socialcredit.application import Application
 from socialcredit.cli import app as cli
 from socialcredit.core.errors import BadInput
 from socialcredit.settings import Settings
-from tests.conftest import raw_sql
+from tests.conftest import OP, raw_sql
 
 DUMP = Path(__file__).parent / "data" / "store-before-issue-11.sql"
 NOW = datetime(2024, 6, 2, tzinfo=UTC)
@@ -58,9 +58,9 @@ def test_a_store_with_subjects_from_before_pseudonyms_is_refused_untouched(
     assert "cannot migrate a store that already holds subjects" in res.output
     app = Application(Settings(db_url=url, clock=lambda: NOW))
     with pytest.raises(BadInput, match="keep serving it with the version that made it"):
-        app.access(P)
+        app.access.export(OP, P).model_dump(mode="json")
     with pytest.raises(BadInput, match="schema version 1"):
-        app.add_subject("110105198001010016", "person", "New")
+        app.records.add_subject(OP, "110105198001010016", "person", "New")
     app.store.close()
     assert contents(path) == before  # refused before anything was written
 
@@ -68,7 +68,7 @@ def test_a_store_with_subjects_from_before_pseudonyms_is_refused_untouched(
 def test_a_schema_1_store_without_subjects_is_upgraded_by_init(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'empty.db'}"
     app = Application(Settings(db_url=url, clock=lambda: NOW))
-    app.init()
+    app.documents.init(OP)
     app.store.close()
     raw_sql(
         url,
@@ -77,12 +77,12 @@ def test_a_schema_1_store_without_subjects_is_upgraded_by_init(tmp_path: Path) -
     )
     again = Application(Settings(db_url=url, clock=lambda: NOW))
     with pytest.raises(BadInput, match="run `socialcredit init`"):
-        again.schemes()
+        again.documents.schemes()
     again.store.close()
     again = Application(Settings(db_url=url, clock=lambda: NOW))
-    again.init()
+    again.documents.init(OP)
     assert raw_sql(url, "SELECT value FROM meta WHERE key = 'schema'") == [("2",)]
-    again.add_subject(P, "person", "Upgraded")
-    assert again.access(P)["name"] == "Upgraded"
-    assert again.verify()[1] is None
+    again.records.add_subject(OP, P, "person", "Upgraded")
+    assert again.access.export(OP, P).model_dump(mode="json")["name"] == "Upgraded"
+    assert again.integrity.verify()[1] is None
     again.store.close()

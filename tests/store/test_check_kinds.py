@@ -13,9 +13,10 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
+from socialcredit.application import Actor
 from socialcredit.cli import app as cli
 from socialcredit.core.errors import BadInput
-from tests.conftest import raw_sql
+from tests.conftest import OP, raw_sql
 
 PERSON = "11010519491231002X"
 ORG = "91350100M000100Y43"
@@ -23,8 +24,8 @@ ORG = "91350100M000100Y43"
 
 @pytest.fixture
 def both(app):
-    app.add_subject(PERSON, "person", "Wang Wei")
-    app.add_subject(ORG, "organisation", "Harbour Foods Co.")
+    app.records.add_subject(OP, PERSON, "person", "Wang Wei")
+    app.records.add_subject(OP, ORG, "organisation", "Harbour Foods Co.")
     return app
 
 
@@ -62,16 +63,21 @@ def test_a_service_for_another_kind_is_refused_and_nothing_recorded(
 ) -> None:
     before = _log(db_url)
     with pytest.raises(BadInput, match=message.replace("(", r"\(")):
-        both.check(subject, service, verifier=verifier, purpose="tender")
+        both.lists.check(Actor(verifier, "verifier", "tender"), subject, service)
     assert _log(db_url) == before
 
 
 def test_a_service_with_a_clause_for_the_kind_still_answers(both) -> None:
     # preferential-loan-terms has a rongcheng clause (persons) and an enterprise clause
-    assert both.check(PERSON, "preferential-loan-terms", verifier="bank-demo", purpose="loan")
-    assert both.check(ORG, "preferential-loan-terms", verifier="bank-demo", purpose="loan")
+    assert both.lists.check(
+        Actor("bank-demo", "verifier", "loan"), PERSON, "preferential-loan-terms"
+    )
+    assert both.lists.check(Actor("bank-demo", "verifier", "loan"), ORG, "preferential-loan-terms")
     # list clauses are about any kind
-    assert both.check(ORG, "flight", verifier="airline-demo", purpose="ticket").decision == "allow"
+    assert (
+        both.lists.check(Actor("airline-demo", "verifier", "ticket"), ORG, "flight").decision
+        == "allow"
+    )
 
 
 def test_the_cli_exits_2_with_the_message(both, db_url) -> None:

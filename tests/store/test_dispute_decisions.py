@@ -11,8 +11,9 @@ from datetime import date
 
 import pytest
 
+from socialcredit.application.views import DisputeView
 from socialcredit.html import render_access
-from socialcredit.wire import dispute_json
+from tests.conftest import OP
 from tests.store.test_ledger_store import PERSON
 
 FIRST = "the fine was served at the registered address"
@@ -21,8 +22,9 @@ SECOND = "the hospital record shows the subject could not have paid"
 
 @pytest.fixture
 def appealed(app):
-    app.add_subject(PERSON, "person", "Wang Wei")
-    event = app.record(
+    app.records.add_subject(OP, PERSON, "person", "Wang Wei")
+    event = app.records.record(
+        OP,
         PERSON,
         "rongcheng",
         "fine-unpaid",
@@ -30,18 +32,27 @@ def appealed(app):
         evidence_ref="f/1",
         occurred=date(2024, 5, 1),
     ).event
-    d = app.dispute_open(
-        event, subject=PERSON, statement="in hospital", evidence_ref=None, occurred=date(2024, 6, 1)
+    d = app.disputes.open(
+        OP,
+        event,
+        subject=PERSON,
+        statement="in hospital",
+        evidence_ref=None,
+        occurred=date(2024, 6, 1),
     )
-    app.dispute_decide(
+    app.disputes.decide(
+        OP,
         d,
         reviewer="rongcheng-review-board",
         outcome="upheld",
         reason=FIRST,
         occurred=date(2024, 6, 1),
     )
-    app.dispute_appeal(d, subject=PERSON, statement="see the record", occurred=date(2024, 6, 1))
-    app.dispute_decide(
+    app.disputes.appeal(
+        OP, d, subject=PERSON, statement="see the record", occurred=date(2024, 6, 1)
+    )
+    app.disputes.decide(
+        OP,
         d,
         reviewer="rongcheng-appeals-board",
         outcome="annulled",
@@ -53,7 +64,7 @@ def appealed(app):
 
 def test_both_decisions_keep_their_own_reason(appealed) -> None:
     app, d = appealed
-    state = app.dispute_show(d)
+    state = app.disputes.show(OP, d)
     assert (state.reviewer, state.outcome, state.reason) == (
         "rongcheng-review-board",
         "upheld",
@@ -64,7 +75,7 @@ def test_both_decisions_keep_their_own_reason(appealed) -> None:
         "annulled",
         SECOND,
     )
-    body = dispute_json(state, date(2024, 6, 1))
+    body = DisputeView.of(state, date(2024, 6, 1)).model_dump(mode="json")
     assert body["reason"] == FIRST and body["appeal_reason"] == SECOND
     assert body["decisions"] == [
         {
@@ -86,7 +97,7 @@ def test_both_decisions_keep_their_own_reason(appealed) -> None:
 
 def test_the_access_export_shows_both_in_json_and_html(appealed) -> None:
     app, _ = appealed
-    record = app.access(PERSON)
+    record = app.access.export(OP, PERSON).model_dump(mode="json")
     (dispute,) = record["disputes"]
     assert [x["reason"] for x in dispute["decisions"]] == [FIRST, SECOND]
     page = render_access(record)

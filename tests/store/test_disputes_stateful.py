@@ -18,6 +18,7 @@ from socialcredit.application import Application
 from socialcredit.core.errors import BadInput
 from socialcredit.core.scoring import score
 from socialcredit.settings import Settings
+from tests.conftest import OP
 
 P = "11010519491231002X"
 RULES = [
@@ -35,8 +36,8 @@ class DisputesOverTime(RuleBasedStateMachine):
         self.app = Application(
             Settings(db_url=f"sqlite:///{folder / 's.db'}", clock=lambda: self.now)
         )
-        self.app.init()
-        self.app.add_subject(P, "person", "Wang Wei")
+        self.app.documents.init(OP)
+        self.app.records.add_subject(OP, P, "person", "Wang Wei")
         self.events: list[int] = []
         self.disputes: dict[int, int] = {}  # dispute -> item
         self.n = 0
@@ -49,7 +50,8 @@ class DisputesOverTime(RuleBasedStateMachine):
     def record(self, which: int, back: int) -> None:
         rule_code, authority = RULES[which]
         self.n += 1
-        r = self.app.record(
+        r = self.app.records.record(
+            OP,
             P,
             "rongcheng",
             rule_code,
@@ -65,8 +67,8 @@ class DisputesOverTime(RuleBasedStateMachine):
             return
         item = self.events[pick % len(self.events)]
         try:
-            d = self.app.dispute_open(
-                item, subject=P, statement="not me", evidence_ref=None, occurred=self.today
+            d = self.app.disputes.open(
+                OP, item, subject=P, statement="not me", evidence_ref=None, occurred=self.today
             )
         except BadInput:
             return  # already disputed and open, or already voided
@@ -77,19 +79,19 @@ class DisputesOverTime(RuleBasedStateMachine):
         if self.disputes:
             d = sorted(self.disputes)[pick % len(self.disputes)]
             with contextlib.suppress(BadInput):
-                self.app.dispute_add_info(
-                    d, subject=P, statement="more", evidence_ref=None, occurred=self.today
+                self.app.disputes.add_info(
+                    OP, d, subject=P, statement="more", evidence_ref=None, occurred=self.today
                 )
 
     @rule(pick=st.integers(0, 1000), outcome=st.sampled_from(["upheld", "annulled"]))
     def decide(self, pick: int, outcome: str) -> None:
         if self.disputes:
             d = sorted(self.disputes)[pick % len(self.disputes)]
-            state = self.app.dispute_show(d)
+            state = self.app.disputes.show(OP, d)
             reviewer = "rongcheng-appeals-board" if state.appealed else "rongcheng-review-board"
             with contextlib.suppress(BadInput):
-                self.app.dispute_decide(
-                    d, reviewer=reviewer, outcome=outcome, reason="checked", occurred=self.today
+                self.app.disputes.decide(
+                    OP, d, reviewer=reviewer, outcome=outcome, reason="checked", occurred=self.today
                 )
 
     @rule(pick=st.integers(0, 1000))
@@ -97,7 +99,7 @@ class DisputesOverTime(RuleBasedStateMachine):
         if self.disputes:
             d = sorted(self.disputes)[pick % len(self.disputes)]
             with contextlib.suppress(BadInput):
-                self.app.dispute_appeal(d, subject=P, statement="wrong", occurred=self.today)
+                self.app.disputes.appeal(OP, d, subject=P, statement="wrong", occurred=self.today)
 
     @rule(days=st.integers(1, 40))
     def advance(self, days: int) -> None:
@@ -105,14 +107,14 @@ class DisputesOverTime(RuleBasedStateMachine):
 
     @rule()
     def tick(self) -> None:
-        self.app.tick(self.today)
-        again = self.app.tick(self.today)
+        self.app.upkeep.tick(OP, self.today)
+        again = self.app.upkeep.tick(OP, self.today)
         assert (again.lapsed, again.erased) == (0, 0)  # idempotent
 
     @invariant()
     def no_dispute_open_past_its_deadline(self) -> None:
         for d in self.disputes:
-            s = self.app.dispute_show(d)
+            s = self.app.disputes.show(OP, d)
             deadline = s.deadline()
             if s.status(self.today) in ("open", "appealed"):
                 assert deadline is not None and self.today < deadline
@@ -123,10 +125,10 @@ class DisputesOverTime(RuleBasedStateMachine):
             return
         voided = set()
         for d, item in self.disputes.items():
-            s = self.app.dispute_show(d)
+            s = self.app.disputes.show(OP, d)
             if s.voids_item(self.today):
                 voided.add(item)
-        report = self.app.score(P, "rongcheng", self.today)
+        report = self.app.records.score(OP, P, "rongcheng", self.today)
         assert not voided & {ln.event for ln in report.lines}
         with self.app.store.transaction() as conn:
             book = self.app.store.rulebook_versions(conn, "rongcheng")[-1]

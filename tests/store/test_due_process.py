@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from socialcredit.application import leaf_for
+from socialcredit.application import Actor, leaf_for
 from socialcredit.core.errors import BadInput, Conflict, NotAllowed, NotFound
 from socialcredit.core.ids import synthetic_resident_ids
 from socialcredit.transparency.heads import (
@@ -17,7 +17,7 @@ from socialcredit.transparency.heads import (
     verify_proof_document,
 )
 from socialcredit.transparency.merkle import MerkleLog
-from tests.conftest import raw_sql
+from tests.conftest import OP, raw_sql
 
 P = "11010519491231002X"
 Q = "110105198001010016"
@@ -32,8 +32,8 @@ def rec(
     ref="t/1",
     authority="rongcheng-traffic-police",
 ):
-    return app.record(
-        subject, "rongcheng", rule, authority=authority, evidence_ref=ref, occurred=day
+    return app.records.record(
+        OP, subject, "rongcheng", rule, authority=authority, evidence_ref=ref, occurred=day
     ).event
 
 
@@ -42,7 +42,7 @@ def test_access_export_misses_nothing_for_random_subjects(db_url, make_app) -> N
     rng = random.Random(4)
     people = synthetic_resident_ids(30, 8)
     for p in people:
-        app.add_subject(p, "person", "Resident")
+        app.records.add_subject(OP, p, "person", "Resident")
     for i in range(200):
         p = rng.choice(people)
         rule, auth = rng.choice(
@@ -60,12 +60,12 @@ def test_access_export_misses_nothing_for_random_subjects(db_url, make_app) -> N
             auth,
         )
     for p in rng.sample(people, 5):
-        app.check(p, "flight", verifier="airline-demo", purpose="ticket sale")
+        app.lists.check(Actor("airline-demo", "verifier", "ticket sale"), p, "flight")
     for p in people:
         with app.store.transaction() as conn:
             ledger = [e.id for e in app.store.events_for(conn, p)]
             access_before = len(app.store.access_for(conn, p))
-        export = app.access(p)
+        export = app.access.export(OP, p).model_dump(mode="json")
         assert [e["event"] for e in export["events"]] == ledger
         assert {
             "events",
@@ -84,13 +84,11 @@ def test_access_export_misses_nothing_for_random_subjects(db_url, make_app) -> N
 
 def test_reads_need_a_purpose_except_for_the_subject(db_url, make_app) -> None:
     app = make_app()
-    app.add_subject(P, "person", "Wang Wei")
-    quiet = make_app(purpose=" ")
+    app.records.add_subject(OP, P, "person", "Wang Wei")
     with pytest.raises(NotAllowed, match="stated purpose"):
-        quiet.score(P, "rongcheng")
-    own = make_app(purpose="", role="subject", actor=f"subject:{P}")
-    own.score(P, "rongcheng")
-    app.score(P, "rongcheng")
+        app.records.score(Actor.operator(" "), P, "rongcheng")
+    app.records.score(Actor(f"subject:{P}", "subject", ""), P, "rongcheng")
+    app.records.score(OP, P, "rongcheng")
     with app.store.transaction() as conn:
         rows = [
             (r["actor"], r["purpose"])
@@ -102,26 +100,31 @@ def test_reads_need_a_purpose_except_for_the_subject(db_url, make_app) -> None:
 
 def test_disputing_someone_elses_item_looks_like_an_unknown_item(db_url, make_app) -> None:
     app = make_app()
-    app.add_subject(P, "person", "Wang Wei")
-    app.add_subject(Q, "person", "Li Na")
+    app.records.add_subject(OP, P, "person", "Wang Wei")
+    app.records.add_subject(OP, Q, "person", "Li Na")
     theirs = rec(app, Q)
     with pytest.raises(NotFound) as other:
-        app.dispute_open(theirs, subject=P, statement="x", evidence_ref=None, occurred=NOW.date())
+        app.disputes.open(
+            OP, theirs, subject=P, statement="x", evidence_ref=None, occurred=NOW.date()
+        )
     with pytest.raises(NotFound) as missing:
-        app.dispute_open(9999, subject=P, statement="x", evidence_ref=None, occurred=NOW.date())
+        app.disputes.open(
+            OP, 9999, subject=P, statement="x", evidence_ref=None, occurred=NOW.date()
+        )
     assert str(other.value) == str(missing.value).replace("9999", str(theirs))
 
 
 def test_decide_twice_and_after_the_deadline(db_url, make_app) -> None:
     app = make_app()
-    app.add_subject(P, "person", "Wang Wei")
+    app.records.add_subject(OP, P, "person", "Wang Wei")
     e = rec(app, P, day=date(2024, 5, 20))
-    d = app.dispute_open(e, subject=P, statement="x", evidence_ref=None, occurred=NOW.date())
-    app.dispute_decide(
-        d, reviewer="rongcheng-review-board", outcome="upheld", reason="ok", occurred=NOW.date()
+    d = app.disputes.open(OP, e, subject=P, statement="x", evidence_ref=None, occurred=NOW.date())
+    app.disputes.decide(
+        OP, d, reviewer="rongcheng-review-board", outcome="upheld", reason="ok", occurred=NOW.date()
     )
     with pytest.raises(Conflict, match="already decided"):
-        app.dispute_decide(
+        app.disputes.decide(
+            OP,
             d,
             reviewer="rongcheng-review-board",
             outcome="annulled",
@@ -129,7 +132,8 @@ def test_decide_twice_and_after_the_deadline(db_url, make_app) -> None:
             occurred=NOW.date(),
         )
     with pytest.raises(NotAllowed, match="not a registered reviewer"):
-        app.dispute_decide(
+        app.disputes.decide(
+            OP,
             d,
             reviewer="rongcheng-traffic-police",
             outcome="annulled",
@@ -137,31 +141,38 @@ def test_decide_twice_and_after_the_deadline(db_url, make_app) -> None:
             occurred=NOW.date(),
         )
     e2 = rec(app, P, ref="t/2", day=date(2024, 5, 21))
-    d2 = app.dispute_open(e2, subject=P, statement="x", evidence_ref=None, occurred=NOW.date())
+    d2 = app.disputes.open(OP, e2, subject=P, statement="x", evidence_ref=None, occurred=NOW.date())
     late = make_app(now=datetime(2024, 7, 2, tzinfo=UTC))
-    before = late.verify()[0]
+    before = late.integrity.verify()[0]
     with pytest.raises(Conflict, match="deadline"):
-        late.dispute_decide(
+        late.disputes.decide(
+            OP,
             d2,
             reviewer="rongcheng-review-board",
             outcome="upheld",
             reason="late",
             occurred=date(2024, 6, 15),
         )  # backdating is no help
-    assert late.verify()[0] == before
-    report = late.score(P, "rongcheng", date(2024, 7, 2))
+    assert late.integrity.verify()[0] == before
+    report = late.records.score(OP, P, "rongcheng", date(2024, 7, 2))
     assert e2 not in {ln.event for ln in report.lines}  # lapsed: annulled for the subject
 
 
 def test_excusing_circumstance_and_amendment(db_url, make_app) -> None:
     app = make_app()
-    app.add_subject(P, "person", "Wang Wei")
+    app.records.add_subject(OP, P, "person", "Wang Wei")
     fine = rec(app, P, "fine-unpaid", ref="f/1")
-    d = app.dispute_open(
-        fine, subject=P, statement="in hospital", evidence_ref="discharge/1", occurred=NOW.date()
+    d = app.disputes.open(
+        OP,
+        fine,
+        subject=P,
+        statement="in hospital",
+        evidence_ref="discharge/1",
+        occurred=NOW.date(),
     )
     with pytest.raises(BadInput, match="not an excusing circumstance"):
-        app.dispute_decide(
+        app.disputes.decide(
+            OP,
             d,
             reviewer="rongcheng-review-board",
             outcome="annulled",
@@ -169,7 +180,8 @@ def test_excusing_circumstance_and_amendment(db_url, make_app) -> None:
             occurred=NOW.date(),
             excuse="holiday",
         )
-    app.dispute_decide(
+    app.disputes.decide(
+        OP,
         d,
         reviewer="rongcheng-review-board",
         outcome="annulled",
@@ -177,12 +189,13 @@ def test_excusing_circumstance_and_amendment(db_url, make_app) -> None:
         occurred=NOW.date(),
         excuse="hospitalisation",
     )
-    assert app.score(P, "rongcheng").score == 1000
+    assert app.records.score(OP, P, "rongcheng").score == 1000
     drunk = rec(app, P, "drunk-driving", ref="p/1")
-    d2 = app.dispute_open(
-        drunk, subject=P, statement="only a ticket", evidence_ref=None, occurred=NOW.date()
+    d2 = app.disputes.open(
+        OP, drunk, subject=P, statement="only a ticket", evidence_ref=None, occurred=NOW.date()
     )
-    ids = app.dispute_decide(
+    ids = app.disputes.decide(
+        OP,
         d2,
         reviewer="rongcheng-review-board",
         outcome="amended",
@@ -191,19 +204,20 @@ def test_excusing_circumstance_and_amendment(db_url, make_app) -> None:
         amend_rule="traffic-violation",
     )
     assert len(ids) == 3  # decision, reversal, corrected event
-    report = app.score(P, "rongcheng")
+    report = app.records.score(OP, P, "rongcheng")
     assert (report.score, report.grade, report.capped) == (995, "A", False)
-    assert app.verify()[1] is None
+    assert app.integrity.verify()[1] is None
 
 
 def test_erasure_makes_personal_data_unreadable_and_all_still_verifies(db_url, make_app) -> None:
     app = make_app()
-    app.add_subject(P, "person", "Wang Wei")
-    app.add_subject(Q, "person", "Li Na")
+    app.records.add_subject(OP, P, "person", "Wang Wei")
+    app.records.add_subject(OP, Q, "person", "Li Na")
     rec(app, P, day=date(2019, 1, 10))
     rec(app, Q, day=date(2024, 1, 10), ref="t/q")
     fields = {"incident": "smoking on a train", "place": "G123", "decision_number": "9"}
-    entry = app.list_propose(
+    entry = app.lists.propose(
+        OP,
         P,
         "transport-misconduct",
         authority="rail-police",
@@ -211,10 +225,11 @@ def test_erasure_makes_personal_data_unreadable_and_all_still_verifies(db_url, m
         occurred=date(2019, 2, 1),
         fields=fields,
     ).event
-    app.list_transition(
-        entry, "notify", authority="rail-police", evidence_ref="n/1", occurred=date(2019, 2, 2)
+    app.lists.transition(
+        OP, entry, "notify", authority="rail-police", evidence_ref="n/1", occurred=date(2019, 2, 2)
     )
-    d = app.dispute_open(
+    d = app.disputes.open(
+        OP,
         entry,
         subject=P,
         statement="I was not on that train",
@@ -222,28 +237,29 @@ def test_erasure_makes_personal_data_unreadable_and_all_still_verifies(db_url, m
         occurred=date(2019, 2, 3),
     )
     # Deadlines run from the recorded date (today), so it is decided today, not in 2019.
-    app.dispute_decide(
+    app.disputes.decide(
+        OP,
         d,
         reviewer="rongcheng-review-board",
         outcome="upheld",
         reason="inspector's report",
         occurred=NOW.date(),
     )
-    assert app.access(P)["list_entries"][0]["fields"] == fields
-    head_before, _ = app.log_head()
-    result = app.tick(NOW.date())
+    assert app.access.export(OP, P).model_dump(mode="json")["list_entries"][0]["fields"] == fields
+    head_before, _ = app.log.sign_head()
+    result = app.upkeep.tick(OP, NOW.date())
     assert result.erased == 1  # P's records ended long ago; Q's ticket still counts
-    export = app.access(P)
+    export = app.access.export(OP, P).model_dump(mode="json")
     assert export["name"] == "[erased]"
     assert export["list_entries"][0]["fields"] == {}
     assert all(x["statement"] == "[erased]" for x in export["disputes"] if x["dispute"] == d)
-    assert app.access(Q)["name"] == "Li Na"
-    assert app.verify()[1] is None
-    head_json, proof = app.log_prove_inclusion(entry, sign=True)
-    public = app.log_public_key()
+    assert app.access.export(OP, Q).model_dump(mode="json")["name"] == "Li Na"
+    assert app.integrity.verify()[1] is None
+    head_json, proof = app.log.prove_inclusion(entry, sign=True)
+    public = app.log.public_key()
     assert verify_proof_document(public, head_json, proof) == (True, "included")
     assert head_json["size"] > head_before.size
-    _, consistency = app.log_prove_consistency(head_before.size, head_json["size"])
+    _, consistency = app.log.prove_consistency(head_before.size, head_json["size"])
     verdict, _ = check_extension(public, head_before, head_from_json(head_json), consistency)
     assert verdict == CONSISTENT
     keys = raw_sql(db_url, "SELECT count(*) FROM subject_keys WHERE subject = :s", params={"s": P})
@@ -251,7 +267,8 @@ def test_erasure_makes_personal_data_unreadable_and_all_still_verifies(db_url, m
     # Erasure removes personal data, not rights: the erased subject stays a known
     # identifier; what is recorded afterwards is sealed under a fresh key, and the
     # subject can dispute items from before and after the erasure.
-    later = app.list_propose(
+    later = app.lists.propose(
+        OP,
         P,
         "transport-misconduct",
         authority="rail-police",
@@ -259,30 +276,32 @@ def test_erasure_makes_personal_data_unreadable_and_all_still_verifies(db_url, m
         occurred=date(2024, 2, 1),
         fields=fields,
     ).event
-    entries = {x["entry"]: x for x in app.access(P)["list_entries"]}
+    entries = {
+        x["entry"]: x for x in app.access.export(OP, P).model_dump(mode="json")["list_entries"]
+    }
     assert entries[later]["fields"] == fields
     assert all(x["fields"] == {} for k, x in entries.items() if k != later)
     old_item = min(entries)
     for item in (old_item, later):
-        app.dispute_open(
-            item, subject=P, statement="not me", evidence_ref=None, occurred=NOW.date()
+        app.disputes.open(
+            OP, item, subject=P, statement="not me", evidence_ref=None, occurred=NOW.date()
         )
-    assert app.verify()[1] is None
+    assert app.integrity.verify()[1] is None
     assert "Wang" not in str(raw_sql(db_url, "SELECT * FROM subjects"))
 
 
 def test_log_matches_the_ledger(db_url, make_app) -> None:
     app = make_app()
-    app.add_subject(P, "person", "Wang Wei")
+    app.records.add_subject(OP, P, "person", "Wang Wei")
     for i in range(9):
         rec(app, P, ref=f"t/{i}")
-    head, _ = app.log_head()
+    head, _ = app.log.sign_head()
     with app.store.transaction() as conn:
         leaves = [leaf_for(i, h) for i, h in app.store.leaf_rows(conn)]
     # init chained the published documents; then one registration and nine events
     assert head.size == len(leaves) and MerkleLog(leaves).root() == head.root
-    assert [e.type for e in app.history(P)] == ["score"] * 9
+    assert [e.type for e in app.records.history(OP, P)] == ["score"] * 9
     with pytest.raises(BadInput):
-        app.log_prove_consistency(5, 99)  # no signed head of size 99
+        app.log.prove_consistency(5, 99)  # no signed head of size 99
     with pytest.raises(BadInput):
-        app.log_prove_consistency(head.size + 1)  # OLD beyond the signed head
+        app.log.prove_consistency(head.size + 1)  # OLD beyond the signed head

@@ -31,7 +31,7 @@ from socialcredit.core.errors import BadInput, Conflict, NotFound
 from socialcredit.settings import Settings
 from socialcredit.transparency.heads import verify_proof_document
 from tests.api.conftest import serve
-from tests.conftest import drop_append_only, fresh_pg_database, raw_sql
+from tests.conftest import OP, drop_append_only, fresh_pg_database, raw_sql
 
 SUBJECT = "11010519491231002X"
 SUBJECT_15 = "110105491231002"  # the same person's first-generation (15-digit) ID
@@ -49,9 +49,10 @@ TEXTS = (NAME, REF1, REF2, CORRECTION, STATEMENT, REVIEW)
 
 def populate(app: Application) -> dict[str, Any]:
     """The scenario, all of it long enough ago for retention to be over on NOW."""
-    app.add_subject(SUBJECT, "person", NAME)
-    app.add_subject(OTHER, "person", "Li Na")
-    one = app.record(
+    app.records.add_subject(OP, SUBJECT, "person", NAME)
+    app.records.add_subject(OP, OTHER, "person", "Li Na")
+    one = app.records.record(
+        OP,
         SUBJECT,
         "rongcheng",
         "traffic-violation",
@@ -59,7 +60,8 @@ def populate(app: Application) -> dict[str, Any]:
         evidence_ref=REF1,
         occurred=date(2019, 1, 10),
     ).event
-    two = app.record(
+    two = app.records.record(
+        OP,
         SUBJECT,
         "rongcheng",
         "traffic-violation",
@@ -67,24 +69,29 @@ def populate(app: Application) -> dict[str, Any]:
         evidence_ref=REF2,
         occurred=date(2019, 2, 10),
     ).event
-    app.correct(
-        two, reason=CORRECTION, authority="rongcheng-traffic-police", occurred=date(2019, 3, 1)
+    app.records.correct(
+        OP, two, reason=CORRECTION, authority="rongcheng-traffic-police", occurred=date(2019, 3, 1)
     )
-    d = app.dispute_open(
-        one, subject=SUBJECT, statement=STATEMENT, evidence_ref=None, occurred=NOW.date()
+    d = app.disputes.open(
+        OP, one, subject=SUBJECT, statement=STATEMENT, evidence_ref=None, occurred=NOW.date()
     )
-    app.dispute_decide(
-        d, reviewer="rongcheng-review-board", outcome="upheld", reason=REVIEW, occurred=NOW.date()
+    app.disputes.decide(
+        OP,
+        d,
+        reviewer="rongcheng-review-board",
+        outcome="upheld",
+        reason=REVIEW,
+        occurred=NOW.date(),
     )
     with app.store.transaction() as conn:
         key = app.store.get_key(conn, SUBJECT)
     assert key is not None
     # Before erasure everything reads in clear, explanations included.
-    history = {e.id: e for e in app.history(SUBJECT)}
-    assert history[one].evidence_ref == REF1
-    lines = app.score(SUBJECT, "rongcheng", as_of=date(2019, 6, 1)).lines
+    history = {e.event: e for e in app.records.history(OP, SUBJECT)}
+    assert history[one].evidence == REF1
+    lines = app.records.score(OP, SUBJECT, "rongcheng", as_of=date(2019, 6, 1)).lines
     assert REF1 in {ln.evidence for ln in lines}
-    assert app.access(SUBJECT)["name"] == NAME
+    assert app.access.export(OP, SUBJECT).model_dump(mode="json")["name"] == NAME
     return {"key": key, "event": one, "dispute": d}
 
 
@@ -138,22 +145,23 @@ def pg_files(db_url: str) -> list[Path]:
 
 
 def assert_after_erasure(app: Application, seen: dict[str, Any]) -> None:
-    export = app.access(SUBJECT)
+    export = app.access.export(OP, SUBJECT).model_dump(mode="json")
     assert export["name"] == "[erased]"
-    history = app.history(SUBJECT)
-    before = [e for e in history if not (e.evidence_ref or "").startswith("later/")]
-    assert {e.evidence_ref for e in before if e.type == "score"} == {"[erased]"}
+    history = app.records.history(OP, SUBJECT)
+    before = [e for e in history if not (e.evidence or "").startswith("later/")]
+    assert {e.evidence for e in before if e.type == "score"} == {"[erased]"}
     assert {e.reason for e in history if e.type in ("reversal", "dispute.decided")} == {"[erased]"}
     # (the live test's own dispute, by token after erasure, is readable: "not me")
     assert {d["statement"] for d in export["disputes"]} - {"not me"} == {"[erased]"}
-    lines = app.score(SUBJECT, "rongcheng", as_of=date(2019, 6, 1)).lines
+    lines = app.records.score(OP, SUBJECT, "rongcheng", as_of=date(2019, 6, 1)).lines
     assert {ln.evidence for ln in lines if ln.evidence} == {"[erased]"}
-    assert app.access(OTHER)["name"] == "Li Na"
-    assert app.verify()[1] is None
-    head, proof = app.log_prove_inclusion(seen["event"], sign=True)
-    assert verify_proof_document(app.log_public_key(), head, proof) == (True, "included")
+    assert app.access.export(OP, OTHER).model_dump(mode="json")["name"] == "Li Na"
+    assert app.integrity.verify()[1] is None
+    head, proof = app.log.prove_inclusion(seen["event"], sign=True)
+    assert verify_proof_document(app.log.public_key(), head, proof) == (True, "included")
     # Rights stay: a later item is sealed under a fresh key and can be disputed.
-    later = app.record(
+    later = app.records.record(
+        OP,
         SUBJECT,
         "rongcheng",
         "traffic-violation",
@@ -161,12 +169,12 @@ def assert_after_erasure(app: Application, seen: dict[str, Any]) -> None:
         evidence_ref="later/1",
         occurred=date(2024, 5, 1),
     ).event
-    d = app.dispute_open(
-        later, subject=SUBJECT, statement="not my car", evidence_ref=None, occurred=NOW.date()
+    d = app.disputes.open(
+        OP, later, subject=SUBJECT, statement="not my car", evidence_ref=None, occurred=NOW.date()
     )
-    state = app.dispute_show(d)
+    state = app.disputes.show(OP, d)
     assert state.statement == "not my car"
-    assert app.verify()[1] is None
+    assert app.integrity.verify()[1] is None
 
 
 def test_nothing_personal_left_in_any_file_after_retention_erasure(db_url, make_app) -> None:
@@ -182,13 +190,18 @@ def test_nothing_personal_left_in_any_file_after_retention_erasure(db_url, make_
     # (the ID only in its key row: no ledger table holds it, see test_pseudonyms.py).
     before = search(files(), needles(seen["key"]))
     assert "key (raw)" in before and "ID (18 digits)" in before
-    result = app.tick(NOW.date())
+    result = app.upkeep.tick(OP, NOW.date())
     assert (result.erased, result.shredded) == (1, True), result.shred_detail
     if db_url.startswith("sqlite"):
         assert Path(f"{files()[0]}-wal").stat().st_size == 0
     assert search(files(), needles(seen["key"])) == {}
-    print(f"searched after erasure ({db_url.split(':')[0]}):", sum(SEARCHED.values()), "bytes in",
-          len(SEARCHED), "files, 0 hits")
+    print(
+        f"searched after erasure ({db_url.split(':')[0]}):",
+        sum(SEARCHED.values()),
+        "bytes in",
+        len(SEARCHED),
+        "files, 0 hits",
+    )
     assert_after_erasure(app, seen)
 
 
@@ -197,10 +210,10 @@ def test_sqlite_erasure_through_the_running_service_leaves_nothing(tmp_path: Pat
     db = tmp_path / "live.db"
     settings = Settings(db_url=f"sqlite:///{db}", clock=lambda: NOW)
     app = Application(settings)
-    app.init()
+    app.documents.init(OP)
     seen = populate(app)
-    mine = app.issue_token("subject", SUBJECT)
-    other = app.issue_token("subject", OTHER)
+    mine = app.tokens.issue(OP, "subject", SUBJECT)
+    other = app.tokens.issue(OP, "subject", OTHER)
     try:
         for url in serve(settings):
             with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {mine}"}) as me:
@@ -226,7 +239,8 @@ def test_sqlite_erasure_through_the_running_service_leaves_nothing(tmp_path: Pat
                 r = me.post(f"/v1/subjects/{SUBJECT}/erasure")
                 assert r.status_code == 409
                 # Recorded against afterwards (a fresh key), and disputed by the same token.
-                later = app.record(
+                later = app.records.record(
+                    OP,
                     SUBJECT,
                     "rongcheng",
                     "traffic-violation",
@@ -249,21 +263,21 @@ def test_a_reader_holding_an_old_snapshot_delays_the_shred_and_it_is_reported(
 ) -> None:
     db = tmp_path / "reader.db"
     app = Application(Settings(db_url=f"sqlite:///{db}", clock=lambda: NOW))
-    app.init()
+    app.documents.init(OP)
     seen = populate(app)
     reader = sqlite3.connect(db, isolation_level=None)
     try:
         reader.execute("BEGIN")
         assert reader.execute("SELECT count(*) FROM subject_keys").fetchone()[0] == 2
         app.store.shred_attempts, app.store.shred_wait_s = 2, 0.2
-        result = app.erase(SUBJECT, requested_by_subject=True)
+        result = app.erasure.erase(OP, SUBJECT, requested_by_subject=True)
         assert not result.shredded and "WAL not truncated" in result.detail
         # The reader's snapshot still has the row: this is exactly why it is reported.
         assert reader.execute("SELECT count(*) FROM subject_keys").fetchone()[0] == 2
         reader.execute("COMMIT")
     finally:
         reader.close()
-    tick = app.tick(NOW.date())  # nothing due; the pending shred is retried
+    tick = app.upkeep.tick(OP, NOW.date())  # nothing due; the pending shred is retried
     assert tick.shredded is True
     assert search(sqlite_files(db), needles(seen["key"])) == {}
     app.store.close()
@@ -271,7 +285,7 @@ def test_a_reader_holding_an_old_snapshot_delays_the_shred_and_it_is_reported(
 
 def test_secure_delete_is_set_by_the_store_on_every_connection(tmp_path: Path) -> None:
     app = Application(Settings(db_url=f"sqlite:///{tmp_path / 's.db'}", clock=lambda: NOW))
-    app.init()
+    app.documents.init(OP)
     conns = [app.store.engine.raw_connection() for _ in range(3)]
     try:
         for c in conns:
@@ -286,8 +300,9 @@ def test_erasure_on_request_refused_while_retention_holds_and_nothing_changes(
     db_url, make_app
 ) -> None:
     app = make_app(NOW)
-    app.add_subject(SUBJECT, "person", NAME)
-    app.record(
+    app.records.add_subject(OP, SUBJECT, "person", NAME)
+    app.records.record(
+        OP,
         SUBJECT,
         "rongcheng",
         "traffic-violation",
@@ -306,56 +321,57 @@ def test_erasure_on_request_refused_while_retention_holds_and_nothing_changes(
 
     before = state()
     with pytest.raises(RetentionHolds) as held:
-        app.erase(SUBJECT, requested_by_subject=True)
+        app.erasure.erase(OP, SUBJECT, requested_by_subject=True)
     assert held.value.until == date(2028, 1, 10)  # ends 2025-01-10, retention P3Y
     assert "scheme rongcheng" in held.value.rule and "P3Y" in held.value.rule
     assert "2028-01-10" in held.value.message
     with pytest.raises(NotFound):
-        app.erase(NOBODY, requested_by_subject=True)
+        app.erasure.erase(OP, NOBODY, requested_by_subject=True)
     with pytest.raises(BadInput):
-        app.erase(SUBJECT, requested_by_subject=False)
+        app.erasure.erase(OP, SUBJECT, requested_by_subject=False)
     assert state() == before
-    assert app.access(SUBJECT)["name"] == NAME
+    assert app.access.export(OP, SUBJECT).model_dump(mode="json")["name"] == NAME
 
 
 def test_nothing_recorded_erased_on_request_or_after_retention_from_registration(
     db_url, make_app
 ) -> None:
     old = make_app(datetime(2018, 1, 2, tzinfo=UTC))
-    old.add_subject(SUBJECT, "person", NAME)
-    old.add_subject(NOBODY, "person", "Zhao Lei")
+    old.records.add_subject(OP, SUBJECT, "person", NAME)
+    old.records.add_subject(OP, NOBODY, "person", "Zhao Lei")
     app = make_app(NOW)
-    app.add_subject(OTHER, "person", "Li Na")
+    app.records.add_subject(OP, OTHER, "person", "Li Na")
     # OTHER registered today with nothing recorded: erased at once on request.
-    assert app.erase(OTHER, requested_by_subject=True).shredded
-    assert app.access(OTHER)["name"] == "[erased]"
+    assert app.erasure.erase(OP, OTHER, requested_by_subject=True).shredded
+    assert app.access.export(OP, OTHER).model_dump(mode="json")["name"] == "[erased]"
     with pytest.raises(Conflict):
-        app.erase(OTHER, requested_by_subject=True)
+        app.erasure.erase(OP, OTHER, requested_by_subject=True)
     # Registered in 2018, nothing recorded: the longest person scheme retention
     # (sesame P5Y) from registration is over by 2024-06-01, so tick erases both.
-    assert app.tick(NOW.date()).erased == 2
-    assert app.access(SUBJECT)["name"] == "[erased]"
-    assert app.tick(NOW.date()).erased == 0
-    assert app.verify()[1] is None
+    assert app.upkeep.tick(OP, NOW.date()).erased == 2
+    assert app.access.export(OP, SUBJECT).model_dump(mode="json")["name"] == "[erased]"
+    assert app.upkeep.tick(OP, NOW.date()).erased == 0
+    assert app.integrity.verify()[1] is None
 
 
 def test_a_key_restored_from_a_backup_after_erasure_is_deleted_again(db_url, make_app) -> None:
     old = make_app(datetime(2018, 1, 2, tzinfo=UTC))
-    old.add_subject(SUBJECT, "person", NAME)
+    old.records.add_subject(OP, SUBJECT, "person", NAME)
     with old.store.transaction() as conn:
         key = old.store.get_key(conn, SUBJECT)
     app = make_app(NOW)
-    assert app.erase(SUBJECT, requested_by_subject=True).shredded
+    assert app.erasure.erase(OP, SUBJECT, requested_by_subject=True).shredded
     # An operator restores an old backup of the key tables.
     with app.store.transaction() as conn:
         app.store.insert_keys(
             conn, [{"subject": SUBJECT, "key": key, "created": "2018-01-02T00:00:00+00:00"}]
         )
-    assert app.access(SUBJECT)["name"] == NAME
-    assert app.tick(NOW.date()).erased == 1
-    assert app.access(SUBJECT)["name"] == "[erased]"
+    assert app.access.export(OP, SUBJECT).model_dump(mode="json")["name"] == NAME
+    assert app.upkeep.tick(OP, NOW.date()).erased == 1
+    assert app.access.export(OP, SUBJECT).model_dump(mode="json")["name"] == "[erased]"
     # A fresh key for a later entry is not mistaken for a restored one.
-    app.record(
+    app.records.record(
+        OP,
         SUBJECT,
         "rongcheng",
         "traffic-violation",
@@ -363,9 +379,11 @@ def test_a_key_restored_from_a_backup_after_erasure_is_deleted_again(db_url, mak
         evidence_ref="later/2",
         occurred=date(2024, 5, 1),
     )
-    assert app.tick(NOW.date()).erased == 0
-    assert {e.evidence_ref for e in app.history(SUBJECT) if e.type == "score"} == {"later/2"}
-    assert app.verify()[1] is None
+    assert app.upkeep.tick(OP, NOW.date()).erased == 0
+    assert {e.evidence for e in app.records.history(OP, SUBJECT) if e.type == "score"} == {
+        "later/2"
+    }
+    assert app.integrity.verify()[1] is None
 
 
 def test_every_free_text_column_is_sealed_and_the_digest_is_keyed(db_url, make_app) -> None:
@@ -378,15 +396,18 @@ def test_every_free_text_column_is_sealed_and_the_digest_is_keyed(db_url, make_a
         for needle in TEXTS:
             assert needle not in data
     # The plain digest of the facts (which would confirm a guessed reference) is not stored.
+    with app.store.transaction() as conn:  # the entries themselves, opened
+        opened = app.records._events(conn, SUBJECT)
     plain = {
         hashlib.sha256(facts.encode()).hexdigest()[:40]
-        for e in app.history(SUBJECT)
+        for e in opened
         if (facts := e.dedup_facts()) is not None
     }
     stored = {r[4] for r in rows if r[4]}
     assert len(plain) == len(stored) == 2 and not plain & stored
     # Idempotency still holds through the keyed digest, before and after erasure.
-    again = app.record(
+    again = app.records.record(
+        OP,
         SUBJECT,
         "rongcheng",
         "traffic-violation",
@@ -395,8 +416,9 @@ def test_every_free_text_column_is_sealed_and_the_digest_is_keyed(db_url, make_a
         occurred=date(2019, 1, 10),
     )
     assert not again.created
-    app.tick(NOW.date())
-    assert not app.record(
+    app.upkeep.tick(OP, NOW.date())
+    assert not app.records.record(
+        OP,
         SUBJECT,
         "rongcheng",
         "traffic-violation",
@@ -413,11 +435,10 @@ def test_a_rewritten_digest_is_detected(db_url, make_app, column) -> None:
     change = (
         "UPDATE events SET dedup = 'x' || substr(dedup, 2) WHERE id = :i"
         if column == "dedup"
-        else "UPDATE events SET data = replace(data, '\"dedup\": \"', '\"dedup\": \"x') "
-        "WHERE id = :i"
+        else 'UPDATE events SET data = replace(data, \'"dedup": "\', \'"dedup": "x\') WHERE id = :i'
     )
     raw_sql(db_url, *drop_append_only(db_url, "events"), change, params={"i": seen["event"]})
-    _, problem = app.verify()
+    _, problem = app.integrity.verify()
     assert problem is not None and problem.event_id == seen["event"]
 
 
@@ -425,9 +446,10 @@ def test_the_subjects_erasure_route_refuses_with_rule_and_date(tmp_path: Path) -
     db = tmp_path / "api.db"
     settings = Settings(db_url=f"sqlite:///{db}", clock=lambda: NOW)
     app = Application(settings)
-    app.init()
-    app.add_subject(SUBJECT, "person", NAME)
-    app.record(
+    app.documents.init(OP)
+    app.records.add_subject(OP, SUBJECT, "person", NAME)
+    app.records.record(
+        OP,
         SUBJECT,
         "rongcheng",
         "traffic-violation",
@@ -435,8 +457,8 @@ def test_the_subjects_erasure_route_refuses_with_rule_and_date(tmp_path: Path) -
         evidence_ref=REF1,
         occurred=date(2024, 1, 10),
     )
-    mine = app.issue_token("subject", SUBJECT)
-    registrar = app.issue_token("registrar", "rongcheng-traffic-police")
+    mine = app.tokens.issue(OP, "subject", SUBJECT)
+    registrar = app.tokens.issue(OP, "registrar", "rongcheng-traffic-police")
     try:
         for url in serve(settings):
             with httpx.Client(base_url=url) as c:
@@ -454,7 +476,7 @@ def test_the_subjects_erasure_route_refuses_with_rule_and_date(tmp_path: Path) -
                 )
                 assert r.status_code == 403
                 assert c.post(f"/v1/subjects/{SUBJECT}/erasure").status_code == 401
-        assert app.access(SUBJECT)["name"] == NAME
+        assert app.access.export(OP, SUBJECT).model_dump(mode="json")["name"] == NAME
     finally:
         app.store.close()
 
@@ -469,7 +491,7 @@ def test_pg_an_older_snapshot_in_any_database_delays_the_shred_and_it_is_reporte
     """
     for url in fresh_pg_database(pg_server):
         app = Application(Settings(db_url=url, clock=lambda: NOW))
-        app.init()
+        app.documents.init(OP)
         seen = populate(app)
         elsewhere = create_engine(f"{pg_server}/postgres")
         try:
@@ -477,13 +499,13 @@ def test_pg_an_older_snapshot_in_any_database_delays_the_shred_and_it_is_reporte
                 old.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
                 old.execute(text("SELECT count(*) FROM pg_class")).scalar()
                 app.store.shred_attempts, app.store.shred_wait_s = 2, 0.2
-                result = app.erase(SUBJECT, requested_by_subject=True)
+                result = app.erasure.erase(OP, SUBJECT, requested_by_subject=True)
                 assert not result.shredded and "older transactions" in result.detail
                 old.rollback()
             app.store.shred_attempts, app.store.shred_wait_s = 5, 2.0
             # The pending shred is retried by tick (other sessions of this shared test
             # server may delay it once more: the result says so, and the next tick retries).
-            results = [app.tick(NOW.date()).shredded for _ in range(3)]
+            results = [app.upkeep.tick(OP, NOW.date()).shredded for _ in range(3)]
             assert True in results, results
             assert search(pg_files(url), needles(seen["key"])) == {}
         finally:
@@ -493,8 +515,9 @@ def test_pg_an_older_snapshot_in_any_database_delays_the_shred_and_it_is_reporte
 
 def test_credit_repair_free_text_is_sealed_too(db_url, make_app) -> None:
     app = make_app(NOW)
-    app.add_subject(SUBJECT, "person", NAME)
-    item = app.record(
+    app.records.add_subject(OP, SUBJECT, "person", NAME)
+    item = app.records.record(
+        OP,
         SUBJECT,
         "rongcheng",
         "traffic-violation",
@@ -502,14 +525,16 @@ def test_credit_repair_free_text_is_sealed_too(db_url, make_app) -> None:
         evidence_ref=REF1,
         occurred=date(2024, 1, 10),
     ).event
-    repair = app.repair_apply(
+    repair = app.repairs.apply(
+        OP,
         item,
         subject=SUBJECT,
         statement=STATEMENT,
         evidence_ref=REF2,
         occurred=NOW.date(),
     ).repair
-    app.repair_decide(
+    app.repairs.decide(
+        OP,
         repair,
         authority="rongcheng-traffic-police",
         outcome="refused",
@@ -518,5 +543,5 @@ def test_credit_repair_free_text_is_sealed_too(db_url, make_app) -> None:
     )
     rows = raw_sql(db_url, "SELECT evidence_ref, reason, data FROM events")
     assert not [t for t in TEXTS[1:] for row in rows if t in str(row)]
-    state, _ = app.repair_show(repair)
+    state, _ = app.repairs.show(OP, repair)
     assert (state.statement, state.evidence, state.reason) == (STATEMENT, REF2, REVIEW)

@@ -13,11 +13,12 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from socialcredit.application import Application
+from socialcredit.application import Actor, Application
 from socialcredit.application.group_commit import GroupCommitter, Pending, committer_for
 from socialcredit.core.errors import Conflict, NotAllowed
 from socialcredit.core.ids import synthetic_resident_ids
 from socialcredit.settings import Settings
+from tests.conftest import OP
 
 P = "11010519491231002X"
 COURT = "rongcheng-people-court"
@@ -36,7 +37,7 @@ def decisions(app: Application, subject: str = P) -> list[dict]:
 
 def test_concurrent_checks_share_commits_and_all_are_recorded(app) -> None:
     people = synthetic_resident_ids(40, 9)
-    app.add_subjects([(p, "person", "Resident") for p in people])
+    app.records.add_subjects(OP, [(p, "person", "Resident") for p in people])
     committer = committer_for(app.store)
     before = committer.batches
     answers: list[str] = []
@@ -45,11 +46,10 @@ def test_concurrent_checks_share_commits_and_all_are_recorded(app) -> None:
     def worker(k: int) -> None:
         try:
             for i in range(15):
-                d = app.check(
+                d = app.lists.check(
+                    Actor("airline-demo", "verifier", f"t{k}-{i}"),
                     people[(k * 15 + i) % 40],
                     "flight",
-                    verifier="airline-demo",
-                    purpose=f"t{k}-{i}",
                 )
                 answers.append(d.decision)
         except BaseException as exc:
@@ -71,8 +71,9 @@ def test_concurrent_checks_share_commits_and_all_are_recorded(app) -> None:
 
 
 def test_a_decision_whose_basis_moved_is_computed_again_inside_the_write(app) -> None:
-    app.add_subject(P, "person", "Wang Wei")
-    entry = app.list_propose(
+    app.records.add_subject(OP, P, "person", "Wang Wei")
+    entry = app.lists.propose(
+        OP,
         P,
         "court-defaulters",
         authority=COURT,
@@ -80,16 +81,16 @@ def test_a_decision_whose_basis_moved_is_computed_again_inside_the_write(app) ->
         occurred=date(2024, 3, 1),
         fields=FIELDS,
     ).event
-    app.list_transition(
-        entry, "notify", authority=COURT, evidence_ref="notice/1", occurred=date(2024, 3, 5)
+    app.lists.transition(
+        OP, entry, "notify", authority=COURT, evidence_ref="notice/1", occurred=date(2024, 3, 5)
     )
-    pending = app.check_prepare(
-        P, "flight", verifier="airline-demo", purpose="ticket sale", as_of=date(2024, 5, 1)
+    pending = app.lists.check_prepare(
+        Actor("airline-demo", "verifier", "ticket sale"), P, "flight", as_of=date(2024, 5, 1)
     )
     assert pending.result.decision == "deny"
     # the ledger moves for this subject between the snapshot and the commit
-    app.list_transition(
-        entry, "remedy", authority=COURT, evidence_ref="receipt/1", occurred=date(2024, 4, 1)
+    app.lists.transition(
+        OP, entry, "remedy", authority=COURT, evidence_ref="receipt/1", occurred=date(2024, 4, 1)
     )
     answered = committer_for(app.store).submit(pending).result(timeout=10)
     assert answered.decision == "allow"
@@ -98,8 +99,8 @@ def test_a_decision_whose_basis_moved_is_computed_again_inside_the_write(app) ->
 
 
 def test_an_unmoved_snapshot_is_written_as_computed(app) -> None:
-    app.add_subject(P, "person", "Wang Wei")
-    pending = app.check_prepare(P, "flight", verifier="airline-demo", purpose="ticket sale")
+    app.records.add_subject(OP, P, "person", "Wang Wei")
+    pending = app.lists.check_prepare(Actor("airline-demo", "verifier", "ticket sale"), P, "flight")
     calls = []
     inner = pending.recompute
     assert inner is not None
@@ -110,10 +111,10 @@ def test_an_unmoved_snapshot_is_written_as_computed(app) -> None:
 
 
 def test_a_failed_commit_answers_nobody_and_writes_nothing(app) -> None:
-    app.add_subject(P, "person", "Wang Wei")
+    app.records.add_subject(OP, P, "person", "Wang Wei")
     committer = GroupCommitter(app.store, window=0.05)
     try:
-        good = app.check_prepare(P, "flight", verifier="airline-demo", purpose="good")
+        good = app.lists.check_prepare(Actor("airline-demo", "verifier", "good"), P, "flight")
         bad = Pending("x", [{**good.rows[0], "actor": None}])  # NOT NULL violated
         futures = [committer.submit(good), committer.submit(bad)]
         for f in futures:
@@ -125,26 +126,17 @@ def test_a_failed_commit_answers_nobody_and_writes_nothing(app) -> None:
 
 
 def test_a_refused_check_leaves_no_record_and_never_reaches_the_committer(app) -> None:
-    app.add_subject(P, "person", "Wang Wei")
+    app.records.add_subject(OP, P, "person", "Wang Wei")
     with pytest.raises(NotAllowed):
-        app.check_prepare(P, "flight", verifier="bike-demo", purpose="x")
+        app.lists.check_prepare(Actor("bike-demo", "verifier", "x"), P, "flight")
     assert decisions(app) == []
 
 
 def test_own_reads_are_recorded_through_group_commit(app) -> None:
-    app.add_subject(P, "person", "Wang Wei")
-    me = Application(
-        Settings(
-            db_url=app.settings.db_url,
-            actor=f"subject:{P}",
-            role="subject",
-            purpose="",
-            clock=app.settings.clock,
-        ),
-        app.store,
-    )
-    me.score(P, "rongcheng")
-    me.access(P)
+    app.records.add_subject(OP, P, "person", "Wang Wei")
+    me = Actor(f"subject:{P}", "subject", "")
+    app.records.score(me, P, "rongcheng")
+    app.access.export(me, P).model_dump(mode="json")
     with app.store.transaction() as conn:
         actions = [r["action"] for r in app.store.access_for(conn, P)]
     assert actions.count("score.read") == 1 and actions.count("access.export") == 1
@@ -155,33 +147,33 @@ def record(app: Application, ref: str, rule: str = "volunteer-service") -> None:
     authority = (
         "rongcheng-credit-office" if rule == "volunteer-service" else ("rongcheng-traffic-police")
     )
-    app.record(
-        P, "rongcheng", rule, authority=authority, evidence_ref=ref, occurred=date(2024, 5, 1)
+    app.records.record(
+        OP, P, "rongcheng", rule, authority=authority, evidence_ref=ref, occurred=date(2024, 5, 1)
     )
 
 
 def test_cache_sees_writes_of_another_process(make_app) -> None:
     """Two stores on one database stand for two processes: no shared memory at all."""
     a, b = make_app(), make_app()
-    a.add_subject(P, "person", "Wang Wei")
-    first = a.score(P, "rongcheng").score
-    assert a.score(P, "rongcheng").score == first  # served from the cache
+    a.records.add_subject(OP, P, "person", "Wang Wei")
+    first = a.records.score(OP, P, "rongcheng").score
+    assert a.records.score(OP, P, "rongcheng").score == first  # served from the cache
     record(b, "other-process/1")
-    assert a.score(P, "rongcheng").score != first
-    assert a.score(P, "rongcheng").score == b.score(P, "rongcheng").score
+    assert a.records.score(OP, P, "rongcheng").score != first
+    assert a.records.score(OP, P, "rongcheng").score == b.records.score(OP, P, "rongcheng").score
 
 
 def test_cache_sees_a_publication(make_app) -> None:
     a, b = make_app(), make_app()
-    a.add_subject(P, "person", "Wang Wei")
+    a.records.add_subject(OP, P, "person", "Wang Wei")
     record(a, "r/1")
-    before = a.score(P, "rongcheng")
-    text = b.rulebook("rongcheng")[-1].source
+    before = a.records.score(OP, P, "rongcheng")
+    text = b.documents.rulebook("rongcheng")[-1].source
     newer = re.sub(r'^version = ".*"$', 'version = "2024.9"', text, count=1, flags=re.M)
     newer = re.sub(r"^effective = .*$", "effective = 2024-06-01", newer, count=1, flags=re.M)
-    b.publish(newer)
-    after = a.score(P, "rongcheng")
-    fresh = make_app().score(P, "rongcheng")
+    b.documents.publish(OP, newer)
+    after = a.records.score(OP, P, "rongcheng")
+    fresh = make_app().records.score(OP, P, "rongcheng")
     assert after.version == "2024.9" != before.version
     assert after == fresh
 
@@ -189,8 +181,9 @@ def test_cache_sees_a_publication(make_app) -> None:
 def test_cache_is_keyed_by_the_day(make_app) -> None:
     """Deadlines and expiries depend on the date: a new day is a new derivation."""
     a = make_app(datetime(2024, 6, 1, tzinfo=UTC))
-    a.add_subject(P, "person", "Wang Wei")
-    a.record(
+    a.records.add_subject(OP, P, "person", "Wang Wei")
+    a.records.record(
+        OP,
         P,
         "rongcheng",
         "traffic-violation",
@@ -198,13 +191,13 @@ def test_cache_is_keyed_by_the_day(make_app) -> None:
         evidence_ref="t/1",
         occurred=date(2024, 5, 1),
     )
-    today = a.score(P, "rongcheng")
+    today = a.records.score(OP, P, "rongcheng")
     later = Application(  # the same store and cache, another day
         Settings(db_url=a.settings.db_url, clock=lambda: datetime(2031, 6, 1, tzinfo=UTC)),
         a.store,
     )
-    years_on = later.score(P, "rongcheng")
-    fresh = make_app(datetime(2031, 6, 1, tzinfo=UTC)).score(P, "rongcheng")
+    years_on = later.records.score(OP, P, "rongcheng")
+    fresh = make_app(datetime(2031, 6, 1, tzinfo=UTC)).records.score(OP, P, "rongcheng")
     assert years_on.score == fresh.score
     assert today.as_of != years_on.as_of
 
@@ -212,16 +205,16 @@ def test_cache_is_keyed_by_the_day(make_app) -> None:
 @pytest.mark.parametrize("n", [1, 6])
 def test_cached_and_uncached_standing_agree(app, n: int) -> None:
     """Differential: every answer through the cache equals a derivation with no cache."""
-    app.add_subject(P, "person", "Wang Wei")
+    app.records.add_subject(OP, P, "person", "Wang Wei")
     for i in range(n):
         record(app, f"d/{i}", "volunteer-service" if i % 2 else "traffic-violation")
-        cached = app.score(P, "rongcheng")
+        cached = app.records.score(OP, P, "rongcheng")
         app.store.standing_cache.clear()
-        uncached = app.score(P, "rongcheng")
+        uncached = app.records.score(OP, P, "rongcheng")
         assert cached == uncached
-        d1 = app.check(P, "flight", verifier="airline-demo", purpose="p")
+        d1 = app.lists.check(Actor("airline-demo", "verifier", "p"), P, "flight")
         app.store.standing_cache.clear()
-        d2 = app.check(P, "flight", verifier="airline-demo", purpose="p")
+        d2 = app.lists.check(Actor("airline-demo", "verifier", "p"), P, "flight")
         assert d1 == d2
 
 
@@ -235,21 +228,21 @@ def test_a_row_altered_after_caching_never_changes_an_answer(app, db_url) -> Non
     from socialcredit.core.errors import StoreIntegrity
     from tests.conftest import drop_append_only, raw_sql
 
-    app.add_subject(P, "person", "Wang Wei")
+    app.records.add_subject(OP, P, "person", "Wang Wei")
     record(app, "t/1", "traffic-violation")
-    before = app.score(P, "rongcheng")
+    before = app.records.score(OP, P, "rongcheng")
     (target,) = raw_sql(db_url, "SELECT max(id) FROM events")[0]
     raw_sql(
         db_url,
         *drop_append_only(db_url, "events"),
         f"UPDATE events SET points = 50 WHERE id = {target}",
     )
-    assert app.score(P, "rongcheng") == before  # not silently changed
+    assert app.records.score(OP, P, "rongcheng") == before  # not silently changed
     tomorrow = Application(
         Settings(db_url=db_url, clock=lambda: datetime(2024, 6, 2, tzinfo=UTC)), app.store
     )
     with pytest.raises(StoreIntegrity, match=f"ledger entry {target} was altered"):
-        tomorrow.score(P, "rongcheng")
+        tomorrow.records.score(OP, P, "rongcheng")
 
 
 def test_a_token_look_up_does_not_wait_for_a_writer(app) -> None:
@@ -258,8 +251,8 @@ def test_a_token_look_up_does_not_wait_for_a_writer(app) -> None:
     A revocation still counts on the very next look-up."""
     import time
 
-    token = app.issue_token("verifier", "airline-demo")
-    assert app.authenticate(token) == ("airline-demo", "verifier")  # the table is current
+    token = app.tokens.issue(OP, "verifier", "airline-demo")
+    assert app.tokens.authenticate(token) == ("airline-demo", "verifier")  # the table is current
     entered, release = threading.Event(), threading.Event()
 
     def writer() -> None:
@@ -272,12 +265,12 @@ def test_a_token_look_up_does_not_wait_for_a_writer(app) -> None:
     try:
         assert entered.wait(10)
         started = time.monotonic()
-        found = app.authenticate(token)
+        found = app.tokens.authenticate(token)
         took = time.monotonic() - started
     finally:
         release.set()
         t.join()
     assert found == ("airline-demo", "verifier")
     assert took < 5, f"the look-up waited {took:.1f} s for the writer"
-    app.revoke_token(token=token)
-    assert app.authenticate(token) is None
+    app.tokens.revoke(OP, token=token)
+    assert app.tokens.authenticate(token) is None

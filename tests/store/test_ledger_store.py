@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from socialcredit.core.errors import BadInput, Conflict, NotAllowed, NotFound
-from tests.conftest import drop_append_only, raw_sql
+from tests.conftest import OP, drop_append_only, raw_sql
 
 PERSON = "11010519491231002X"
 ORG = "91350100M000100Y43"
@@ -20,12 +20,12 @@ def _record(app, rule="traffic-violation", occurred=date(2024, 1, 10), **kw):
         "occurred": occurred,
     }
     args.update(kw)
-    return app.record(PERSON, "rongcheng", rule, **args)
+    return app.records.record(OP, PERSON, "rongcheng", rule, **args)
 
 
 @pytest.fixture
 def person(app):
-    app.add_subject(PERSON, "person", "Wang Wei")
+    app.records.add_subject(OP, PERSON, "person", "Wang Wei")
     return PERSON
 
 
@@ -40,7 +40,7 @@ def _count(app, table="events"):
 def test_record_and_score_with_explanation(app, person) -> None:
     first = _record(app)
     assert first.created
-    report = app.score(person, "rongcheng", date(2024, 6, 1))
+    report = app.records.score(OP, person, "rongcheng", date(2024, 6, 1))
     assert (report.score, report.grade) == (995, "A")
     (line,) = report.lines
     assert line.event == first.event and line.points == -5
@@ -66,14 +66,14 @@ def test_events_table_refuses_update_and_delete(app, person) -> None:
 
 def test_tampering_is_detected_and_names_the_entry(app, person, db_url) -> None:
     ids = [_record(app, evidence_ref=f"ticket/{i}").event for i in range(5)]
-    n, problem = app.verify()
+    n, problem = app.integrity.verify()
     assert (n, problem) == (ids[-1], None)
     raw_sql(
         db_url,
         *drop_append_only(db_url, "events"),
         f"UPDATE events SET points = 50 WHERE id = {ids[2]}",
     )
-    n, problem = app.verify()
+    n, problem = app.integrity.verify()
     assert problem is not None and problem.event_id == ids[2]
     assert f"entry {ids[2]}" in problem.message and problem.table == "events"
 
@@ -81,26 +81,27 @@ def test_tampering_is_detected_and_names_the_entry(app, person, db_url) -> None:
 def test_correction_reverses_exactly_once_with_a_reason(app, person) -> None:
     a = _record(app)
     with pytest.raises(BadInput, match="reason"):
-        app.correct(a.event, reason=" ", authority="rongcheng-traffic-police")
+        app.records.correct(OP, a.event, reason=" ", authority="rongcheng-traffic-police")
     with pytest.raises(NotAllowed):
-        app.correct(a.event, reason="wrong plate", authority="rongcheng-credit-office")
-    rev = app.correct(
+        app.records.correct(OP, a.event, reason="wrong plate", authority="rongcheng-credit-office")
+    rev = app.records.correct(
+        OP,
         a.event,
         reason="wrong plate",
         authority="rongcheng-traffic-police",
         occurred=date(2024, 2, 1),
     )
     with pytest.raises(Conflict, match="already reversed"):
-        app.correct(a.event, reason="again", authority="rongcheng-traffic-police")
-    report = app.score(person, "rongcheng", date(2024, 6, 1))
+        app.records.correct(OP, a.event, reason="again", authority="rongcheng-traffic-police")
+    report = app.records.score(OP, person, "rongcheng", date(2024, 6, 1))
     assert report.score == 1000
     assert any(f"corrected by entry {rev}" in x.why for x in report.excluded)
     # A record that was wrong was wrong from the start: a day before the correction
     # (and on the day of the event itself) it does not count either.
     for day in (date(2024, 1, 31), date(2024, 1, 10)):
-        early = app.score(person, "rongcheng", day)
+        early = app.records.score(OP, person, "rongcheng", day)
         assert early.score == 1000 and a.event not in {ln.event for ln in early.lines}
-    assert app.verify()[1] is None
+    assert app.integrity.verify()[1] is None
 
 
 @pytest.mark.parametrize(
@@ -123,16 +124,17 @@ def test_bad_submissions_change_nothing(app, person, kwargs, error, message) -> 
     with pytest.raises(error, match=message):
         _record(app, **kwargs)
     assert (_count(app), _count(app, "access_log")) == before
-    assert app.verify()[1] is None
+    assert app.integrity.verify()[1] is None
 
 
 def test_unknown_scheme_and_unregistered_subject(app, person) -> None:
     with pytest.raises(NotFound, match="unknown scheme"):
-        app.record(
-            PERSON, "nowhere", "x", authority="a", evidence_ref="e", occurred=date(2024, 1, 1)
+        app.records.record(
+            OP, PERSON, "nowhere", "x", authority="a", evidence_ref="e", occurred=date(2024, 1, 1)
         )
     with pytest.raises(NotFound, match="not registered"):
-        app.record(
+        app.records.record(
+            OP,
             "110105198001010016",
             "rongcheng",
             "traffic-violation",
@@ -143,9 +145,10 @@ def test_unknown_scheme_and_unregistered_subject(app, person) -> None:
 
 
 def test_wrong_subject_kind_for_scheme(app, person) -> None:
-    app.add_subject(ORG, "organisation", "Harbour Foods Co.")
+    app.records.add_subject(OP, ORG, "organisation", "Harbour Foods Co.")
     with pytest.raises(BadInput, match="applies to persons only"):
-        app.record(
+        app.records.record(
+            OP,
             ORG,
             "rongcheng",
             "traffic-violation",
@@ -153,7 +156,8 @@ def test_wrong_subject_kind_for_scheme(app, person) -> None:
             evidence_ref="e",
             occurred=date(2024, 1, 1),
         )
-    ok = app.record(
+    ok = app.records.record(
+        OP,
         ORG,
         "enterprise",
         "tax-arrears",
@@ -166,8 +170,8 @@ def test_wrong_subject_kind_for_scheme(app, person) -> None:
 
 def test_reads_leave_access_records(app, person) -> None:
     _record(app)
-    app.score(person, "rongcheng")
-    app.history(person)
+    app.records.score(OP, person, "rongcheng")
+    app.records.history(OP, person)
     with app.store.transaction() as conn:
         actions = [r["action"] for r in app.store.access_for(conn, person)]
     assert actions == ["subject.register", "event.record", "score.read", "history.read"]
@@ -187,16 +191,18 @@ def test_bulk_recording_validates_every_item_and_is_all_or_nothing(app, person) 
     ]
     bad = dict(items[3], rule="bogus")
     with pytest.raises(NotFound, match="item 3"):
-        app.record_many([*items[:3], bad, *items[4:]])
+        app.records.record_many(OP, [*items[:3], bad, *items[4:]])
     assert _count(app) == 0
-    result = app.record_many(items + items[:2])
+    result = app.records.record_many(OP, items + items[:2])
     assert (result.created, result.existing) == (10, 2)
-    assert _count(app) == 10 and app.verify()[1] is None
+    assert _count(app) == 10 and app.integrity.verify()[1] is None
 
 
 def test_init_is_idempotent_and_rejects_changed_versions(app) -> None:
-    again = app.init()
+    again = app.documents.init(OP)
     assert again.published == [] and len(again.already) >= 4
-    book = app.rulebook("rongcheng")[0]
+    book = app.documents.rulebook("rongcheng")[0]
     with pytest.raises(BadInput, match="already published with different content"):
-        app.publish(book.source.replace("Traffic violation with a ticket", "Traffic ticket"))
+        app.documents.publish(
+            OP, book.source.replace("Traffic violation with a ticket", "Traffic ticket")
+        )

@@ -7,7 +7,9 @@ from datetime import date
 
 import pytest
 
+from socialcredit.application import Actor
 from socialcredit.core.errors import BadInput, Conflict, NotAllowed, NotFound
+from tests.conftest import OP
 
 P = "11010519491231002X"
 ORG = "91350100M000100Y43"
@@ -22,8 +24,9 @@ COURT = "rongcheng-people-court"
 
 @pytest.fixture
 def listed(app):
-    app.add_subject(P, "person", "Wang Wei")
-    r = app.list_propose(
+    app.records.add_subject(OP, P, "person", "Wang Wei")
+    r = app.lists.propose(
+        OP,
         P,
         "court-defaulters",
         authority=COURT,
@@ -45,13 +48,13 @@ def decisions(app):
 
 
 def ask(app, service="flight", verifier="airline-demo", as_of=date(2024, 5, 1)):
-    return app.check(P, service, verifier=verifier, purpose="ticket sale", as_of=as_of)
+    return app.lists.check(Actor(verifier, "verifier", "ticket sale"), P, service, as_of=as_of)
 
 
 def test_the_whole_story(app, listed) -> None:
     assert ask(app).decision == "allow"  # proposed only: nothing restricted yet
-    app.list_transition(
-        listed, "notify", authority=COURT, evidence_ref="notice/1", occurred=date(2024, 3, 5)
+    app.lists.transition(
+        OP, listed, "notify", authority=COURT, evidence_ref="notice/1", occurred=date(2024, 3, 5)
     )
     assert ask(app, as_of=date(2024, 3, 10)).decision == "allow"  # within the 10-day notice
     d = ask(app, as_of=date(2024, 3, 15))
@@ -61,13 +64,13 @@ def test_the_whole_story(app, listed) -> None:
     assert reason.until == date(2026, 3, 15) and "fulfil the obligation" in reason.remedy
     assert ask(app, "high-speed-rail", "rail-demo", date(2024, 3, 15)).decision == "deny"
     assert ask(app, "bike-rental-deposit-free", "bike-demo", date(2024, 3, 15)).decision == "allow"
-    ids = app.list_transition(
-        listed, "remedy", authority=COURT, evidence_ref="receipt/1", occurred=date(2024, 4, 1)
+    ids = app.lists.transition(
+        OP, listed, "remedy", authority=COURT, evidence_ref="receipt/1", occurred=date(2024, 4, 1)
     )
     assert len(ids) == 2  # remedied and removed, one transaction
     assert ask(app, as_of=date(2024, 4, 1)).decision == "allow"
-    assert app.verify()[1] is None
-    (state,) = app.list_entries(P)
+    assert app.integrity.verify()[1] is None
+    (state,) = app.lists.entries(OP, P)
     assert state.status(date(2024, 4, 1)) == "removed"
 
 
@@ -98,7 +101,7 @@ def test_refused_checks_record_nothing(app, listed, kwargs, error, message) -> N
     args.update(kwargs)
     before = counts(app)
     with pytest.raises(error, match=message):
-        app.check(P, args["service"], verifier=args["verifier"], purpose=args["purpose"])
+        app.lists.check(Actor(args["verifier"], "verifier", args["purpose"]), P, args["service"])
     assert counts(app) == before
 
 
@@ -117,8 +120,8 @@ def test_bad_transitions_change_nothing(app, listed, step, kwargs, error, messag
     args.update(kwargs)
     before = counts(app)
     with pytest.raises(error, match=message):
-        app.list_transition(listed, step, **args)
-    assert counts(app) == before and app.verify()[1] is None
+        app.lists.transition(OP, listed, step, **args)
+    assert counts(app) == before and app.integrity.verify()[1] is None
 
 
 def test_bad_proposals(app, listed) -> None:
@@ -130,15 +133,16 @@ def test_bad_proposals(app, listed) -> None:
         "fields": FIELDS,
     }
     with pytest.raises(NotFound, match="unknown list"):
-        app.list_propose(P, "nowhere", **base)
+        app.lists.propose(OP, P, "nowhere", **base)
     with pytest.raises(BadInput, match="must carry"):
-        app.list_propose(P, "court-defaulters", **{**base, "fields": {"court": "x"}})
+        app.lists.propose(OP, P, "court-defaulters", **{**base, "fields": {"court": "x"}})
     with pytest.raises(NotFound, match="unknown list entry"):
-        app.list_transition(
-            999, "notify", authority=COURT, evidence_ref="n", occurred=date(2024, 3, 5)
+        app.lists.transition(
+            OP, 999, "notify", authority=COURT, evidence_ref="n", occurred=date(2024, 3, 5)
         )
     with pytest.raises(BadInput, match="holds organisations"):
-        app.list_propose(
+        app.lists.propose(
+            OP,
             P,
             "tax-arrears",
             authority="rongcheng-tax-bureau",
@@ -147,7 +151,8 @@ def test_bad_proposals(app, listed) -> None:
             fields={"tax_notice": "1", "amount_due": "2", "due_date": "3"},
         )
     assert counts(app) == before
-    again = app.list_propose(
+    again = app.lists.propose(
+        OP,
         P,
         "court-defaulters",
         authority=COURT,
@@ -159,8 +164,9 @@ def test_bad_proposals(app, listed) -> None:
 
 
 def test_transport_list_has_no_notice_and_ends_within_a_year(app) -> None:
-    app.add_subject(P, "person", "Wang Wei")
-    e = app.list_propose(
+    app.records.add_subject(OP, P, "person", "Wang Wei")
+    e = app.lists.propose(
+        OP,
         P,
         "transport-misconduct",
         authority="rail-police",
@@ -168,8 +174,13 @@ def test_transport_list_has_no_notice_and_ends_within_a_year(app) -> None:
         occurred=date(2024, 1, 1),
         fields={"incident": "smoking on a train", "place": "G123", "decision_number": "9"},
     )
-    app.list_transition(
-        e.event, "notify", authority="rail-police", evidence_ref="n/1", occurred=date(2024, 1, 2)
+    app.lists.transition(
+        OP,
+        e.event,
+        "notify",
+        authority="rail-police",
+        evidence_ref="n/1",
+        occurred=date(2024, 1, 2),
     )
     assert ask(app, "high-speed-rail", "rail-demo", date(2024, 1, 2)).decision == "deny"
     assert ask(app, "high-speed-rail", "rail-demo", date(2025, 1, 1)).decision == "deny"
@@ -178,9 +189,10 @@ def test_transport_list_has_no_notice_and_ends_within_a_year(app) -> None:
 
 
 def test_grade_and_threshold_benefits(app) -> None:
-    app.add_subject(P, "person", "Wang Wei")
+    app.records.add_subject(OP, P, "person", "Wang Wei")
     for i, day in enumerate([date(2024, 1, 1), date(2024, 2, 1)]):
-        app.record(
+        app.records.record(
+            OP,
             P,
             "rongcheng",
             "city-award",
@@ -195,8 +207,9 @@ def test_grade_and_threshold_benefits(app) -> None:
 def test_honour_roll_board_needs_consent(app) -> None:
     from socialcredit.core.lists import public_board
 
-    app.add_subject(ORG, "organisation", "Harbour Foods Co.")
-    e = app.list_propose(
+    app.records.add_subject(OP, ORG, "organisation", "Harbour Foods Co.")
+    e = app.lists.propose(
+        OP,
         ORG,
         "honour-roll",
         authority="rongcheng-credit-office",
@@ -204,24 +217,24 @@ def test_honour_roll_board_needs_consent(app) -> None:
         occurred=date(2024, 1, 1),
         fields={"citation": "exemplary business"},
     )
-    app.list_transition(
+    app.lists.transition(
+        OP,
         e.event,
         "notify",
         authority="rongcheng-credit-office",
         evidence_ref="letter/9",
         occurred=date(2024, 1, 2),
     )
-    d = app.check(
+    d = app.lists.check(
+        Actor("procurement-demo", "verifier", "tender 2024-17"),
         ORG,
         "public-tender-fast-track",
-        verifier="procurement-demo",
-        purpose="tender 2024-17",
         as_of=date(2024, 3, 1),
     )
     assert d.decision == "benefit"
-    honour = app.registry().lists["honour-roll"]
-    assert public_board(app.list_entries(ORG), honour, date(2024, 3, 1)) == []
+    honour = app.lists.registry().lists["honour-roll"]
+    assert public_board(app.lists.entries(OP, ORG), honour, date(2024, 3, 1)) == []
     with pytest.raises(NotFound, match="unknown list entry"):  # no existence oracle
-        app.list_consent(e.event, P, True, date(2024, 1, 3))
-    app.list_consent(e.event, ORG, True, date(2024, 1, 3))
-    assert len(public_board(app.list_entries(ORG), honour, date(2024, 3, 1))) == 1
+        app.lists.consent(OP, e.event, P, True, date(2024, 1, 3))
+    app.lists.consent(OP, e.event, ORG, True, date(2024, 1, 3))
+    assert len(public_board(app.lists.entries(OP, ORG), honour, date(2024, 3, 1))) == 1

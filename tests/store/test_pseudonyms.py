@@ -16,12 +16,12 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 
-from socialcredit.application import Application
+from socialcredit.application import Actor, Application
 from socialcredit.core.errors import Conflict
 from socialcredit.settings import Settings
 from socialcredit.store import schema as t
 from socialcredit.store.pseudonyms import is_pseudonym
-from tests.conftest import raw_sql
+from tests.conftest import OP, raw_sql
 from tests.store.test_erasure import NOW, OTHER, SUBJECT, populate
 
 SUBJECT_15 = "110105491231002"  # the first-generation form of SUBJECT (born 1949)
@@ -52,11 +52,12 @@ def holding(db_url: str, *needles: str) -> set[str]:
 def test_the_id_is_in_no_table_but_its_key_row_and_gone_after_erasure(db_url, make_app) -> None:
     app = make_app(NOW)
     seen = populate(app)
-    app.issue_token("subject", SUBJECT)
-    subject_app = make_app(NOW, actor=f"subject:{SUBJECT}", role="subject", purpose="")
-    subject_app.access(SUBJECT)  # a subject's own read: actor and subject in the access log
+    app.tokens.issue(OP, "subject", SUBJECT)
+    own = Actor(f"subject:{SUBJECT}", "subject", "")
+    app.access.export(own, SUBJECT)  # a subject's own read: actor and subject in the access log
     court = "rongcheng-people-court"
-    entry = app.list_propose(
+    entry = app.lists.propose(
+        OP,
         SUBJECT,
         "court-defaulters",
         authority=court,
@@ -69,38 +70,40 @@ def test_the_id_is_in_no_table_but_its_key_row_and_gone_after_erasure(db_url, ma
             "obligation": "pay 20,000 yuan",
         },
     ).event
-    app.list_transition(
-        entry, "notify", authority=court, evidence_ref="notice/1", occurred=date(2024, 3, 5)
+    app.lists.transition(
+        OP, entry, "notify", authority=court, evidence_ref="notice/1", occurred=date(2024, 3, 5)
     )
-    app.check(SUBJECT, "flight", verifier="airline-demo", purpose="ticket sale")
-    app.log_head()  # access records sealed into the chain
+    app.lists.check(Actor("airline-demo", "verifier", "ticket sale"), SUBJECT, "flight")
+    app.log.sign_head()  # access records sealed into the chain
     assert holding(db_url, SUBJECT, SUBJECT_15) == {"subject_keys"}
-    ((stored,),) = raw_sql(db_url, "SELECT subject FROM subject_keys WHERE subject_id = :i",
-                           params={"i": SUBJECT})
+    ((stored,),) = raw_sql(
+        db_url, "SELECT subject FROM subject_keys WHERE subject_id = :i", params={"i": SUBJECT}
+    )
     assert is_pseudonym(stored)
     assert f"subject:{stored}" in every_table(db_url)["access_log"]
     # the list entry (in force) holds SUBJECT's data: delete its key as retention would
     with app.store.transaction() as conn:
-        app.erase_subject_key(
-            conn, SUBJECT, occurred=NOW.date(), authority="system:retention", reason="test"
+        app.erasure.erase_subject_key(
+            conn, OP, SUBJECT, occurred=NOW.date(), authority="system:retention", reason="test"
         )
     assert app.store.shred_keys() is not None
     assert holding(db_url, SUBJECT, SUBJECT_15) == set()
-    assert app.verify()[1] is None
+    assert app.integrity.verify()[1] is None
     # The ledger names the erased subject by pseudonym; reads by ID still reach it.
     assert stored in every_table(db_url)["events"]
-    assert {e.id for e in app.history(SUBJECT)} >= {seen["event"]}
-    assert app.access(OTHER)["name"] == "Li Na"
+    assert {e.event for e in app.records.history(OP, SUBJECT)} >= {seen["event"]}
+    assert app.access.export(OP, OTHER).model_dump(mode="json")["name"] == "Li Na"
 
 
 def test_every_spelling_of_an_id_reaches_one_pseudonym(db_url, make_app) -> None:
     app = make_app(NOW)
-    app.add_subject(SUBJECT_15, "person", "Old Card")  # registered by the 15-digit form
+    app.records.add_subject(OP, SUBJECT_15, "person", "Old Card")  # registered by the 15-digit form
     with app.store.transaction() as conn:
         names = {app.store.pseudonym(conn, s) for s in (SUBJECT, SUBJECT_15, SUBJECT_LOWER)}
     assert len(names) == 1 and is_pseudonym(names.pop())
-    assert app.add_subject(SUBJECT_LOWER, "person", "Old Card") == (SUBJECT, False)
-    app.record(
+    assert app.records.add_subject(OP, SUBJECT_LOWER, "person", "Old Card") == (SUBJECT, False)
+    app.records.record(
+        OP,
         SUBJECT_LOWER,
         "rongcheng",
         "traffic-violation",
@@ -108,25 +111,28 @@ def test_every_spelling_of_an_id_reaches_one_pseudonym(db_url, make_app) -> None
         evidence_ref="r/1",
         occurred=date(2024, 5, 1),
     )
-    assert app.access(SUBJECT_15)["name"] == "Old Card"
-    assert [e.subject for e in app.history(SUBJECT_15) if e.type == "score"] == [SUBJECT]
+    assert app.access.export(OP, SUBJECT_15).model_dump(mode="json")["name"] == "Old Card"
+    assert [e.subject for e in app.records.history(OP, SUBJECT_15) if e.type == "score"] == [
+        SUBJECT
+    ]
     assert raw_sql(db_url, "SELECT count(*) FROM subjects")[0][0] == 1
 
 
 def test_an_erased_subjects_token_still_works_and_names_its_pseudonym(db_url, make_app) -> None:
     app = make_app(NOW)
-    app.add_subject(SUBJECT, "person", "Token Holder")
-    token = app.issue_token("subject", SUBJECT)
-    assert app.authenticate(token) == (SUBJECT, "subject")
+    app.records.add_subject(OP, SUBJECT, "person", "Token Holder")
+    token = app.tokens.issue(OP, "subject", SUBJECT)
+    assert app.tokens.authenticate(token) == (SUBJECT, "subject")
     ((principal,),) = raw_sql(db_url, "SELECT principal FROM api_tokens")
     assert is_pseudonym(principal) and SUBJECT not in principal
-    app.erase(SUBJECT, requested_by_subject=True)  # (shredding: test_erasure.py)
-    who = app.authenticate(token)
+    app.erasure.erase(OP, SUBJECT, requested_by_subject=True)  # (shredding: test_erasure.py)
+    who = app.tokens.authenticate(token)
     assert who == (principal, "subject")  # no key row maps it back: the pseudonym
-    assert app.pseudonym(SUBJECT) == principal  # what the API compares a request with
-    assert [r["principal"] for r in app.list_tokens()] == [principal]
+    assert app.records.pseudonym(SUBJECT) == principal  # what the API compares a request with
+    assert [r["principal"] for r in app.tokens.list()] == [principal]
     # Something recorded later brings the ID back (a fresh key row), and the token with it.
-    later = app.record(
+    later = app.records.record(
+        OP,
         SUBJECT,
         "rongcheng",
         "traffic-violation",
@@ -134,23 +140,26 @@ def test_an_erased_subjects_token_still_works_and_names_its_pseudonym(db_url, ma
         evidence_ref="later/1",
         occurred=date(2024, 5, 1),
     ).event
-    assert app.authenticate(token) == (SUBJECT, "subject")
-    mine = make_app(NOW, actor=f"subject:{SUBJECT}", role="subject", purpose="")
-    d = mine.dispute_open(
-        later, subject=SUBJECT, statement="not my car", evidence_ref=None, occurred=NOW.date()
+    assert app.tokens.authenticate(token) == (SUBJECT, "subject")
+    mine = Actor(f"subject:{SUBJECT}", "subject", "")
+    d = app.disputes.open(
+        mine, later, subject=SUBJECT, statement="not my car", evidence_ref=None, occurred=NOW.date()
     )
-    assert app.dispute_show(d).statement == "not my car"
-    assert app.revoke_token(principal=SUBJECT) and app.authenticate(token) is None
-    assert app.verify()[1] is None
+    assert app.disputes.show(OP, d).statement == "not my car"
+    assert app.tokens.revoke(OP, principal=SUBJECT) and app.tokens.authenticate(token) is None
+    assert app.integrity.verify()[1] is None
 
 
 def test_a_key_row_with_a_swapped_id_is_reported(db_url, make_app) -> None:
     app = make_app(NOW)
-    app.add_subject(SUBJECT, "person", "Swapped")
-    app.add_subject(OTHER, "person", "Li Na")
-    raw_sql(db_url, "UPDATE subject_keys SET subject_id = :o WHERE subject_id = :s",
-            params={"o": OTHER, "s": SUBJECT})
-    finding = app.verify()[1]
+    app.records.add_subject(OP, SUBJECT, "person", "Swapped")
+    app.records.add_subject(OP, OTHER, "person", "Li Na")
+    raw_sql(
+        db_url,
+        "UPDATE subject_keys SET subject_id = :o WHERE subject_id = :s",
+        params={"o": OTHER, "s": SUBJECT},
+    )
+    finding = app.integrity.verify()[1]
     assert finding is not None and finding.table == "subject_keys"
     assert "does not match its pseudonym" in finding.message
 
@@ -163,7 +172,7 @@ def test_two_writers_registering_one_id_leave_one_subject(db_url, make_app) -> N
     def register(app: Application) -> None:
         barrier.wait()
         try:
-            outcomes.append(app.add_subject(SUBJECT, "person", "Twice"))
+            outcomes.append(app.records.add_subject(OP, SUBJECT, "person", "Twice"))
         except Conflict as exc:  # the loser of a race on PostgreSQL: retry, nothing written
             outcomes.append(exc)
 
@@ -175,20 +184,25 @@ def test_two_writers_registering_one_id_leave_one_subject(db_url, make_app) -> N
     assert (SUBJECT, True) in outcomes
     assert raw_sql(db_url, "SELECT count(*) FROM subjects")[0][0] == 1
     assert raw_sql(db_url, "SELECT count(*) FROM subject_keys")[0][0] == 1
-    assert apps[0].access(SUBJECT)["name"] == "Twice"
-    assert apps[0].verify()[1] is None
+    assert apps[0].access.export(OP, SUBJECT).name == "Twice"
+    assert apps[0].integrity.verify()[1] is None
 
 
 def test_no_write_path_puts_an_id_on_the_ledger_or_a_token(make_app) -> None:
     app = make_app(NOW)
-    app.add_subject(SUBJECT, "person", "Guarded")
+    app.records.add_subject(OP, SUBJECT, "person", "Guarded")
     with pytest.raises(ValueError, match="pseudonym"), app.store.transaction() as conn:
         row = ((None,) * 1 + (SUBJECT,) + (None,) * 16, b"{}")
         app.store.append_encoded(conn, [row])
     with pytest.raises(ValueError, match="pseudonym"), app.store.transaction() as conn:
         app.store.insert_token(
-            conn, {"token_hash": "0" * 64, "principal": SUBJECT, "role": "subject",
-                   "created": "2024-06-01T12:00:00+00:00"}
+            conn,
+            {
+                "token_hash": "0" * 64,
+                "principal": SUBJECT,
+                "role": "subject",
+                "created": "2024-06-01T12:00:00+00:00",
+            },
         )
     assert holding(app.settings.db_url, SUBJECT) == {"subject_keys"}
 
@@ -196,8 +210,8 @@ def test_no_write_path_puts_an_id_on_the_ledger_or_a_token(make_app) -> None:
 def test_an_old_store_with_subjects_is_refused_with_a_clear_message(tmp_path) -> None:
     url = f"sqlite:///{tmp_path / 'old.db'}"
     app = Application(Settings(db_url=url, clock=lambda: datetime(2024, 6, 1, tzinfo=UTC)))
-    app.init()
-    app.add_subject(SUBJECT, "person", "Old")
+    app.documents.init(OP)
+    app.records.add_subject(OP, SUBJECT, "person", "Old")
     app.store.close()
     # What a schema-1 store looks like: version 1, the ID in clear, no ID column.
     raw_sql(
@@ -206,7 +220,7 @@ def test_an_old_store_with_subjects_is_refused_with_a_clear_message(tmp_path) ->
         "ALTER TABLE subject_keys DROP COLUMN subject_id",
     )
     again = Application(Settings(db_url=url, clock=lambda: datetime(2024, 6, 1, tzinfo=UTC)))
-    for attempt in (again.init, lambda: again.access(SUBJECT)):
+    for attempt in (lambda: again.documents.init(OP), lambda: again.access.export(OP, SUBJECT)):
         with pytest.raises(Exception, match="schema version 1") as refused:
             attempt()
         assert "cannot migrate a store that already holds subjects" in str(refused.value)

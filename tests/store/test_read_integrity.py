@@ -16,17 +16,19 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
+from socialcredit.application import Actor
 from socialcredit.cli import app as cli
 from socialcredit.core.errors import StoreIntegrity
 from tests.api.conftest import ME, seeded, serve
-from tests.conftest import drop_append_only, raw_sql
+from tests.conftest import OP, drop_append_only, raw_sql
 
 PERSON = "11010519491231002X"
 
 
 def _record(app, n: int) -> list[int]:
     return [
-        app.record(
+        app.records.record(
+            OP,
             PERSON,
             "rongcheng",
             "traffic-violation",
@@ -40,13 +42,13 @@ def _record(app, n: int) -> list[int]:
 
 @pytest.fixture
 def person(app):
-    app.add_subject(PERSON, "person", "Wang Wei")
+    app.records.add_subject(OP, PERSON, "person", "Wang Wei")
     return PERSON
 
 
 def test_untampered_reads_answer(app, person) -> None:
     _record(app, 3)
-    assert app.score(person, "rongcheng", date(2024, 6, 1)).score == 985
+    assert app.records.score(OP, person, "rongcheng", date(2024, 6, 1)).score == 985
 
 
 @pytest.mark.parametrize(
@@ -74,22 +76,22 @@ def test_score_refuses_a_tampered_row_and_names_it(
         caplog.at_level(logging.ERROR, logger="socialcredit.store"),
         pytest.raises(StoreIntegrity, match=f"ledger entry {target} was altered") as exc,
     ):
-        app.score(person, "rongcheng", date(2024, 6, 1))
+        app.records.score(OP, person, "rongcheng", date(2024, 6, 1))
     assert exc.value.code == "store-integrity" and exc.value.exit_code == 1
     assert any(f"entry {target}" in r.getMessage() for r in caplog.records)
     # every other path that answers from the subject's entries refuses the same way
     for read in (
-        lambda: app.history(person),
-        lambda: app.list_entries(person),
-        lambda: app.access(person),
-        lambda: app.check(
-            person, "flight", verifier="airline-demo", purpose="boarding", as_of=date(2024, 6, 1)
+        lambda: app.records.history(OP, person),
+        lambda: app.lists.entries(OP, person),
+        lambda: app.access.export(OP, person).model_dump(mode="json"),
+        lambda: app.lists.check(
+            Actor("airline-demo", "verifier", "boarding"), person, "flight", as_of=date(2024, 6, 1)
         ),
     ):
         with pytest.raises(StoreIntegrity, match=f"entry {target}"):
             read()
     with pytest.raises(StoreIntegrity):
-        app.correct(ids[0], reason="typo", authority="rongcheng-traffic-police")
+        app.records.correct(OP, ids[0], reason="typo", authority="rongcheng-traffic-police")
     # nothing was answered, so nothing was recorded as read
     assert raw_sql(db_url, "SELECT count(*) FROM access_log")[0][0] == before
 
@@ -122,7 +124,8 @@ def test_cli_score_exits_1_naming_the_entry(tmp_path: Path) -> None:
 def test_api_score_answers_500_store_integrity(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'api.db'}"
     settings, application, tokens = seeded(url)
-    event = application.record(
+    event = application.records.record(
+        OP,
         ME,
         "rongcheng",
         "traffic-violation",
@@ -155,13 +158,13 @@ def test_a_date_that_no_longer_parses_is_named_not_a_crash(tmp_path: Path) -> No
 
     url = f"sqlite:///{tmp_path / 'd.db'}"
     app = Application(Settings(db_url=url, clock=lambda: datetime(2024, 6, 1, tzinfo=UTC)))
-    app.init()
-    app.add_subject(PERSON, "person", "Wang Wei")
+    app.documents.init(OP)
+    app.records.add_subject(OP, PERSON, "person", "Wang Wei")
     ids = _record(app, 3)
     tamper = f"UPDATE events SET occurred = '2024-13-10' WHERE id = {ids[2]}"
     raw_sql(url, *drop_append_only(url, "events"), tamper)
     with pytest.raises(StoreIntegrity, match=f"ledger entry {ids[2]} was altered: it cannot be"):
-        app.score(PERSON, "rongcheng", date(2024, 6, 1))
+        app.records.score(OP, PERSON, "rongcheng", date(2024, 6, 1))
     with pytest.raises(StoreIntegrity, match=f"ledger entry {ids[2]} "):
-        app.correct(ids[2], reason="typo", authority="rongcheng-traffic-police")
+        app.records.correct(OP, ids[2], reason="typo", authority="rongcheng-traffic-police")
     app.store.close()

@@ -12,11 +12,11 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from typer.testing import CliRunner
 
-from socialcredit.application import Application
+from socialcredit.application import Actor, Application
 from socialcredit.cli import app as cli
 from socialcredit.core.errors import BadInput, Conflict, NotAllowed, NotFound
 from socialcredit.settings import Settings
-from tests.conftest import MovingClock
+from tests.conftest import OP, MovingClock
 
 P = "11010519491231002X"
 Q = "110105198001010016"
@@ -27,10 +27,11 @@ START = datetime(2024, 1, 8, 10, tzinfo=UTC)  # a Monday
 def world(db_url):
     clock = MovingClock(START)
     application = Application(Settings(db_url=db_url, clock=clock))
-    application.init()
-    application.add_subject(P, "person", "Wang Wei")
-    application.add_subject(Q, "person", "Li Na")
-    judgment = application.record(
+    application.documents.init(OP)
+    application.records.add_subject(OP, P, "person", "Wang Wei")
+    application.records.add_subject(OP, Q, "person", "Li Na")
+    judgment = application.records.record(
+        OP,
         P,
         "rongcheng",
         "court-judgment-defaulted",
@@ -45,12 +46,12 @@ def world(db_url):
 def apply(application, item, day, subject=P, **kw):
     args = {"statement": "paid in full; I commit to keep my obligations", "evidence_ref": "r/9"}
     args.update(kw)
-    return application.repair_apply(item, subject=subject, occurred=day, **args)
+    return application.repairs.apply(OP, item, subject=subject, occurred=day, **args)
 
 
 def test_paid_judgment_points_end_early_once_repair_is_granted(world) -> None:
     application, clock, judgment = world
-    assert application.score(P, "rongcheng").score == 950
+    assert application.records.score(OP, P, "rongcheng").score == 950
     # The catalogue makes an unfulfilled judgment serious: a year must run first.
     with pytest.raises(Conflict, match="from 2025-01-08"):
         apply(application, judgment, clock.advance(days=100).date())
@@ -58,39 +59,44 @@ def test_paid_judgment_points_end_early_once_repair_is_granted(world) -> None:
     applied = apply(application, judgment, day)
     assert applied.severity == "serious" and applied.decide_by == date(2025, 1, 16)
     granted_on = clock.advance(days=1).date()
-    application.repair_decide(
+    application.repairs.decide(
+        OP,
         applied.repair,
         authority="rongcheng-people-court",
         outcome="granted",
         reason="obligation fulfilled",
         occurred=granted_on,
     )
-    assert application.score(P, "rongcheng").score == 1000
+    assert application.records.score(OP, P, "rongcheng").score == 1000
     # ending early, not voiding: the points counted before the grant
-    before = application.score(P, "rongcheng", granted_on - timedelta(days=1))
+    before = application.records.score(OP, P, "rongcheng", granted_on - timedelta(days=1))
     assert before.score == 950
-    why = next(x.why for x in application.score(P, "rongcheng").excluded if x.event == judgment)
+    why = next(
+        x.why for x in application.records.score(OP, P, "rongcheng").excluded if x.event == judgment
+    )
     assert f"repair {applied.repair}" in why
     with pytest.raises(Conflict, match="already decided"):
-        application.repair_decide(
+        application.repairs.decide(
+            OP,
             applied.repair,
             authority="rongcheng-people-court",
             outcome="refused",
             reason="again",
             occurred=granted_on,
         )
-    assert application.verify()[1] is None
+    assert application.integrity.verify()[1] is None
 
 
 def test_an_undecided_repair_is_granted_at_its_deadline(world) -> None:
     application, clock, judgment = world
     applied = apply(application, judgment, clock.advance(days=370).date())
     clock.advance(days=7).date()  # five business days have passed; nobody decided
-    state, today = application.repair_show(applied.repair)
+    state, today = application.repairs.show(OP, applied.repair)
     assert state.status(today) == "granted-by-deadline"
-    assert application.score(P, "rongcheng").score == 1000
+    assert application.records.score(OP, P, "rongcheng").score == 1000
     with pytest.raises(Conflict, match="deadline"):
-        application.repair_decide(
+        application.repairs.decide(
+            OP,
             applied.repair,
             authority="rongcheng-people-court",
             outcome="refused",
@@ -103,21 +109,22 @@ def test_a_refusal_says_why_and_when_to_apply_again(world) -> None:
     application, clock, judgment = world
     applied = apply(application, judgment, clock.advance(days=370).date())
     day = clock.advance(days=1).date()
-    application.repair_decide(
+    application.repairs.decide(
+        OP,
         applied.repair,
         authority="rongcheng-people-court",
         outcome="refused",
         reason="the judgment is not yet paid",
         occurred=day,
     )
-    state, today = application.repair_show(applied.repair)
+    state, today = application.repairs.show(OP, applied.repair)
     assert state.status(today) == "refused" and state.reason == "the judgment is not yet paid"
     assert state.again_from == day + timedelta(days=30)
     with pytest.raises(Conflict, match="apply again from"):
         apply(application, judgment, clock.advance(days=5).date())
     clock.advance(days=30).date()
     assert apply(application, judgment, clock.now.date()).repair > applied.repair
-    assert application.score(P, "rongcheng").score == 950  # pending: still counts
+    assert application.records.score(OP, P, "rongcheng").score == 950  # pending: still counts
 
 
 def test_bad_applications_change_nothing(world) -> None:
@@ -133,7 +140,8 @@ def test_bad_applications_change_nothing(world) -> None:
         apply(application, judgment, day, evidence_ref=None)
     with pytest.raises(BadInput, match="statement"):
         apply(application, judgment, day, statement=" ")
-    award = application.record(
+    award = application.records.record(
+        OP,
         P,
         "rongcheng",
         "city-award",
@@ -145,7 +153,8 @@ def test_bad_applications_change_nothing(world) -> None:
         apply(application, award, day)
     applied = apply(application, judgment, day)
     with pytest.raises(NotAllowed):
-        application.repair_decide(
+        application.repairs.decide(
+            OP,
             applied.repair,
             authority="rongcheng-traffic-police",
             outcome="granted",
@@ -158,7 +167,8 @@ def test_bad_applications_change_nothing(world) -> None:
 
 def test_a_serious_list_entry_waits_a_year_then_ends_early(world) -> None:
     application, clock, _ = world
-    entry = application.list_propose(
+    entry = application.lists.propose(
+        OP,
         P,
         "court-defaulters",
         authority="rongcheng-people-court",
@@ -171,7 +181,8 @@ def test_a_serious_list_entry_waits_a_year_then_ends_early(world) -> None:
             "obligation": "pay",
         },
     ).event
-    application.list_transition(
+    application.lists.transition(
+        OP,
         entry,
         "notify",
         authority="rongcheng-people-court",
@@ -183,17 +194,18 @@ def test_a_serious_list_entry_waits_a_year_then_ends_early(world) -> None:
     applied = apply(application, entry, clock.advance(days=200).date())
     assert applied.severity == "serious"
     day = clock.advance(days=1).date()
-    application.repair_decide(
+    application.repairs.decide(
+        OP,
         applied.repair,
         authority="rongcheng-people-court",
         outcome="granted",
         reason="paid",
         occurred=day,
     )
-    flight = application.check(P, "flight", verifier="airline-demo", purpose="sale")
+    flight = application.lists.check(Actor("airline-demo", "verifier", "sale"), P, "flight")
     assert flight.decision == "allow"
-    earlier = application.check(
-        P, "flight", verifier="airline-demo", purpose="sale", as_of=day - timedelta(days=1)
+    earlier = application.lists.check(
+        Actor("airline-demo", "verifier", "sale"), P, "flight", as_of=day - timedelta(days=1)
     )
     assert earlier.decision == "deny"
 
@@ -230,7 +242,8 @@ def test_repair_through_the_cli(world, db_url) -> None:
 def test_what_changes_when(world) -> None:
     """The resident sees when the grade comes back, and what a repair would change."""
     application, _, judgment = world
-    application.record(
+    application.records.record(
+        OP,
         P,
         "rongcheng",
         "traffic-violation",
@@ -238,14 +251,14 @@ def test_what_changes_when(world) -> None:
         evidence_ref="t/1",
         occurred=START.date(),
     )
-    report, ahead = application.score_with_changes(P, "rongcheng")
+    report = application.repairs.score_with_changes(OP, P, "rongcheng")
     assert report.score == 945
-    assert [(c["on"], c["score"]) for c in ahead["changes"]] == [
+    assert [(c["on"], c["score"]) for c in report.changes] == [
         ("2025-01-08", 950),  # the ticket ends after a year
         ("2027-01-08", 1000),  # the judgment after three
     ]
-    (judged,) = [w for w in ahead["if_ended_today"] if w["item"] == judgment]
+    (judged,) = [w for w in report.if_ended_today if w["item"] == judgment]
     assert judged["score"] == 995 and judged["repair_from"] == "2025-01-08"
-    export = application.access(P)
+    export = application.access.export(OP, P).model_dump(mode="json")
     (mine,) = [r for r in export["reports"] if r["scheme"] == "rongcheng"]
-    assert mine["changes"] == ahead["changes"]
+    assert mine["changes"] == report.changes

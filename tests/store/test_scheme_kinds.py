@@ -12,6 +12,7 @@ from datetime import date
 import pytest
 
 from socialcredit.core.errors import BadInput
+from tests.conftest import OP
 
 PERSON = "11010519491231002X"
 ORG = "91350100M000100Y43"
@@ -19,8 +20,8 @@ ORG = "91350100M000100Y43"
 
 @pytest.fixture
 def both(app):
-    app.add_subject(PERSON, "person", "Wang Wei")
-    app.add_subject(ORG, "organisation", "Harbour Foods Co.")
+    app.records.add_subject(OP, PERSON, "person", "Wang Wei")
+    app.records.add_subject(OP, ORG, "organisation", "Harbour Foods Co.")
     return app
 
 
@@ -48,7 +49,7 @@ def _counts(app, db_url):
 def test_score_refuses_a_subject_of_another_kind(both, db_url, subject, scheme, message) -> None:
     before = _counts(both, db_url)
     with pytest.raises(BadInput, match=message) as exc:
-        both.score(subject, scheme, date(2024, 6, 1))
+        both.records.score(OP, subject, scheme, date(2024, 6, 1))
     assert exc.value.field == "scheme" and exc.value.exit_code == 2
     assert exc.value.http_status == 422
     assert _counts(both, db_url) == before
@@ -57,7 +58,8 @@ def test_score_refuses_a_subject_of_another_kind(both, db_url, subject, scheme, 
 def test_record_refuses_a_subject_of_another_kind(both, db_url) -> None:
     before = _counts(both, db_url)
     with pytest.raises(BadInput, match="applies to organisations only"):
-        both.record(
+        both.records.record(
+            OP,
             PERSON,
             "enterprise",
             "tax-arrears",
@@ -66,7 +68,8 @@ def test_record_refuses_a_subject_of_another_kind(both, db_url) -> None:
             occurred=date(2024, 1, 1),
         )
     with pytest.raises(BadInput, match="applies to organisations only"):
-        both.record_many(
+        both.records.record_many(
+            OP,
             [
                 {
                     "subject": PERSON,
@@ -76,14 +79,14 @@ def test_record_refuses_a_subject_of_another_kind(both, db_url) -> None:
                     "evidence_ref": "e",
                     "occurred": date(2024, 1, 1),
                 }
-            ]
+            ],
         )
     assert _counts(both, db_url) == before
 
 
 def test_matching_kinds_still_score_and_the_record_shows_only_theirs(both) -> None:
-    assert both.score(PERSON, "rongcheng", date(2024, 6, 1)).score == 1000
-    assert both.score(ORG, "enterprise", date(2024, 6, 1)).scheme == "enterprise"
-    schemes = {r["scheme"] for r in both.access(ORG)["reports"]}
+    assert both.records.score(OP, PERSON, "rongcheng", date(2024, 6, 1)).score == 1000
+    assert both.records.score(OP, ORG, "enterprise", date(2024, 6, 1)).scheme == "enterprise"
+    schemes = {r["scheme"] for r in both.access.export(OP, ORG).model_dump(mode="json")["reports"]}
     assert schemes == {"enterprise"}
-    assert both.grade_distribution("rongcheng", date(2024, 6, 1)).total() == 1
+    assert both.batch.grade_distribution(OP, "rongcheng", date(2024, 6, 1)).total() == 1

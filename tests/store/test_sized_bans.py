@@ -11,10 +11,11 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from socialcredit.application import Application
+from socialcredit.application import Actor, Application
 from socialcredit.application.base import packaged_rulebooks
 from socialcredit.core.errors import BadInput, NotAllowed
 from socialcredit.settings import Settings
+from tests.conftest import OP
 
 P = "11010519491231002X"
 ORG = "91350100M000100Y43"
@@ -39,7 +40,8 @@ def counts(app):
 
 
 def listed(app, list_id, subject, authority, fields, day, severity=None, notify=True):
-    r = app.list_propose(
+    r = app.lists.propose(
+        OP,
         subject,
         list_id,
         authority=authority,
@@ -49,23 +51,25 @@ def listed(app, list_id, subject, authority, fields, day, severity=None, notify=
         severity=severity,
     )
     if notify:
-        app.list_transition(
-            r.event, "notify", authority=authority, evidence_ref="notice", occurred=day
+        app.lists.transition(
+            OP, r.event, "notify", authority=authority, evidence_ref="notice", occurred=day
         )
     return r.event
 
 
 def entry(app, subject, ident):
-    return next(e for e in app.list_entries(subject) if e.entry == ident)
+    return next(e for e in app.lists.entries(OP, subject) if e.entry == ident)
 
 
 def ask(app, service, verifier, as_of, subject=P):
-    return app.check(subject, service, verifier=verifier, purpose="sale", as_of=as_of).decision
+    return app.lists.check(
+        Actor(verifier, "verifier", "sale"), subject, service, as_of=as_of
+    ).decision
 
 
 def test_first_offence_180_days_repeat_a_year(make_app) -> None:
     app = make_app(NOW)
-    app.add_subject(P, "person", "Wang Wei")
+    app.records.add_subject(OP, P, "person", "Wang Wei")
     first = listed(app, "transport-misconduct", P, RAIL, TRANSPORT, date(2027, 1, 10))
     e = entry(app, P, first)
     assert (e.max_end, e.offence) == (date(2027, 7, 9), 1)  # 180 days, not a year
@@ -75,7 +79,7 @@ def test_first_offence_180_days_repeat_a_year(make_app) -> None:
     e2 = entry(app, P, second)
     assert (e2.max_end, e2.offence) == (date(2028, 8, 1), 2)  # a repeat: the full year
     # every path shows the sized end: the access export and what changes when
-    record = app.access(P, as_of=date(2027, 8, 15))
+    record = app.access.export(OP, P, as_of=date(2027, 8, 15)).model_dump(mode="json")
     ends = {x["entry"]: x["max_end"] for x in record["list_entries"]}
     assert ends == {first: "2027-07-09", second: "2028-08-01"}
     ahead = record["reports"][0]["list_entries_end"]
@@ -89,14 +93,15 @@ def test_first_offence_180_days_repeat_a_year(make_app) -> None:
 
 def test_an_annulled_first_entry_makes_no_repeat(make_app) -> None:
     app = make_app(NOW)
-    app.add_subject(P, "person", "Wang Wei")
+    app.records.add_subject(OP, P, "person", "Wang Wei")
     first = listed(app, "transport-misconduct", P, RAIL, TRANSPORT, date(2027, 1, 10))
     second = listed(app, "transport-misconduct", P, RAIL, TRANSPORT, date(2027, 8, 1))
     assert entry(app, P, second).max_end == date(2028, 8, 1)
-    d = app.dispute_open(
-        first, subject=P, statement="not me", evidence_ref="ticket", occurred=date(2027, 8, 2)
+    d = app.disputes.open(
+        OP, first, subject=P, statement="not me", evidence_ref="ticket", occurred=date(2027, 8, 2)
     )
-    app.dispute_decide(
+    app.disputes.decide(
+        OP,
         d,
         reviewer="rongcheng-review-board",
         outcome="annulled",
@@ -109,14 +114,14 @@ def test_an_annulled_first_entry_makes_no_repeat(make_app) -> None:
 
 def test_an_entry_under_the_2018_version_keeps_its_year(make_app) -> None:
     app = make_app(NOW)
-    app.add_subject(P, "person", "Wang Wei")
+    app.records.add_subject(OP, P, "person", "Wang Wei")
     old = listed(app, "transport-misconduct", P, RAIL, TRANSPORT, date(2024, 5, 1))
     assert entry(app, P, old).max_end == date(2025, 5, 1)
 
 
 def test_a_severity_the_list_does_not_size_is_refused(make_app) -> None:
     app = make_app(NOW)
-    app.add_subject(P, "person", "Wang Wei")
+    app.records.add_subject(OP, P, "person", "Wang Wei")
     before = counts(app)
     for severity, words in (("minor", "not minor"), ("grave", "unknown severity")):
         with pytest.raises(BadInput, match=words):
@@ -126,7 +131,7 @@ def test_a_severity_the_list_does_not_size_is_refused(make_app) -> None:
 
 def test_unpaid_fines_restrict_travel_a_month_then_three(make_app) -> None:
     app = make_app(NOW)
-    app.add_subject(P, "person", "Wang Wei")
+    app.records.add_subject(OP, P, "person", "Wang Wei")
     office = "rongcheng-credit-office"
     first = listed(app, "unpaid-fines", P, office, FINE, date(2027, 3, 1))
     assert ask(app, "flight", "airline-demo", date(2027, 3, 5)) == "allow"  # 10 days' notice
@@ -136,16 +141,16 @@ def test_unpaid_fines_restrict_travel_a_month_then_three(make_app) -> None:
     assert ask(app, "flight", "airline-demo", date(2027, 4, 11)) == "allow"
     second = listed(app, "unpaid-fines", P, office, FINE, date(2027, 6, 1))
     assert entry(app, P, second).max_end == date(2027, 9, 11)  # a repeat: three months
-    app.list_transition(
-        second, "remedy", authority=office, evidence_ref="receipt", occurred=date(2027, 7, 1)
+    app.lists.transition(
+        OP, second, "remedy", authority=office, evidence_ref="receipt", occurred=date(2027, 7, 1)
     )
     assert ask(app, "high-speed-rail", "rail-demo", date(2027, 7, 2)) == "allow"
 
 
 def test_employers_in_social_insurance_arrears_lose_tenders(make_app) -> None:
     app = make_app(NOW)
-    app.add_subject(ORG, "organisation", "Rongcheng Fisheries Co.")
-    app.add_subject(P, "person", "Wang Wei")
+    app.records.add_subject(OP, ORG, "organisation", "Rongcheng Fisheries Co.")
+    app.records.add_subject(OP, P, "person", "Wang Wei")
     agency = "rongcheng-social-insurance"
     e = listed(app, "social-insurance-arrears", ORG, agency, ARREARS, date(2027, 3, 1))
     assert entry(app, ORG, e).max_end == date(2027, 9, 16)  # 15 days' notice + 6 months
@@ -162,7 +167,7 @@ def test_employers_in_social_insurance_arrears_lose_tenders(make_app) -> None:
 
 def test_the_new_lists_take_effect_in_2027(make_app) -> None:
     app = make_app(datetime(2026, 12, 15, tzinfo=UTC))
-    app.add_subject(P, "person", "Wang Wei")
+    app.records.add_subject(OP, P, "person", "Wang Wei")
     before = counts(app)
     with pytest.raises(BadInput, match="before list 'unpaid-fines' took effect"):
         listed(app, "unpaid-fines", P, "rongcheng-police", FINE, date(2026, 12, 1), notify=False)
@@ -178,10 +183,10 @@ def test_a_store_made_with_the_earlier_documents_still_inits(db_url) -> None:
     old = [(n, t) for n, t in packaged_rulebooks() if n not in NEW_FILES]
     app = Application(Settings(db_url=db_url, clock=lambda: today))
     try:
-        first = app.init(old)
+        first = app.documents.init(OP, old)
         assert len(first.published) == len(old)
-        res = app.init()
+        res = app.documents.init(OP)
         assert len(res.published) == len(NEW_FILES) and len(res.already) == len(old)
-        assert app.init().published == []  # and again: nothing
+        assert app.documents.init(OP).published == []  # and again: nothing
     finally:
         app.store.close()

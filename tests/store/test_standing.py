@@ -14,10 +14,10 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from typer.testing import CliRunner
 
-from socialcredit.application import Application, maintenance
+from socialcredit.application import Actor, Application, maintenance
 from socialcredit.cli import app as cli
 from socialcredit.settings import Settings
-from tests.conftest import MovingClock
+from tests.conftest import OP, MovingClock
 
 P = "11010519491231002X"
 Q = "110105198001010016"
@@ -28,16 +28,17 @@ START = datetime(2024, 6, 1, 12, tzinfo=UTC)
 def world(db_url):
     clock = MovingClock(START)
     application = Application(Settings(db_url=db_url, clock=clock))
-    application.init()
-    application.add_subject(P, "person", "Wang Wei")
-    application.add_subject(Q, "person", "Li Na")
+    application.documents.init(OP)
+    application.records.add_subject(OP, P, "person", "Wang Wei")
+    application.records.add_subject(OP, Q, "person", "Li Na")
     yield application, clock
     application.store.close()
 
 
 def defaulter(application: Application, clock: MovingClock, subject: str = P) -> int:
     """A court-defaulter entry in effect (notice served, notice period run)."""
-    entry = application.list_propose(
+    entry = application.lists.propose(
+        OP,
         subject,
         "court-defaulters",
         authority="rongcheng-people-court",
@@ -51,7 +52,8 @@ def defaulter(application: Application, clock: MovingClock, subject: str = P) ->
         },
     ).event
     clock.advance(seconds=1)
-    application.list_transition(
+    application.lists.transition(
+        OP,
         entry,
         "notify",
         authority="rongcheng-people-court",
@@ -63,8 +65,8 @@ def defaulter(application: Application, clock: MovingClock, subject: str = P) ->
 
 
 def flight(application: Application, subject: str = P, **kw):
-    return application.check(
-        subject, "flight", verifier="airline-demo", purpose="ticket sale", **kw
+    return application.lists.check(
+        Actor("airline-demo", "verifier", "ticket sale"), subject, "flight", **kw
     )
 
 
@@ -73,11 +75,11 @@ def test_a_lapsed_dispute_allows_the_flight_without_tick(world) -> None:
     application, clock = world
     entry = defaulter(application, clock)
     assert flight(application).decision == "deny"
-    application.dispute_open(
-        entry, subject=P, statement="I paid", evidence_ref=None, occurred=clock.now.date()
+    application.disputes.open(
+        OP, entry, subject=P, statement="I paid", evidence_ref=None, occurred=clock.now.date()
     )
     clock.advance(days=31)  # the reviewer never decides; nobody runs tick
-    record = application.access(P)
+    record = application.access.export(OP, P).model_dump(mode="json")
     assert record["list_entries"][0]["status"] == "annulled"
     decision = flight(application)
     assert decision.decision == "allow", decision
@@ -92,7 +94,8 @@ def test_a_lapsed_dispute_allows_the_flight_without_tick(world) -> None:
 def test_aggregates_and_batch_export_see_what_the_record_sees(world) -> None:
     application, clock = world
     tickets = [
-        application.record(
+        application.records.record(
+            OP,
             P,
             "rongcheng",
             "drunk-driving",
@@ -104,16 +107,18 @@ def test_aggregates_and_batch_export_see_what_the_record_sees(world) -> None:
     ]
     clock.advance(seconds=1)
     for item in tickets:
-        application.dispute_open(
-            item, subject=P, statement="not me", evidence_ref=None, occurred=clock.now.date()
+        application.disputes.open(
+            OP, item, subject=P, statement="not me", evidence_ref=None, occurred=clock.now.date()
         )
-    application.correct(tickets[1], reason="wrong person", authority="rongcheng-traffic-police")
+    application.records.correct(
+        OP, tickets[1], reason="wrong person", authority="rongcheng-traffic-police"
+    )
     clock.advance(days=40)
-    mine = application.score(P, "rongcheng")
+    mine = application.records.score(OP, P, "rongcheng")
     assert mine.score == 1000 and not mine.lines
-    dist = application.grade_distribution("rongcheng")
+    dist = application.batch.grade_distribution(OP, "rongcheng")
     assert dist == {mine.grade: 2}
-    events, _ = application.batch_input("rongcheng", clock.now.date())
+    events, _ = application.batch.batch_input(OP, "rongcheng", clock.now.date())
     voided = {target for (_, _, _, _, target) in events if target is not None}
     assert voided == set(tickets)
 
@@ -121,7 +126,8 @@ def test_aggregates_and_batch_export_see_what_the_record_sees(world) -> None:
 def test_replaying_every_recorded_decision_gives_the_same_answer(world) -> None:
     application, clock = world
     entry = defaulter(application, clock)
-    t = application.record(
+    t = application.records.record(
+        OP,
         Q,
         "rongcheng",
         "traffic-violation",
@@ -135,29 +141,32 @@ def test_replaying_every_recorded_decision_gives_the_same_answer(world) -> None:
         for who in (P, Q):
             for service in ("flight", "bike-rental-deposit-free"):
                 verifier = "airline-demo" if service == "flight" else "bike-demo"
-                d = application.check(
-                    who, service, verifier=verifier, purpose="sale", as_of=clock.now.date()
+                d = application.lists.check(
+                    Actor(verifier, "verifier", "sale"), who, service, as_of=clock.now.date()
                 )
                 given.append((who, service, verifier, clock.now, d))
         clock.advance(seconds=1)  # what follows is recorded after those answers
         if step == 1:
-            application.dispute_open(
-                entry, subject=P, statement="paid", evidence_ref=None, occurred=clock.now.date()
+            application.disputes.open(
+                OP, entry, subject=P, statement="paid", evidence_ref=None, occurred=clock.now.date()
             )
         if step == 3:
-            application.dispute_decide(
-                application.open_disputes()[0].dispute,
+            application.disputes.decide(
+                OP,
+                application.disputes.queue(OP)[0].dispute,
                 reviewer="rongcheng-review-board",
                 outcome="annulled",
                 reason="receipt shown",
                 occurred=clock.now.date(),
             )
-            application.correct(t, reason="wrong car", authority="rongcheng-traffic-police")
+            application.records.correct(
+                OP, t, reason="wrong car", authority="rongcheng-traffic-police"
+            )
     assert {d.decision for *_, d in given} >= {"deny", "allow"}
     clock.advance(days=3)
     for who, service, verifier, at, d in given:
-        again = application.check(
-            who, service, verifier=verifier, purpose="replay", as_of=d.as_of, known_at=at
+        again = application.lists.check(
+            Actor(verifier, "verifier", "replay"), who, service, as_of=d.as_of, known_at=at
         )
         assert (again.decision, [r.code for r in again.reasons]) == (
             d.decision,
@@ -172,41 +181,44 @@ def test_a_verifier_told_deny_is_told_again_when_the_entry_is_voided(world) -> N
     application, clock = world
     entry = defaulter(application, clock)
     assert flight(application).decision == "deny"
-    application.check(P, "bike-rental-deposit-free", verifier="bike-demo", purpose="rental")
+    application.lists.check(Actor("bike-demo", "verifier", "rental"), P, "bike-rental-deposit-free")
     clock.advance(seconds=1)
-    dispute = application.dispute_open(
-        entry, subject=P, statement="paid", evidence_ref=None, occurred=clock.now.date()
+    dispute = application.disputes.open(
+        OP, entry, subject=P, statement="paid", evidence_ref=None, occurred=clock.now.date()
     )
     clock.advance(days=1)
-    application.dispute_decide(
+    application.disputes.decide(
+        OP,
         dispute,
         reviewer="rongcheng-review-board",
         outcome="annulled",
         reason="receipt shown",
         occurred=clock.now.date(),
     )
-    notes = application.notices("airline-demo")
+    notes = application.notices.read(OP, "airline-demo")
     assert len(notes) == 1
-    assert notes[0]["item"] == entry and notes[0]["verifier"] == "airline-demo"
-    assert "voided" in notes[0]["reason"] and notes[0]["service"] == "flight"
-    assert application.notices("bike-demo") == []  # its answer did not rest on the entry
-    assert [n["notice"] for n in application.access(P)["notices"]] == [notes[0]["notice"]]
-    assert application.verify()[1] is None
+    assert notes[0].item == entry and notes[0].verifier == "airline-demo"
+    assert "voided" in (notes[0].reason or "") and notes[0].service == "flight"
+    assert application.notices.read(OP, "bike-demo") == []  # its answer did not rest on the entry
+    assert [
+        n["notice"] for n in application.access.export(OP, P).model_dump(mode="json")["notices"]
+    ] == [notes[0].notice]
+    assert application.integrity.verify()[1] is None
 
 
 def test_a_lapse_written_by_tick_notifies_and_serve_maintenance_runs_it(world, db_url) -> None:
     application, clock = world
     entry = defaulter(application, clock)
     flight(application)
-    application.dispute_open(
-        entry, subject=P, statement="paid", evidence_ref=None, occurred=clock.now.date()
+    application.disputes.open(
+        OP, entry, subject=P, statement="paid", evidence_ref=None, occurred=clock.now.date()
     )
     clock.advance(days=31)
     said: list[str] = []
     stop = maintenance.start(application.settings, every=3600, report=said.append)
     stop.set()
     assert said == ["maintenance: 1 lapsed dispute(s) written, 0 erasure(s)"]
-    assert len(application.notices("airline-demo")) == 1
+    assert len(application.notices.read(OP, "airline-demo")) == 1
     assert maintenance.run_tick(application.settings).lapsed == 0  # idempotent
 
 
@@ -250,7 +262,7 @@ def test_a_scheme_for_other_subjects_is_refused(world) -> None:
     from socialcredit.core.errors import BadInput
 
     with pytest.raises(BadInput, match="organisations"):
-        application.score(P, "enterprise", date(2024, 6, 1))
+        application.records.score(OP, P, "enterprise", date(2024, 6, 1))
 
 
 def test_evidence_is_hashed_by_the_application(world) -> None:
@@ -267,7 +279,8 @@ def test_evidence_is_hashed_by_the_application(world) -> None:
         "occurred": clock.now.date(),
     }
     with pytest.raises(BadInput, match="does not match"):
-        application.record(
+        application.records.record(
+            OP,
             P,
             "rongcheng",
             "traffic-violation",
@@ -275,7 +288,9 @@ def test_evidence_is_hashed_by_the_application(world) -> None:
             evidence_content=content,
             **args,
         )
-    done = application.record(P, "rongcheng", "traffic-violation", evidence_content=content, **args)
+    done = application.records.record(
+        OP, P, "rongcheng", "traffic-violation", evidence_content=content, **args
+    )
     assert done.evidence_sha256 == hashlib.sha256(content).hexdigest()
     with application.store.transaction() as conn:
         stored = application.store.get_event(conn, done.event)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
-from tests.conftest import drop_append_only, raw_sql
+from tests.conftest import OP, drop_append_only, raw_sql
 from tests.transparency.kms_double import SEED, KeySigner
 from typer.testing import CliRunner
 
@@ -33,14 +33,14 @@ def make(db_url: str, **kw: object) -> Application:
 def test_init_creates_a_0600_key_file_outside_the_database(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'a.db'}"
     app = make(url)
-    app.init()
+    app.documents.init(OP)
     key = tmp_path / "a.db.logkey"
     assert default_log_key(url) == key
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
     assert key.read_text().startswith(KEY_HEADER)
     private = read_key_file(key)
     assert private.hex() not in (tmp_path / "a.db").read_bytes().hex()
-    head, public = app.log_head()
+    head, public = app.log.sign_head()
     assert verify_head(public, head) and public == KeySigner(private).public_key()
     app.store.close()
 
@@ -71,21 +71,21 @@ def test_the_key_path_comes_from_the_environment(tmp_path: Path, monkeypatch) ->
 
 def test_a_kms_signer_signs_without_the_key_reaching_us(db_url: str) -> None:
     app = make(db_url, log_signer="tests.transparency.kms_double:make")
-    app.init()
-    head, public = app.log_head()
+    app.documents.init(OP)
+    head, public = app.log.sign_head()
     assert public == KeySigner(SEED).public_key() and verify_head(public, head)
     assert not app.settings.log_key_path().exists()
-    assert app.verify()[1] is None
+    assert app.integrity.verify()[1] is None
     app.store.close()
     bad = make(db_url, log_signer="tests.transparency.kms_double:broken")
     with pytest.raises(BadInput, match="public_key"):
-        bad.log_head()
+        bad.log.sign_head()
     bad.store.close()
 
 
 def test_a_key_kept_in_the_store_is_moved_out_by_init(db_url: str) -> None:
     app = make(db_url)
-    app.init()
+    app.documents.init(OP)
     path = app.settings.log_key_path()
     private = read_key_file(path)
     path.unlink()  # a store from before issue 11: the key in meta, no file
@@ -94,33 +94,33 @@ def test_a_key_kept_in_the_store_is_moved_out_by_init(db_url: str) -> None:
         "INSERT INTO meta (key, value) VALUES ('log_private_key', :v)",
         params={"v": private.hex()},
     )
-    assert app.verify()[1].table == "meta"
-    app.init()
+    assert app.integrity.verify()[1].table == "meta"
+    app.documents.init(OP)
     assert read_key_file(path) == private
     assert raw_sql(db_url, "SELECT value FROM meta WHERE key = 'log_private_key'") == []
-    assert app.verify()[1] is None
+    assert app.integrity.verify()[1] is None
     app.store.close()
 
 
 def test_a_head_signed_by_another_key_is_reported_and_never_extended(db_url: str) -> None:
     app = make(db_url)
-    app.init()
+    app.documents.init(OP)
     path = app.settings.log_key_path()
     path.unlink()
     with pytest.raises(BadInput, match="not found"):
-        app.log_head()
-    app.init()  # a new key: the heads in the store were signed by the old one
-    _, problem = app.verify()
+        app.log.sign_head()
+    app.documents.init(OP)  # a new key: the heads in the store were signed by the old one
+    _, problem = app.integrity.verify()
     assert problem is not None and problem.table == "signed_heads"
     assert "another key" in problem.message
     with pytest.raises(IntegrityError, match="does not verify with this log key"):
-        app.log_head()
+        app.log.sign_head()
     app.store.close()
 
 
 def test_signed_heads_are_append_only(db_url: str) -> None:
     app = make(db_url)
-    app.init()
+    app.documents.init(OP)
     app.store.close()
     engine = create_engine(db_url)
     try:

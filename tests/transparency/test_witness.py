@@ -17,7 +17,7 @@ import httpx
 import pytest
 import uvicorn
 from tests.api.conftest import free_port
-from tests.conftest import drop_append_only, raw_sql
+from tests.conftest import OP, drop_append_only, raw_sql
 from tests.reliability.test_tamper_tables import rechain
 from typer.testing import CliRunner
 
@@ -45,7 +45,8 @@ class Log:
         for _ in range(n):
             i = len(self.events)
             self.events.append(
-                self.app.record(
+                self.app.records.record(
+                    OP,
                     P,
                     "rongcheng",
                     "traffic-violation",
@@ -88,13 +89,13 @@ def serve(settings: Settings, store: Store) -> Iterator[str]:
 def log(db_url: str) -> Iterator[Log]:
     settings = Settings(db_url=db_url, clock=lambda: NOW)
     app = Application(settings)
-    app.init()
-    app.add_subject(P, "person", "Wang Wei")
-    _, public = app.log_head()
+    app.documents.init(OP)
+    app.records.add_subject(OP, P, "person", "Wang Wei")
+    _, public = app.log.sign_head()
     for url in serve(settings, app.store):
         live = Log(url, db_url, app, public.hex(), [])
         live.record(3)
-        app.log_head()
+        app.log.sign_head()
         yield live
     app.store.close()
 
@@ -117,7 +118,7 @@ def test_a_growing_log_is_witnessed(log: Log, tmp_path: Path) -> None:
     res = witness("check", "--from", log.url, "--state", str(state), "--json")
     assert res.exit_code == 0 and json.loads(res.stdout)["verdict"] == "same"
     log.record(4)
-    log.app.log_head()
+    log.app.log.sign_head()
     res = witness("check", "--from", log.url, "--state", str(state), "--json")
     body = json.loads(res.stdout)
     assert res.exit_code == 0 and body["verdict"] == "consistent" and body["recorded"]
@@ -127,19 +128,19 @@ def test_a_growing_log_is_witnessed(log: Log, tmp_path: Path) -> None:
 
 
 def test_reads_never_sign(log: Log) -> None:
-    before = log.app.signed_heads()
+    before = log.app.log.signed_heads()
     log.record(2)  # the log grows; nobody signs
     for path in ("/v1/log/head", "/log", f"/v1/log/inclusion/{log.events[0]}"):
         assert httpx.get(f"{log.url}{path}", timeout=10).status_code == 200, path
     unsigned = httpx.get(f"{log.url}/v1/log/inclusion/{log.events[-1]}", timeout=10)
     assert unsigned.status_code == 404 and "not yet covered" in unsigned.text
-    assert log.app.signed_heads() == before
+    assert log.app.log.signed_heads() == before
     assert log.head()["size"] == before[-1]["size"]
 
 
 def test_a_rollback_is_refused_and_nothing_written(log: Log, tmp_path: Path) -> None:
     log.record(3)
-    log.app.log_head()
+    log.app.log.sign_head()
     state = start(log, tmp_path)
     held = state.read_bytes()
     old = tmp_path / "old.json"
@@ -152,7 +153,7 @@ def test_a_rollback_is_refused_and_nothing_written(log: Log, tmp_path: Path) -> 
         f"DELETE FROM events WHERE id > {log.events[2]}",
         "DELETE FROM signed_heads",
     )
-    small = log.app.log_head()[0]
+    small = log.app.log.sign_head()[0]
     assert small.size < json.loads(old.read_text())["size"]
     res = witness("check", "--from", log.url, "--state", str(state))
     assert res.exit_code == 1 and "rollback" in res.output
@@ -183,7 +184,7 @@ def test_a_fork_is_refused_even_with_a_self_consistent_proof(log: Log, tmp_path:
     )
     rechain(log.db_url, log.events[0])
     log.record(2)
-    log.app.log_head()
+    log.app.log.sign_head()
     res = witness("check", "--from", log.url, "--state", str(state), "--json")
     body = json.loads(res.stdout)
     assert res.exit_code == 1 and body["verdict"] == "fork" and not body["recorded"]

@@ -24,6 +24,8 @@ if not shutil.which(CHROMIUM) and os.environ.get("SOCIALCREDIT_REQUIRE_BROWSER")
 
 from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
 
+from tests.conftest import OP  # noqa: E402
+
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
@@ -57,7 +59,8 @@ def axe_violations(page: Page) -> list[str]:
 
 def _seed(live: Live) -> int:
     """Record a ticket and a bill; the ticket's ledger id (chain entries come first)."""
-    ticket = live.app.record(
+    ticket = live.app.records.record(
+        OP,
         ME,
         "rongcheng",
         "traffic-violation",
@@ -65,7 +68,8 @@ def _seed(live: Live) -> int:
         evidence_ref="ticket/42",
         occurred=date(2024, 5, 1),
     ).event
-    live.app.record(
+    live.app.records.record(
+        OP,
         ME,
         "sesame",
         "bill-paid-on-time",
@@ -141,7 +145,11 @@ def test_the_counter_explains_a_scorecard_and_charts_each_score(
     expect(row.locator("td").nth(1)).to_have_text("100")  # 1 of 1 bills on time
     expect(row.locator("td").nth(3)).to_have_text("300")  # the top bin's points
     charts = page.locator('figure img[src^="/counter/history/"]')
-    assert charts.count() == len(live.app.access(ME)["reports"]) == 3
+    assert (
+        charts.count()
+        == len(live.app.access.export(OP, ME).model_dump(mode="json")["reports"])
+        == 3
+    )
     for i in range(charts.count()):
         chart = charts.nth(i)
         chart.scroll_into_view_if_needed()
@@ -202,4 +210,4 @@ def test_a_cross_site_form_is_refused_in_a_real_browser(browser: Browser, live: 
     finally:
         evil.shutdown()
         evil.server_close()
-    assert live.app.access(ME)["disputes"] == []
+    assert live.app.access.export(OP, ME).model_dump(mode="json")["disputes"] == []

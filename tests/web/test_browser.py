@@ -23,6 +23,8 @@ if not shutil.which(CHROMIUM) and os.environ.get("SOCIALCREDIT_REQUIRE_BROWSER")
 
 from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
 
+from tests.conftest import OP  # noqa: E402
+
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
@@ -56,7 +58,8 @@ def sign_in(browser: Browser, live: Live, role: str) -> Page:
 
 
 def test_resident_sees_record_and_files_a_dispute(browser: Browser, live: Live) -> None:
-    event = live.app.record(
+    event = live.app.records.record(
+        OP,
         ME,
         "rongcheng",
         "traffic-violation",
@@ -102,7 +105,8 @@ def test_registrar_records_with_an_upload_and_the_grade_changes(
 
 def test_verifier_deny_then_reviewer_annuls_then_allow(browser: Browser, live: Live) -> None:
     app = live.app
-    entry = app.list_propose(
+    entry = app.lists.propose(
+        OP,
         ME,
         "court-defaulters",
         authority="rongcheng-people-court",
@@ -115,7 +119,8 @@ def test_verifier_deny_then_reviewer_annuls_then_allow(browser: Browser, live: L
             "obligation": "pay 9,000 yuan",
         },
     ).event
-    app.list_transition(
+    app.lists.transition(
+        OP,
         entry,
         "notify",
         authority="rongcheng-people-court",
@@ -136,7 +141,8 @@ def test_verifier_deny_then_reviewer_annuls_then_allow(browser: Browser, live: L
     expect(airline.locator("#reasons")).to_contain_text("deny:court-defaulters-high-consumption")
     expect(airline.locator("body")).not_to_contain_text("score")
     shot(airline, "05-verifier-deny")
-    app.dispute_open(
+    app.disputes.open(
+        OP,
         entry,
         subject=ME,
         statement="I paid in March; receipt attached",

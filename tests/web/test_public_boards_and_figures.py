@@ -9,6 +9,7 @@ from datetime import date
 import httpx
 
 from tests.api.conftest import ME, OTHER, Live, web_session
+from tests.conftest import OP
 
 OFFICE = "rongcheng-credit-office"
 COURT = "rongcheng-people-court"
@@ -16,7 +17,8 @@ COURT = "rongcheng-people-court"
 
 def _honour(live: Live, subject: str, consent: bool) -> int:
     app = live.app
-    e = app.list_propose(
+    e = app.lists.propose(
+        OP,
         subject,
         "honour-roll",
         authority=OFFICE,
@@ -24,9 +26,11 @@ def _honour(live: Live, subject: str, consent: bool) -> int:
         occurred=date(2024, 5, 1),
         fields={"citation": "volunteer of the year"},
     ).event
-    app.list_transition(e, "notify", authority=OFFICE, evidence_ref="n", occurred=date(2024, 5, 1))
+    app.lists.transition(
+        OP, e, "notify", authority=OFFICE, evidence_ref="n", occurred=date(2024, 5, 1)
+    )
     if consent:
-        app.list_consent(e, subject, True, date(2024, 5, 2))
+        app.lists.consent(OP, e, subject, True, date(2024, 5, 2))
     return e
 
 
@@ -56,7 +60,8 @@ def test_the_board_shows_consenting_subjects_only_and_records_each_showing(live:
 
 
 def test_the_figures_page_charts_the_lists(live: Live) -> None:
-    live.app.list_propose(
+    live.app.lists.propose(
+        OP,
         ME,
         "court-defaulters",
         authority=COURT,
@@ -86,7 +91,8 @@ def test_the_figures_page_charts_the_lists(live: Live) -> None:
 
 
 def test_the_counter_says_what_changes_when(live: Live) -> None:
-    live.app.record(
+    live.app.records.record(
+        OP,
         ME,
         "rongcheng",
         "traffic-violation",

@@ -1,7 +1,10 @@
-"""The shared machinery of the use cases: access records, loading, the standing.
+"""The shared machinery of the use cases: the context, the actor, access records, loading.
 
 Only this package opens transactions: every write and the access record that says
-who made it commit or vanish together.
+who made it commit or vanish together. Every part of the application (``Records``,
+``Lists``, ``Disputes``...) is a ``Part`` over one shared ``Context`` (the settings and
+the store, whose caches and pool all parts share). Who acts is not part of either: it
+is an ``Actor`` passed with every call that writes, or reads a subject's data.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from socialcredit import sealing
+from socialcredit.application.context import Actor as Actor
+from socialcredit.application.context import Context as Context
 from socialcredit.core import disputes as disputes_core
 from socialcredit.core import ids, trust
 from socialcredit.core import lists as lists_core
@@ -29,7 +34,6 @@ from socialcredit.core.lists import EntryState, ListDef
 from socialcredit.core.rulebook import Rulebook
 from socialcredit.core.sanctions import Memorandum, Registry
 from socialcredit.core.standing import Published, Standing, as_utc, derive
-from socialcredit.settings import Settings
 from socialcredit.store.sql import Store
 from socialcredit.transparency import merkle
 
@@ -38,7 +42,7 @@ STANDING_CACHE_SIZE = 50_000  # subjects' standings kept in memory per store
 ROLES = ("admin", "registrar", "verifier", "reviewer", "subject", "auditor")
 
 # The latest moment each store (object) has been read or written at: the clock as the
-# application sees it never goes below it (``Base._clock``).
+# application sees it never goes below it (``Part._clock``).
 _FLOORS: weakref.WeakKeyDictionary[Store, datetime] = weakref.WeakKeyDictionary()
 _FLOORS_LOCK = threading.Lock()  # a WeakKeyDictionary is not safe for concurrent writers
 
@@ -106,12 +110,13 @@ def leaf_for(event_id: int, chain_hash: str) -> bytes:
     return merkle.leaf_hash(event_id.to_bytes(8, "big") + bytes.fromhex(chain_hash))
 
 
-class Base:
-    """State and helpers every group of use cases shares."""
+class Part:
+    """One group of use cases over the shared context, with the helpers they all use."""
 
-    def __init__(self, settings: Settings, store: Store | None = None) -> None:
-        self.settings = settings
-        self.store = store or Store(settings.db_url)
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.settings = ctx.settings
+        self.store = ctx.store
 
     def _clock(self) -> datetime:
         """The clock, never earlier than a moment this store was already used at.
@@ -139,6 +144,7 @@ class Base:
     def _access(
         self,
         conn: Connection,
+        actor: Actor,
         action: str,
         subject: str | None,
         detail: dict[str, Any] | None = None,
@@ -148,26 +154,27 @@ class Base:
 
         Only the subject reading their own record needs no reason.
         """
-        self.store.record_access(conn, [self._access_row(action, subject, detail, purpose)])
+        self.store.record_access(conn, [self._access_row(actor, action, subject, detail, purpose)])
 
     def _access_row(
         self,
+        actor: Actor,
         action: str,
         subject: str | None,
         detail: dict[str, Any] | None = None,
         purpose: str | None = None,
     ) -> dict[str, Any]:
         """The access record ``_access`` writes, for a caller that writes it later."""
-        stated = (purpose if purpose is not None else self.settings.purpose).strip()
-        if not stated and self.settings.role != "subject":
+        stated = (purpose if purpose is not None else actor.purpose).strip()
+        if not stated and actor.role != "subject":
             raise NotAllowed(
                 "reading or writing a subject's data needs a stated purpose (--purpose)",
                 field="purpose",
             )
         return {
             "at": self._now(),
-            "actor": self.settings.actor,
-            "role": self.settings.role,
+            "actor": actor.principal,
+            "role": actor.role,
             "action": action,
             "subject": subject,
             "purpose": stated or "own record",
@@ -216,7 +223,7 @@ class Base:
             return None
         return sealing.keyed_dedup(self.store.secret(conn, "dedup", self._now()), event)
 
-    def _keys_for(self, conn: Connection, subjects: set[str]) -> dict[str, bytes]:
+    def _keys_for(self, conn: Connection, subjects: set[str], actor: Actor) -> dict[str, bytes]:
         """Each subject's key, a fresh one created for a subject that has none.
 
         Erasure removes personal data, not rights: an erased subject stays a known
@@ -237,7 +244,7 @@ class Base:
                     s,
                     # over the pseudonym: the key row as stored, as `ledger verify` reads it
                     trust.key_commitment(self.store.pseudonym(conn, s), k, created),
-                    by=self.settings.actor,
+                    by=actor.principal,
                     on=self._today(),
                     at=created,
                 )
@@ -247,11 +254,11 @@ class Base:
         keys.update(fresh)
         return keys
 
-    def _sealed(self, conn: Connection, event: Event) -> Event:
+    def _sealed(self, conn: Connection, event: Event, actor: Actor) -> Event:
         """One entry keyed and sealed (see ``_append``)."""
-        return self._seal_all(conn, [event])[0]
+        return self._seal_all(conn, [event], actor)[0]
 
-    def _seal_all(self, conn: Connection, events: Sequence[Event]) -> list[Event]:
+    def _seal_all(self, conn: Connection, events: Sequence[Event], actor: Actor) -> list[Event]:
         """Entries ready to store: idempotency digest keyed, every personal field sealed.
 
         The digest is computed from the plaintext first (sealing uses a random nonce);
@@ -259,7 +266,7 @@ class Base:
         """
         if not events:
             return []
-        keys = self._keys_for(conn, {e.subject for e in events})
+        keys = self._keys_for(conn, {e.subject for e in events}, actor)
         out = []
         for e in events:
             if "dedup" not in e.data and e.dedup_facts() is not None:
@@ -267,9 +274,12 @@ class Base:
             out.append(sealing.seal_event(keys[e.subject], e))
         return out
 
-    def _append(self, conn: Connection, events: Sequence[Event]) -> list[Event]:
-        """Append entries with their personal fields sealed: the one way use cases write."""
-        return self.store.append(conn, self._seal_all(conn, events))
+    def _append(self, conn: Connection, events: Sequence[Event], actor: Actor) -> list[Event]:
+        """Append entries with their personal fields sealed: the one way use cases write.
+
+        ``actor`` signs for the fresh subject keys the entries may need (chained too).
+        """
+        return self.store.append(conn, self._seal_all(conn, events, actor))
 
     def _opened(self, conn: Connection, events: Sequence[Event]) -> list[Event]:
         """Entries (of any subjects) with sealed fields opened, ``[erased]`` without a key."""
@@ -308,9 +318,7 @@ class Base:
                 stamp = when.get((kind_id, version))
                 return stamp is not None and as_utc(datetime.fromisoformat(stamp)) <= limit
 
-            schemes = {
-                s: [v for v in vs if seen(s, v.version)] for s, vs in schemes.items()
-            }
+            schemes = {s: [v for v in vs if seen(s, v.version)] for s, vs in schemes.items()}
             schemes = {s: vs for s, vs in schemes.items() if vs}
             registry = Registry(
                 tuple(m for m in registry.memoranda if seen(m.id, m.version)),
@@ -343,9 +351,7 @@ class Base:
                 row = self.store.get_subject(conn, sid)
                 kind = str(row.kind) if row is not None else None
             entries = self._events(conn, sid) if kind is not None else []
-            return derive(
-                sid, kind, entries, self._published(conn, known_at), as_of, now, schemes
-            )
+            return derive(sid, kind, entries, self._published(conn, known_at), as_of, now, schemes)
         # The standing as of today changes only with the subject's own entries (an
         # append-only ledger: its last id), with publications (every content hash) and
         # with the day (deadlines, expiries): the cache is keyed by all three and checked

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from socialcredit.application.base import Base
+from socialcredit.application.base import Actor, Part
 from socialcredit.core import trust
 from socialcredit.core.documents import Document, doc_id, doc_kind
 from socialcredit.core.ledger import Event
@@ -23,7 +23,7 @@ from socialcredit.core.ledger import Event
 SUBJECT_ROW = ("id", "kind", "name", "registered")
 
 
-def publication(app: Base, conn: Connection, book: Document) -> Event:
+def publication(app: Part, conn: Connection, book: Document, actor: Actor) -> Event:
     """Chain a document's publication with its SHA-256 and full source."""
     (done,) = app.store.append(
         conn,
@@ -34,7 +34,7 @@ def publication(app: Base, conn: Connection, book: Document) -> Event:
                 book.version,
                 book.sha256,
                 book.source,
-                by=app.settings.actor,
+                by=actor.principal,
                 on=app._today(),
                 at=app._now(),
             )
@@ -44,10 +44,11 @@ def publication(app: Base, conn: Connection, book: Document) -> Event:
 
 
 def registrations(
-    app: Base,
+    app: Part,
     conn: Connection,
     subjects: Sequence[Mapping[str, Any]],
     keys: Sequence[Mapping[str, Any]],
+    actor: Actor,
 ) -> None:
     """Chain each subject's registration: a digest of its row and of its key, as stored.
 
@@ -64,7 +65,7 @@ def registrations(
                 p,
                 trust.digest({**row, "id": p}, SUBJECT_ROW),
                 trust.key_commitment(p, bytes(k["key"]), k["created"]) if k else "",
-                by=app.settings.actor,
+                by=actor.principal,
                 on=app._today(),
                 at=app._now(),
             )
@@ -72,7 +73,7 @@ def registrations(
     app.store.append(conn, entries)
 
 
-def token_issued(app: Base, conn: Connection, row: Mapping[str, Any]) -> None:
+def token_issued(app: Part, conn: Connection, row: Mapping[str, Any], actor: Actor) -> None:
     """Chain an API token's issue: call right after inserting its row, same transaction.
 
     Every column of ``row`` as inserted is committed to (names listed in the entry), so
@@ -84,13 +85,13 @@ def token_issued(app: Base, conn: Connection, row: Mapping[str, Any]) -> None:
         conn,
         [
             trust.token_issued(
-                str(row["token_hash"]), row, by=app.settings.actor, on=app._today(), at=app._now()
+                str(row["token_hash"]), row, by=actor.principal, on=app._today(), at=app._now()
             )
         ],
     )
 
 
-def token_revoked(app: Base, conn: Connection, token_hash: str, reason: str) -> None:
+def token_revoked(app: Part, conn: Connection, token_hash: str, reason: str, actor: Actor) -> None:
     """Chain a token's revocation (for issue 15's revoke: call it in the same transaction
     that marks or deletes the row). After it, ``ledger verify`` no longer requires the
     token's row to exist or to match its issue digest."""
@@ -98,13 +99,13 @@ def token_revoked(app: Base, conn: Connection, token_hash: str, reason: str) -> 
         conn,
         [
             trust.token_revoked(
-                token_hash, reason, by=app.settings.actor, on=app._today(), at=app._now()
+                token_hash, reason, by=actor.principal, on=app._today(), at=app._now()
             )
         ],
     )
 
 
-def seal_access(app: Base, conn: Connection) -> Event | None:
+def seal_access(app: Part, conn: Connection) -> Event | None:
     """Commit the access records written since the last batch to the chain, if any.
 
     Each read writes its access row in the read's own transaction (cheap); this seals
@@ -137,7 +138,7 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def backfill(app: Base, conn: Connection) -> int:
+def backfill(app: Part, conn: Connection) -> int:
     """Chain what a store made before issue 11 holds unchained (run by ``init``).
 
     Documents, subjects and tokens without an entry get one now, as they are: the
@@ -190,19 +191,23 @@ def backfill(app: Base, conn: Connection) -> int:
 
 
 def access_each(
-    app: Base, conn: Connection, action: str, per_subject: Mapping[str, Mapping[str, Any]]
+    app: Part,
+    conn: Connection,
+    actor: Actor,
+    action: str,
+    per_subject: Mapping[str, Mapping[str, Any]],
 ) -> None:
     """One access record per subject whose data a many-subject view showed (the review
     queue, the registrar desk), so each subject sees the read in their own record; the
     caller still writes its one aggregate record with the count."""
-    stated = app.settings.purpose.strip() or "own record"
+    stated = actor.purpose.strip() or "own record"
     app.store.record_access(
         conn,
         [
             {
                 "at": app._now(),
-                "actor": app.settings.actor,
-                "role": app.settings.role,
+                "actor": actor.principal,
+                "role": actor.role,
                 "action": action,
                 "subject": sid,
                 "purpose": stated,

@@ -17,7 +17,7 @@ from datetime import date
 
 from sqlalchemy.engine import Connection
 
-from socialcredit.application.base import Base, normalise_subject
+from socialcredit.application.base import Actor, Part, normalise_subject
 from socialcredit.core import lists as lists_core
 from socialcredit.core.errors import BadInput, Conflict, NotFound
 from socialcredit.core.ledger import SCORE, Event
@@ -65,9 +65,18 @@ class RetentionHolds(Conflict):
         return out
 
 
-class Erasure(Base):
+class Erasure(Part):
+    """Deleting a subject's key: at their request, or when retention is over."""
+
     def erase_subject_key(
-        self, conn: Connection, sid: str, *, occurred: date, authority: str, reason: str
+        self,
+        conn: Connection,
+        actor: Actor,
+        sid: str,
+        *,
+        occurred: date,
+        authority: str,
+        reason: str,
     ) -> int | None:
         """THE key deletion: delete the key and record it, in the caller's transaction.
 
@@ -94,10 +103,10 @@ class Erasure(Base):
                 )
             ],
         )
-        self._access(conn, "subject.erase", sid, {"event": done.id, "by": authority})
+        self._access(conn, actor, "subject.erase", sid, {"event": done.id, "by": authority})
         return done.id
 
-    def erase(self, subject: str, *, requested_by_subject: bool) -> ErasureResult:
+    def erase(self, actor: Actor, subject: str, *, requested_by_subject: bool) -> ErasureResult:
         """Erase now, at the subject's request, unless a published retention rule holds.
 
         Refused (nothing written) with the rule and the date from which erasure is
@@ -126,6 +135,7 @@ class Erasure(Base):
                 raise RetentionHolds(sid, _latest(holds))
             event = self.erase_subject_key(
                 conn,
+                actor,
                 sid,
                 occurred=today,
                 authority="system:erasure-request",
@@ -135,13 +145,13 @@ class Erasure(Base):
         shred = self.store.shred_keys()
         return ErasureResult(sid, event, shred.done, shred.detail)
 
-    def _erase_due(self, conn: Connection, as_of: date) -> int:
+    def _erase_due(self, conn: Connection, actor: Actor, as_of: date) -> int:
         """Erase every subject whose retention is over (called by ``tick``)."""
         erased = 0
         keyed = self.store.keyed_subjects(conn)
         for sid in self.store.subjects_with_events(conn):
             if sid in keyed and not self._holds(conn, sid, as_of):
-                erased += self._retention_erase(conn, sid, as_of)
+                erased += self._retention_erase(conn, actor, sid, as_of)
         # One answer per kind of subject (the rulebooks do not change in this
         # transaction): asked per subject, a service's start-up tick took a rulebook
         # look-up per registered subject, tens of seconds for a city.
@@ -152,10 +162,10 @@ class Erasure(Base):
             keep = retention[kind]
             since = date.fromisoformat(registered[:10])
             if keep is not None and add_duration(since, keep) <= as_of:
-                erased += self._retention_erase(conn, sid, as_of)
-        return erased + self._erase_restored(conn, as_of)
+                erased += self._retention_erase(conn, actor, sid, as_of)
+        return erased + self._erase_restored(conn, actor, as_of)
 
-    def _erase_restored(self, conn: Connection, as_of: date) -> int:
+    def _erase_restored(self, conn: Connection, actor: Actor, as_of: date) -> int:
         """Delete again a key that a restored backup brought back after its erasure.
 
         A key created before the subject's latest ``subject.erased`` entry was erased
@@ -172,6 +182,7 @@ class Erasure(Base):
             if created < last[sid]:
                 done = self.erase_subject_key(
                     conn,
+                    actor,
                     sid,
                     occurred=as_of,
                     authority="system:retention",
@@ -180,9 +191,10 @@ class Erasure(Base):
                 erased += done is not None
         return erased
 
-    def _retention_erase(self, conn: Connection, sid: str, as_of: date) -> int:
+    def _retention_erase(self, conn: Connection, actor: Actor, sid: str, as_of: date) -> int:
         done = self.erase_subject_key(
             conn,
+            actor,
             sid,
             occurred=as_of,
             authority="system:retention",

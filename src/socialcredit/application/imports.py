@@ -28,7 +28,7 @@ from datetime import date
 from typing import Any
 
 from socialcredit import sealing
-from socialcredit.application.base import Base, normalise_subject
+from socialcredit.application.base import Actor, Part, normalise_subject
 from socialcredit.core.errors import BadInput, NotFound, SocialCreditError
 from socialcredit.core.ledger import (
     Event,
@@ -240,7 +240,7 @@ def prepare_chunk(
                 rows_of.append(row)
             # The idempotency digest is keyed (an HMAC under the store secret, from the
             # plaintext), then the personal fields are sealed under each subject's key,
-            # exactly as ``Base._seal_all`` does for every other write.
+            # exactly as ``Part._seal_all`` does for every other write.
             secret = store.secret(conn, "dedup", recorded)
             keys = [sealing.keyed_dedup(secret, e) or "" for e in events]
             known_keys = store.find_dedup(conn, keys)
@@ -300,9 +300,12 @@ def prepare_chunk(
 
 
 # -- parent side ---------------------------------------------------------------------
-class Imports(Base):
-    def import_events(
+class Imports(Part):
+    """Bulk import of recorded events, prepared in worker processes, written in order."""
+
+    def events(
         self,
+        actor: Actor,
         chunks: Iterable[tuple[int, Columns | Lines]],
         *,
         workers: int | None = None,
@@ -312,7 +315,7 @@ class Imports(Base):
 
         Rows are numbered as the caller numbers them (the CLI: file rows from 1).
         """
-        purpose = self.settings.purpose.strip() or "bulk import"
+        purpose = actor.purpose.strip() or "bulk import"
         today, recorded = self._today(), self._now()
         with self.store.transaction() as conn:
             self._ready(conn)
@@ -357,8 +360,8 @@ class Imports(Base):
                         [
                             {
                                 "at": recorded,
-                                "actor": self.settings.actor,
-                                "role": self.settings.role,
+                                "actor": actor.principal,
+                                "role": actor.role,
                                 "action": "event.record",
                                 "subject": s,
                                 "purpose": Presealed(prepared.purposes[s])

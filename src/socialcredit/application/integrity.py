@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from socialcredit.application.base import Base
+from socialcredit.application.base import Part
 from socialcredit.application.chaining import SUBJECT_ROW
 from socialcredit.application.log import LEGACY_KEY, _tree, signer_of
 from socialcredit.core import trust
@@ -42,7 +42,9 @@ def _by_type(entries: Sequence[Event], kind: str) -> list[Event]:
     return [e for e in entries if e.type == kind]
 
 
-class Integrity(Base):
+class Integrity(Part):
+    """``ledger verify``: the chain, the signed heads, and every table the chain covers."""
+
     def verify(self, against: Sequence[tuple[str, object]] = ()) -> tuple[int, Finding | None]:
         """Walk the chain and every table it commits to; the first finding, or None.
 
@@ -76,9 +78,7 @@ class Integrity(Base):
 
     def _tables(self, conn: Connection, against: Sequence[tuple[str, object]]) -> Finding | None:
         # by id, subjects as stored (pseudonyms), as the rows checked against them
-        entries = self.store.events_of_types(
-            conn, [*trust.CHAIN_ONLY, trust.ERASED], stored=True
-        )
+        entries = self.store.events_of_types(conn, [*trust.CHAIN_ONLY, trust.ERASED], stored=True)
         found = (
             self._check_heads(conn, against)
             or self._check_documents(conn, entries)

@@ -1,4 +1,4 @@
-"""List entries and the verifier's yes/no."""
+"""List entries, the public boards and the verifier's yes/no."""
 
 from __future__ import annotations
 
@@ -11,11 +11,13 @@ from sqlalchemy.engine import Connection
 
 from socialcredit import sealing
 from socialcredit.application.base import (
-    Base,
+    Actor,
+    Part,
     Recorded,
     normalise_subject,
 )
 from socialcredit.application.group_commit import Pending, committer_for
+from socialcredit.application.views import DecisionView
 from socialcredit.core import lists as lists_core
 from socialcredit.core.errors import BadInput, NotFound
 from socialcredit.core.ledger import (
@@ -27,9 +29,12 @@ from socialcredit.core.standing import as_utc
 from socialcredit.core.standing import decision as standing_decision
 
 
-class Listing(Base):
-    def list_propose(
+class Lists(Part):
+    """Entries on the published lists, their boards, and the checks that read them."""
+
+    def propose(
         self,
+        actor: Actor,
         subject: str,
         list_id: str,
         *,
@@ -61,12 +66,19 @@ class Listing(Base):
             existing = self.store.find_dedup(conn, [key])
             if key in existing:
                 return Recorded(existing[key], False)
-            (done,) = self._append(conn, [replace(event, data={**event.data, "dedup": key})])
-            self._access(conn, "list.propose", sid, {"entry": done.id, "list": list_id})
+            (done,) = self._append(conn, [replace(event, data={**event.data, "dedup": key})], actor)
+            self._access(conn, actor, "list.propose", sid, {"entry": done.id, "list": list_id})
         return Recorded(done.id, True)
 
-    def list_transition(
-        self, entry: int, step: str, *, authority: str, evidence_ref: str | None, occurred: date
+    def transition(
+        self,
+        actor: Actor,
+        entry: int,
+        step: str,
+        *,
+        authority: str,
+        evidence_ref: str | None,
+        occurred: date,
     ) -> list[int]:
         """notify or remedy an entry; a remedy appends the removal in the same transaction."""
         with self.store.transaction() as conn:
@@ -85,11 +97,11 @@ class Listing(Base):
                 new = lists_core.remedy(d, state, **args)  # type: ignore[arg-type]
             else:
                 raise BadInput(f"unknown list step {step!r}")
-            done = self._append(conn, new)
-            self._access(conn, f"list.{step}", state.subject, {"entry": entry})
+            done = self._append(conn, new, actor)
+            self._access(conn, actor, f"list.{step}", state.subject, {"entry": entry})
         return [e.id for e in done]
 
-    def list_consent(self, entry: int, subject: str, consent: bool, occurred: date) -> int:
+    def consent(self, actor: Actor, entry: int, subject: str, consent: bool, occurred: date) -> int:
         sid, _ = normalise_subject(subject)
         with self.store.transaction() as conn:
             self._ready(conn)
@@ -105,11 +117,11 @@ class Listing(Base):
                 today=self._today(),
                 recorded=self._now(),
             )
-            (done,) = self._append(conn, [ev])
-            self._access(conn, "list.consent", sid, {"entry": entry, "consent": consent})
+            (done,) = self._append(conn, [ev], actor)
+            self._access(conn, actor, "list.consent", sid, {"entry": entry, "consent": consent})
         return done.id
 
-    def board(self, list_id: str, as_of: date | None = None) -> list[dict[str, Any]]:
+    def board(self, actor: Actor, list_id: str, as_of: date | None = None) -> list[dict[str, Any]]:
         """A red list's public honour board: consenting subjects only, minimum fields.
 
         Each subject's entries come from their standing, so a withdrawn consent, an
@@ -151,6 +163,7 @@ class Listing(Base):
                     )
                 self._access(
                     conn,
+                    actor,
                     "board.read",
                     sid,
                     {"list": list_id, "entries": [st.entry for st in shown]},
@@ -158,13 +171,13 @@ class Listing(Base):
                 )
         return rows
 
-    def list_entries(self, subject: str) -> list[EntryState]:
+    def entries(self, actor: Actor, subject: str) -> list[EntryState]:
         sid, _ = normalise_subject(subject)
         with self.store.transaction() as conn:
             self._ready(conn)
             self._subject_kind(conn, sid)
             states = self._standing(conn, sid, self._today()).lists
-            self._access(conn, "lists.read", sid)
+            self._access(conn, actor, "lists.read", sid)
         return sorted(states.values(), key=lambda s: s.entry)
 
     def registry(self) -> Registry:
@@ -174,14 +187,13 @@ class Listing(Base):
 
     def check(
         self,
+        actor: Actor,
         subject: str,
         service: str,
         *,
-        verifier: str,
-        purpose: str | None,
         as_of: date | None = None,
         known_at: datetime | None = None,
-    ) -> Decision:
+    ) -> DecisionView:
         """A verifier's yes/no question, answered from the subject's standing and recorded.
 
         The verifier gets the decision and reason codes only; the access record keeps the
@@ -189,24 +201,25 @@ class Listing(Base):
         is told again. With ``known_at`` the answer is replayed as the system would have
         given it then, and recorded as a read, not as a new decision. An ID that is valid
         but not registered has nothing recorded against it, so the answer is allow.
+        ``actor`` is the verifier (its principal is the verifier id the service must be
+        authorised for) and states the purpose, which a check requires.
 
         The answer is computed (``check_prepare``) and its access record written by the
         group committer (``group_commit.py``), with the checks of other threads that
-        arrive within the same few milliseconds; it returns only after that commit.
+        arrive within the same few milliseconds; it returns only after that commit. The
+        answer is the ``DecisionView`` every edge shows (``check_prepare``'s pending
+        result is the core's ``Decision``, for the API's own wait on the committer).
         """
-        pending = self.check_prepare(
-            subject, service, verifier=verifier, purpose=purpose, as_of=as_of, known_at=known_at
-        )
+        pending = self.check_prepare(actor, subject, service, as_of=as_of, known_at=known_at)
         decision: Decision = committer_for(self.store).submit(pending).result()
-        return decision
+        return DecisionView.of(decision)
 
     def check_prepare(
         self,
+        actor: Actor,
         subject: str,
         service: str,
         *,
-        verifier: str,
-        purpose: str | None,
         as_of: date | None = None,
         known_at: datetime | None = None,
     ) -> Pending:
@@ -217,7 +230,7 @@ class Listing(Base):
         before the record is written (and then computes it again, inside the write).
         Bad input and refusals raise here, so they leave no record.
         """
-        text = check_text(purpose, "purpose")
+        text = check_text(actor.purpose, "purpose")
         if text is None:
             raise BadInput("a check needs a stated purpose (--purpose)", field="purpose")
         sid, kind = normalise_subject(subject)
@@ -232,7 +245,7 @@ class Listing(Base):
             self._ready(conn)
             state = self.store.subject_state(conn, sid)
             decision, row = self._check_in(
-                conn, sid, kind, service, verifier, text, day, known_at, state
+                conn, sid, kind, service, actor, text, day, known_at, state
             )
             snapshot[0] = state[1]
             return decision, [row]
@@ -248,7 +261,7 @@ class Listing(Base):
         sid: str,
         kind: str,
         service: str,
-        verifier: str,
+        actor: Actor,
         text: str,
         day: date,
         known_at: datetime | None,
@@ -257,7 +270,7 @@ class Listing(Base):
         """The decision and its access record, from what ``conn`` sees."""
         docs = self.store.documents_stamp(conn)
         registry = self._registry(conn, docs)
-        registry.authorise(verifier, service)
+        registry.authorise(actor.principal, service)
         needed = sorted(registry.schemes_needed(service))
         standing = self._standing(conn, sid, day, known_at, needed, docs=docs, state=state)
         published = self._published(conn, known_at)
@@ -275,8 +288,8 @@ class Listing(Base):
             detail["known_at"] = known_at.isoformat()
         row = {
             "at": self._now(),
-            "actor": verifier,
-            "role": "verifier",
+            "actor": actor.principal,
+            "role": actor.role,
             "action": "decision" if known_at is None else "decision.replay",
             "subject": sid,
             "purpose": text,

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection
 
 from socialcredit.application import chaining
 from socialcredit.application.base import (
-    Base,
+    Part,
     leaf_for,
 )
 from socialcredit.core.errors import BadInput, IntegrityError, NotFound
@@ -31,7 +31,7 @@ from socialcredit.transparency.signer import (
 LEGACY_KEY = "log_private_key"  # where stores before issue 11 kept the key: in the store
 
 
-def signer_of(app: Base) -> Signer:
+def signer_of(app: Part) -> Signer:
     """The configured signer; a one-line BadInput when the key is missing or exposed."""
     path = app.settings.log_key_path()
     if not app.settings.log_signer and not path.exists():
@@ -46,7 +46,7 @@ def signer_of(app: Base) -> Signer:
         raise BadInput(str(exc), field="log-key") from None
 
 
-def ensure_key(app: Base, conn: Connection) -> Path | None:
+def ensure_key(app: Part, conn: Connection) -> Path | None:
     """Create the key file (0600) if absent; move a key kept in the store out of it.
 
     Returns the path when a key file was written. A key found in the store is moved to
@@ -75,7 +75,7 @@ def ensure_key(app: Base, conn: Connection) -> Path | None:
     return written
 
 
-def _tree(app: Base, conn: Connection) -> tuple[merkle.MerkleLog, list[int]]:
+def _tree(app: Part, conn: Connection) -> tuple[merkle.MerkleLog, list[int]]:
     rows = app.store.leaf_rows(conn)
     ids = [r[0] for r in rows]
     return merkle.MerkleLog([leaf_for(i, h) for i, h in rows]), ids
@@ -86,7 +86,7 @@ def _stored(row: dict[str, Any]) -> heads.TreeHead:
 
 
 def sign_if_extends(
-    app: Base, conn: Connection, *, strict: bool = True
+    app: Part, conn: Connection, *, strict: bool = True
 ) -> tuple[heads.TreeHead, bytes] | None:
     """Seal pending access records, then sign the tree iff it extends the last head.
 
@@ -142,11 +142,13 @@ def _refuse_unless_extends(
     return last
 
 
-class TransparencyLog(Base):
-    def log_public_key(self) -> bytes:
+class Log(Part):
+    """The transparency log: signed tree heads and the proofs under them."""
+
+    def public_key(self) -> bytes:
         return signer_of(self).public_key()
 
-    def log_head(self) -> tuple[heads.TreeHead, bytes]:
+    def sign_head(self) -> tuple[heads.TreeHead, bytes]:
         """Sign the current tree head if it extends the last one, and keep it (a write)."""
         with self.store.transaction() as conn:
             self._ready(conn)
@@ -192,7 +194,7 @@ class TransparencyLog(Base):
             )
         return head, tree, ids
 
-    def log_prove_inclusion(
+    def prove_inclusion(
         self, event_id: int, *, sign: bool = False
     ) -> tuple[dict[str, Any], dict[str, Any]]:
         """The latest signed head and the inclusion proof of one entry under it.
@@ -201,7 +203,7 @@ class TransparencyLog(Base):
         entry must already be covered by a signed head.
         """
         if sign:
-            self.log_head()
+            self.sign_head()
         with self.store.transaction() as conn:
             self._ready(conn)
             head, tree, ids = self._signed_tree(conn, None)
@@ -219,13 +221,13 @@ class TransparencyLog(Base):
             )
         return heads.head_to_json(head), proof
 
-    def log_prove_consistency(
+    def prove_consistency(
         self, old: int, new: int | None = None, *, sign: bool = False
     ) -> tuple[dict[str, Any], dict[str, Any]]:
         """A signed head (of size ``new``, default the latest) and the proof that it
         extends the first ``old`` entries. Never signs a head for an arbitrary size."""
         if sign:
-            self.log_head()
+            self.sign_head()
         with self.store.transaction() as conn:
             self._ready(conn)
             head, tree, _ = self._signed_tree(conn, new)

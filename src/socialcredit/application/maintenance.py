@@ -12,9 +12,8 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import replace
 
-from socialcredit.application.base import TickResult
+from socialcredit.application.base import Actor, TickResult
 from socialcredit.core.errors import SocialCreditError
 from socialcredit.settings import Settings
 
@@ -27,11 +26,11 @@ def run_tick(settings: Settings) -> TickResult:
     """Today's tick (today by the settings' clock), as the system, with its own store."""
     from socialcredit.application import Application
 
-    application = Application(
-        replace(settings, actor="system:maintenance", purpose="daily maintenance")
-    )
+    application = Application(settings)
     try:
-        return application.tick(application.settings.clock().date())
+        return application.upkeep.tick(
+            Actor.system("daily maintenance"), application.settings.clock().date()
+        )
     finally:
         application.store.close()
 

@@ -20,7 +20,8 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from socialcredit.application.base import Base
+from socialcredit.application.base import Actor, Part
+from socialcredit.application.record_views import NoticeView
 from socialcredit.core.errors import BadInput
 from socialcredit.core.ledger import Event
 from socialcredit.core.sanctions import BENEFIT, DENY
@@ -44,7 +45,7 @@ def notice_json(e: Event) -> dict[str, Any]:
 
 
 def notify_voided(
-    app: Base, conn: Connection, subject: str, items: Mapping[int, str], on: date
+    app: Part, conn: Connection, actor: Actor, subject: str, items: Mapping[int, str], on: date
 ) -> list[int]:
     """Append a notice for every past decision resting on a voided item; their ids."""
     if not items:
@@ -93,11 +94,13 @@ def notify_voided(
                     },
                 )
             )
-    return [e.id for e in app._append(conn, new)] if new else []
+    return [e.id for e in app._append(conn, new, actor)] if new else []
 
 
-class Notices(Base):
-    def notices(self, verifier: str) -> list[dict[str, Any]]:
+class Notices(Part):
+    """What verifiers are told when an item a decision rested on is voided."""
+
+    def read(self, actor: Actor, verifier: str) -> list[NoticeView]:
         """A verifier's notices, oldest first; reading them is recorded per subject."""
         with self.store.transaction() as conn:
             self._ready(conn)
@@ -112,6 +115,7 @@ class Notices(Base):
             for subject in sorted({e.subject for e in found}):
                 self._access(
                     conn,
+                    actor,
                     "notices.read",
                     subject,
                     {
@@ -119,4 +123,4 @@ class Notices(Base):
                         "notices": [e.id for e in found if e.subject == subject],
                     },
                 )
-        return [notice_json(e) for e in found]
+        return [NoticeView(**notice_json(e)) for e in found]

@@ -15,8 +15,9 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from socialcredit.application.base import Base, normalise_subject
+from socialcredit.application.base import Actor, Part, normalise_subject
 from socialcredit.application.group_commit import Pending
+from socialcredit.application.views import ScoreWithChanges
 from socialcredit.core import lists as lists_core
 from socialcredit.core import repair as repair_core
 from socialcredit.core.changes import changes, list_changes, what_ifs
@@ -37,7 +38,7 @@ class RepairApplied:
     decide_by: date
 
 
-def conduct_severity(app: Base, conn: Connection, conduct: str) -> str:
+def conduct_severity(app: Part, conn: Connection, conduct: str) -> str:
     """The severity the latest published catalogue gives a conduct (NDRC Order No. 58)."""
     catalogues = [d for d in app.store.documents(conn, "catalogue") if isinstance(d, Catalogue)]
     for catalogue in sorted(catalogues, key=lambda c: c.effective, reverse=True):
@@ -48,7 +49,7 @@ def conduct_severity(app: Base, conn: Connection, conduct: str) -> str:
 
 
 def item_terms(
-    app: Base, conn: Connection, target: Event, standing: Standing
+    app: Part, conn: Connection, target: Event, standing: Standing
 ) -> tuple[str, date, str, int, tuple[str, ...]]:
     """(item kind, start of its effect, severity, decide-by business days, deciders)."""
     if target.id in standing.voided:
@@ -92,7 +93,7 @@ def item_terms(
     )
 
 
-def severities(app: Base, conn: Connection, standing: Standing) -> dict[int, str]:
+def severities(app: Part, conn: Connection, standing: Standing) -> dict[int, str]:
     """The repair severity of every negative item of the subject that still counts."""
     out: dict[int, str] = {}
     by_id = {e.id: e for e in standing.entries}
@@ -141,9 +142,12 @@ def changes_body(
     }
 
 
-class Repairs(Base):
-    def repair_apply(
+class Repairs(Part):
+    """Credit repair: the subject applies to end a negative item early; the authority decides."""
+
+    def apply(
         self,
+        actor: Actor,
         item: int,
         *,
         subject: str,
@@ -175,8 +179,8 @@ class Repairs(Base):
                 recorded=self._now(),
                 decide_business_days=days,
             )
-            (done,) = self.store.append(conn, [self._sealed(conn, event)])
-            self._access(conn, "repair.apply", sid, {"repair": done.id, "item": item})
+            (done,) = self.store.append(conn, [self._sealed(conn, event, actor)])
+            self._access(conn, actor, "repair.apply", sid, {"repair": done.id, "item": item})
             state = repair_core.fold([done])[done.id]
         return RepairApplied(done.id, item, severity, state.decide_by)
 
@@ -187,8 +191,9 @@ class Repairs(Base):
         standing = self._standing(conn, first.subject, self._today())
         return standing.repairs[repair], standing
 
-    def repair_decide(
+    def decide(
         self,
+        actor: Actor,
         repair: int,
         *,
         authority: str,
@@ -212,13 +217,15 @@ class Repairs(Base):
                 today=self._today(),
                 recorded=self._now(),
             )
-            (done,) = self._append(conn, [event])  # the reason is sealed
+            (done,) = self._append(conn, [event], actor)  # the reason is sealed
             self._access(
-                conn, "repair.decide", state.subject, {"repair": repair, "outcome": outcome}
+                conn, actor, "repair.decide", state.subject, {"repair": repair, "outcome": outcome}
             )
         return done.id
 
-    def repair_show(self, repair: int, subject: str | None = None) -> tuple[RepairState, date]:
+    def show(
+        self, actor: Actor, repair: int, subject: str | None = None
+    ) -> tuple[RepairState, date]:
         """The repair and the day its status is judged on (today).
 
         With ``subject``, someone else's repair is answered exactly like an unknown one.
@@ -228,16 +235,17 @@ class Repairs(Base):
             state, _ = self._repair(conn, repair)
             if subject is not None and normalise_subject(subject)[0] != state.subject:
                 raise NotFound(f"unknown repair {repair}", field="repair")
-            self._access(conn, "repair.read", state.subject, {"repair": repair})
+            self._access(conn, actor, "repair.read", state.subject, {"repair": repair})
         return state, self._today()
 
     def score_with_changes(
         self,
+        actor: Actor,
         subject: str,
         scheme: str,
         as_of: date | None = None,
         known_at: datetime | None = None,
-    ) -> tuple[ScoreReport, dict[str, Any]]:
+    ) -> ScoreWithChanges:
         """The score report and what changes when, read (and recorded) once.
 
         ``changes`` lists each future day on which a counted item ends, with the score
@@ -246,12 +254,13 @@ class Repairs(Base):
         from when a repair may be applied for.
         """
         answer: tuple[ScoreReport, dict[str, Any]] = self._recorded(
-            self.score_with_changes_prepare(subject, scheme, as_of, known_at)
+            self.score_with_changes_prepare(actor, subject, scheme, as_of, known_at)
         )
-        return answer
+        return ScoreWithChanges.joined(*answer)
 
     def score_with_changes_prepare(
         self,
+        actor: Actor,
         subject: str,
         scheme: str,
         as_of: date | None = None,
@@ -281,7 +290,7 @@ class Repairs(Base):
                 stamp = (self.store.subject_state(conn, sid)[1], self.store.documents_stamp(conn))
                 hit = self.store.standing_cache.get(key)
                 if hit is not None and hit[0] == stamp:
-                    return Pending(hit[1], [self._access_row("score.read", sid, detail)])
+                    return Pending(hit[1], [self._access_row(actor, "score.read", sid, detail)])
             if scheme not in self._published(conn).schemes:
                 self._versions(conn, scheme)  # names what is published
             entries = self._events(conn, sid)
@@ -299,5 +308,5 @@ class Repairs(Base):
             answer = (standing.reports[scheme], body)
             if known_at is None:
                 self.store.standing_cache[key] = (stamp, answer)
-            row = self._access_row("score.read", sid, detail)
+            row = self._access_row(actor, "score.read", sid, detail)
         return Pending(answer, [row])

@@ -16,6 +16,10 @@ class Result(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+class View(Result):
+    """What a read answers (``views.py``): frozen like a result, documented the same way."""
+
+
 class SubjectRegistered(Result):
     """``subject add`` · ``POST /v1/subjects``"""
 

@@ -13,6 +13,7 @@ from socialcredit.cli.common import (
     app,
     handled,
     known_arg,
+    op,
     open_app,
     opt_date,
     out,
@@ -37,7 +38,8 @@ def access(
     if html is not None:
         writable(html, "html")  # before the read is recorded: no record of a failed export
     application = open_app()
-    record = application.access(
+    record = application.access.export(
+        op(),
         ident,
         opt_date(as_of, "as-of"),
         known_arg(application, as_known_on),
@@ -46,20 +48,18 @@ def access(
     if html is not None:
         from socialcredit.html import render_access
 
-        write_file(html, render_access(record).encode(), "html")
+        write_file(html, render_access(record.model_dump(mode="json")).encode(), "html")
     if as_json:
-        print_json(record)
+        print_json(record.model_dump(mode="json"))
         return
+    out.print(f"[bold]{record.subject}[/] ({record.kind}, {record.name}) as of {record.as_of}")
+    for r in record.reports:
+        out.print(f"  {r.scheme}: score {r.score}, grade {r.grade}")
     out.print(
-        f"[bold]{record['subject']}[/] ({record['kind']}, {record['name']}) as of {record['as_of']}"
-    )
-    for r in record["reports"]:
-        out.print(f"  {r['scheme']}: score {r['score']}, grade {r['grade']}")
-    out.print(
-        f"  {len(record['events'])} events ({record['retired_events']} past retention), "
-        f"{len(record['list_entries'])} list entries, {len(record['disputes'])} disputes, "
-        f"{len(record['decisions'])} decisions given, "
-        f"{len(record['access_records'])} access records"
+        f"  {len(record.events)} events ({record.retired_events} past retention), "
+        f"{len(record.list_entries)} list entries, {len(record.disputes)} disputes, "
+        f"{len(record.decisions)} decisions given, "
+        f"{len(record.access_records)} access records"
     )
     if html is not None:
         out.print(f"  written to {html}")

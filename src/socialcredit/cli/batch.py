@@ -15,6 +15,7 @@ from socialcredit.cli.common import (
     day_arg,
     err,
     handled,
+    op,
     open_app,
     out,
     print_json,
@@ -139,7 +140,7 @@ def _other_kinds_in_store(book: Any) -> dict[str, Any] | None:
     if book.subjects == "any":
         return None
     return _skipped(
-        book, sum(c for k, c in open_app().subject_counts().items() if k != book.subjects)
+        book, sum(c for k, c in open_app().batch.subject_counts().items() if k != book.subjects)
     )
 
 
@@ -166,7 +167,7 @@ def _export_store(scheme: str, events_path: Path, subjects_path: Path, day: date
 
     # Recorded as one aggregate read, marked as an export: the Parquet files leave the
     # store's control (an erasure cannot reach them).
-    events, people = open_app().batch_input(scheme, day, export="parquet")
+    events, people = open_app().batch.batch_input(op(), scheme, day, export="parquet")
     columns: dict[str, list[Any]] = {name: [] for name in EVENT_SCHEMA.names}
     for row in events:
         for name, value in zip(EVENT_SCHEMA.names, row, strict=True):
@@ -284,11 +285,11 @@ def demo(
 
     writable(chart, "chart")
     application = open_app()
-    application.init()
+    application.documents.init(op())
     today = application.settings.clock().date()
     n_orgs = residents // 50 if organisations is None else organisations
     city = make_city(residents, n_orgs, seed, today)
-    application.add_subjects(city.residents + city.organisations)
+    application.records.add_subjects(op(), city.residents + city.organisations)
     events = list(city_events(city))
     with Progress(
         "[progress.description]{task.description}",
@@ -299,11 +300,11 @@ def demo(
         disable=as_json or not err.is_terminal,
     ) as bar:
         task = bar.add_task("recording events", total=len(events))
-        result = application.record_many(
-            events, chunk=5_000, progress=lambda n: bar.advance(task, n)
+        result = application.records.record_many(
+            op(), events, chunk=5_000, progress=lambda n: bar.advance(task, n)
         )
-    dist = application.grade_distribution("rongcheng", today)
-    order = [g.grade for g in application.rulebook("rongcheng")[-1].grades]
+    dist = application.batch.grade_distribution(op(), "rongcheng", today)
+    order = [g.grade for g in application.documents.rulebook("rongcheng")[-1].grades]
     total = sum(dist.values()) or 1
     a_or_better = sum(dist.get(g, 0) for g in ("AAA", "AA", "A"))
     write_bar_chart(chart, dist, order, f"rongcheng grades of {total:,} residents on {today}")

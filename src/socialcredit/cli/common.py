@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from socialcredit.application import Application
+from socialcredit.application import Actor, Application
 from socialcredit.core.errors import BadInput, SocialCreditError
 from socialcredit.core.periods import parse_date, parse_moment
 from socialcredit.settings import Settings
@@ -75,10 +75,20 @@ def open_app() -> Application:
     Every command writes (a read leaves an access record), so each refuses a database
     whose settings could lose an acknowledged write, as ``serve`` does.
     """
-    application = Application(Settings.from_env(state.db, state.purpose))
+    application = Application(Settings.from_env(state.db))
     _opened.append(application)
     application.store.check_durability()
     return application
+
+
+def op() -> Actor:
+    """The operator at the console, with the purpose given by ``--purpose``.
+
+    Who acts is passed with every call (``Actor``), never kept in the settings; the
+    CLI's actor is always the operator, and ``--purpose ""`` states no purpose (a read
+    of a subject's data is then refused).
+    """
+    return Actor.operator("operator console" if state.purpose is None else state.purpose)
 
 
 def _close_all() -> None:

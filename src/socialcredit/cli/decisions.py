@@ -6,26 +6,27 @@ from typing import Annotated
 
 import typer
 
+from socialcredit.application import Actor
 from socialcredit.cli.common import (
     JsonOpt,
     KnownOpt,
     app,
     handled,
     known_arg,
+    op,
     open_app,
     opt_date,
     out,
     print_json,
     table,
 )
-from socialcredit.wire import decision_json
 
 
 @app.command()
 @handled
 def services(as_json: JsonOpt = False) -> None:
     """Registered services (with sectors) and the verifiers allowed to ask about them."""
-    reg = open_app().registry()
+    reg = open_app().lists.registry()
     svc, ver = reg.services, reg.verifiers
     if as_json:
         print_json(
@@ -65,21 +66,19 @@ def check(
     as a read, not as a new decision.
     """
     application = open_app()
-    d = application.check(
+    d = application.lists.check(
+        Actor(verifier, "verifier", purpose or ""),
         ident,
         service,
-        verifier=verifier,
-        purpose=purpose,
         as_of=opt_date(as_of, "as-of"),
         known_at=known_arg(application, as_known_on),
     )
-    body = decision_json(d)
     if as_json:
-        print_json(body)
+        print_json(d.model_dump(mode="json"))
         return
     out.print(f"[bold]{d.decision.upper()}[/] {d.service} for {d.subject} on {d.as_of}")
-    for r in body["reasons"]:
-        out.print(f"  {r['code']}: {r['text']}", markup=False)
+    for r in d.reasons:
+        out.print(f"  {r.code}: {r.text}", markup=False)
 
 
 @app.command()
@@ -89,9 +88,9 @@ def notices(
     as_json: JsonOpt = False,
 ) -> None:
     """Notices to a verifier: past decisions that rested on an item since voided."""
-    found = open_app().notices(verifier)
+    found = open_app().notices.read(op(), verifier)
     if as_json:
-        print_json({"notices": found})
+        print_json({"notices": [n.model_dump(mode="json") for n in found]})
         return
     if not found:
         out.print(f"no notices for {verifier}")
@@ -99,12 +98,12 @@ def notices(
     t = table("notice", "decision", "item", "service", "recorded", "reason")
     for n in found:
         t.add_row(
-            str(n["notice"]),
-            str(n["decision"]),
-            str(n["item"]),
-            str(n["service"]),
-            str(n["recorded"]),
-            str(n["reason"]),
+            str(n.notice),
+            str(n.decision),
+            str(n.item),
+            str(n.service),
+            str(n.recorded),
+            str(n.reason),
         )
     out.print(t)
 
@@ -116,7 +115,7 @@ def figures(
     as_json: JsonOpt = False,
 ) -> None:
     """Public figures: list entries, decisions by service, disputes and repairs."""
-    body = open_app().figures(opt_date(as_of, "as-of"))
+    body = open_app().figures.figures(op(), opt_date(as_of, "as-of"))
     if as_json:
         print_json(body)
         return

@@ -7,17 +7,18 @@ from typing import Annotated, Any
 import typer
 
 from socialcredit.application import results
+from socialcredit.application.views import DisputeView
 from socialcredit.cli.common import (
     JsonOpt,
     app,
     day_arg,
     err,
     handled,
+    op,
     open_app,
     out,
     print_json,
 )
-from socialcredit.wire import dispute_json
 
 dispute_app = typer.Typer(
     help="Disputes with deadlines that bind the authorities.", no_args_is_help=True
@@ -26,7 +27,9 @@ app.add_typer(dispute_app, name="dispute")
 
 
 def _dispute_out(state: Any, as_json: bool, extra: dict[str, Any] | None = None) -> None:
-    body = dispute_json(state, open_app().settings.clock().date()) | (extra or {})
+    body = DisputeView.of(state, open_app().settings.clock().date()).model_dump(mode="json") | (
+        extra or {}
+    )
     if as_json:
         print_json(body)
     else:
@@ -54,7 +57,8 @@ def dispute_open(
     as_json: JsonOpt = False,
 ) -> None:
     """Dispute an event or list entry; the issuing authority is notified at once."""
-    d = open_app().dispute_open(
+    d = open_app().disputes.open(
+        op(),
         item,
         subject=subject,
         statement=statement,
@@ -78,7 +82,8 @@ def dispute_add_info(
     as_json: JsonOpt = False,
 ) -> None:
     """Add information; within the first 30 days it extends the deadline to 45 days."""
-    ev = open_app().dispute_add_info(
+    ev = open_app().disputes.add_info(
+        op(),
         dispute,
         subject=subject,
         statement=statement,
@@ -106,7 +111,8 @@ def dispute_decide(
     as_json: JsonOpt = False,
 ) -> None:
     """Decide a dispute before its deadline; annulled/amended write the correction too."""
-    ids = open_app().dispute_decide(
+    ids = open_app().disputes.decide(
+        op(),
         dispute,
         reviewer=reviewer,
         outcome=outcome,
@@ -133,8 +139,8 @@ def dispute_appeal(
     as_json: JsonOpt = False,
 ) -> None:
     """Appeal an upheld dispute once, to a second reviewer (30 more days)."""
-    ev = open_app().dispute_appeal(
-        dispute, subject=subject, statement=statement, occurred=day_arg(occurred, "occurred")
+    ev = open_app().disputes.appeal(
+        op(), dispute, subject=subject, statement=statement, occurred=day_arg(occurred, "occurred")
     )
     if as_json:
         print_json(results.DisputeStepRecorded(dispute=dispute, event=ev).model_dump())
@@ -148,7 +154,7 @@ def dispute_show(
     dispute: Annotated[int, typer.Argument(metavar="DISPUTE")], as_json: JsonOpt = False
 ) -> None:
     """A dispute's status, deadlines and decisions."""
-    _dispute_out(open_app().dispute_show(dispute), as_json)
+    _dispute_out(open_app().disputes.show(op(), dispute), as_json)
 
 
 @app.command()
@@ -159,7 +165,7 @@ def tick(
 ) -> None:
     """Materialise lapsed disputes (annulled for the subject) and due erasures; idempotent."""
     day = day_arg(as_of, "as-of")
-    r = open_app().tick(day)
+    r = open_app().upkeep.tick(op(), day)
     if as_json:
         done = results.TickDone(
             as_of=day.isoformat(), lapsed=r.lapsed, erased=r.erased, shredded=r.shredded

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from socialcredit.application.results import SubjectErased
-from socialcredit.cli.common import JsonOpt, app, err, handled, open_app, out, print_json
+from socialcredit.cli.common import JsonOpt, app, err, handled, op, open_app, out, print_json
 
 
 @app.command()
@@ -28,7 +28,7 @@ def erase(
     Refused with exit 2, naming the rule and the date it allows erasure, while a
     published retention rule still keeps the data; nothing is changed then.
     """
-    r = open_app().erase(ident, requested_by_subject=requested_by_subject)
+    r = open_app().erasure.erase(op(), ident, requested_by_subject=requested_by_subject)
     if as_json:
         done = SubjectErased(subject=r.subject, event=r.event, shredded=r.shredded, detail=r.detail)
         print_json(done.model_dump())

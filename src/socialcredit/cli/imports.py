@@ -12,7 +12,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from socialcredit.application.imports import CHUNK, Columns, Lines, check_columns, parse_lines
-from socialcredit.cli.common import JsonOpt, app, err, handled, open_app, out, print_json
+from socialcredit.cli.common import JsonOpt, app, err, handled, op, open_app, out, print_json
 from socialcredit.core.errors import BadInput
 
 
@@ -130,7 +130,7 @@ def import_events(
             rate = done / max(time.perf_counter() - started, 1e-9)
             bar.update(task, advance=n, rate=f"{rate:,.0f} events/s")
 
-        result = application.import_events(chunks, workers=workers, progress=advance)
+        result = application.imports.events(op(), chunks, workers=workers, progress=advance)
     seconds = time.perf_counter() - started
     summary = {
         "file": str(file),

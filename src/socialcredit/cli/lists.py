@@ -7,11 +7,13 @@ from typing import Annotated, Any
 import typer
 
 from socialcredit.application import results
+from socialcredit.application.views import EntryView
 from socialcredit.cli.common import (
     JsonOpt,
     app,
     day_arg,
     handled,
+    op,
     open_app,
     opt_date,
     out,
@@ -20,7 +22,6 @@ from socialcredit.cli.common import (
 )
 from socialcredit.core.errors import BadInput
 from socialcredit.core.lists import EntryState
-from socialcredit.wire import entry_json
 
 list_app = typer.Typer(
     help="Blacklist and red-list entries and their lifecycle.", no_args_is_help=True
@@ -57,7 +58,8 @@ def list_propose(
 ) -> None:
     """Propose a list entry; it restricts nothing until notified and the notice passes."""
     day = day_arg(occurred, "occurred")
-    r = open_app().list_propose(
+    r = open_app().lists.propose(
+        op(),
         ident,
         list_id,
         authority=authority,
@@ -76,8 +78,8 @@ def _step(
     step: str, entry: int, authority: str, evidence: str | None, occurred: str, as_json: bool
 ) -> None:
     day = day_arg(occurred, "occurred")
-    done = open_app().list_transition(
-        entry, step, authority=authority, evidence_ref=evidence, occurred=day
+    done = open_app().lists.transition(
+        op(), entry, step, authority=authority, evidence_ref=evidence, occurred=day
     )
     if as_json:
         print_json(results.EntryStepRecorded(entry=entry, events=done).model_dump())
@@ -122,7 +124,7 @@ def list_consent(
 ) -> None:
     """Give or withdraw consent to appear on a red list's public board."""
     day = day_arg(occurred, "occurred")
-    ev = open_app().list_consent(entry, subject, not withdraw, day)
+    ev = open_app().lists.consent(op(), entry, subject, not withdraw, day)
     if as_json:
         print_json(
             results.ConsentRecorded(entry=entry, event=ev, consent=not withdraw).model_dump()
@@ -141,8 +143,8 @@ def list_show(
     """A subject's list entries with their status, dates, remedy and the evidence that ends them."""
     application = open_app()
     day = opt_date(as_of, "as-of") or application.settings.clock().date()
-    entries = application.list_entries(ident)
-    lists = application.registry().lists
+    entries = application.lists.entries(op(), ident)
+    lists = application.lists.registry().lists
 
     def ends(e: EntryState) -> dict[str, Any]:
         d = lists.get(e.list)
@@ -156,7 +158,9 @@ def list_show(
             {
                 "subject": ident.upper(),
                 "as_of": day.isoformat(),
-                "entries": [entry_json(e, day) | ends(e) for e in entries],
+                "entries": [
+                    EntryView.of(e, day).model_dump(mode="json") | ends(e) for e in entries
+                ],
             }
         )
         return
@@ -189,7 +193,7 @@ def list_board(
     as_json: JsonOpt = False,
 ) -> None:
     """A red list's public honour board: only subjects who consented, minimum fields."""
-    rows = open_app().board(list_id)
+    rows = open_app().lists.board(op(), list_id)
     if as_json:
         print_json({"list": list_id, "entries": rows})
         return

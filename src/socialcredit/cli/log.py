@@ -48,7 +48,7 @@ def ledger_verify(
 ) -> None:
     """Walk the hash chain and every table it commits to; name the first bad row (exit 1)."""
     heads_given = [(str(p), load_json(p)) for p in against or []]
-    n, problem = open_app().verify(heads_given)
+    n, problem = open_app().integrity.verify(heads_given)
     if as_json:
         print_json(
             {
@@ -89,7 +89,7 @@ def log_head(as_json: JsonOpt = False) -> None:
     """Sign the current tree head if it extends the last one signed (else exit 1), and print it."""
     from socialcredit.transparency.heads import head_to_json
 
-    head, public = open_app().log_head()
+    head, public = open_app().log.sign_head()
     body = head_to_json(head) | {"public_key": public.hex()}
     if as_json:
         print_json(body)
@@ -112,7 +112,7 @@ def log_prove_inclusion(
     as_json: JsonOpt = False,
 ) -> None:
     """A signed head and the proof that an entry is in the log."""
-    head, proof = open_app().log_prove_inclusion(event_id, sign=True)
+    head, proof = open_app().log.prove_inclusion(event_id, sign=True)
     _emit_proof(head, proof, head_out, proof_out, as_json)
 
 
@@ -132,7 +132,7 @@ def log_prove_consistency(
     as_json: JsonOpt = False,
 ) -> None:
     """A signed head (NEW_SIZE, or the newest) and the proof it extends the first OLD_SIZE."""
-    head, proof = open_app().log_prove_consistency(old_size, new_size, sign=new_size is None)
+    head, proof = open_app().log.prove_consistency(old_size, new_size, sign=new_size is None)
     _emit_proof(head, proof, head_out, proof_out, as_json)
 
 

@@ -15,6 +15,7 @@ from socialcredit.cli.common import (
     day_arg,
     handled,
     known_arg,
+    op,
     open_app,
     opt_date,
     out,
@@ -22,7 +23,6 @@ from socialcredit.cli.common import (
     table,
 )
 from socialcredit.core.errors import BadInput
-from socialcredit.wire import event_json, report_json
 
 subject_app = typer.Typer(
     help="Register subjects (persons and organisations).", no_args_is_help=True
@@ -42,7 +42,7 @@ def init(
     """Create the store and publish the example rulebooks (idempotent)."""
     application = open_app()
     sources = directory_rulebooks(rulebooks) if rulebooks else None
-    result = application.init(sources)
+    result = application.documents.init(op(), sources)
     if as_json:
         print_json(
             {
@@ -69,7 +69,7 @@ def subject_add(
     as_json: JsonOpt = False,
 ) -> None:
     """Register a person or an organisation."""
-    subject, created = open_app().add_subject(ident, kind, name)
+    subject, created = open_app().records.add_subject(op(), ident, kind, name)
     if as_json:
         print_json(
             results.SubjectRegistered(subject=subject, kind=kind, created=created).model_dump()
@@ -105,7 +105,8 @@ def record(
                 field="evidence-file",
             ) from None
     day = day_arg(occurred, "occurred")
-    result = open_app().record(
+    result = open_app().records.record(
+        op(),
         ident,
         scheme,
         rule,
@@ -135,7 +136,8 @@ def correct(
     as_json: JsonOpt = False,
 ) -> None:
     """Reverse an earlier event with a reason (a new entry; nothing is deleted)."""
-    new = open_app().correct(
+    new = open_app().records.correct(
+        op(),
         event_id,
         reason=reason,
         authority=authority,
@@ -161,9 +163,11 @@ def score(
     """Score, grade, caps and perks with the line-by-line explanation."""
     application = open_app()
     known = known_arg(application, as_known_on)
-    report, ahead = application.score_with_changes(ident, scheme, opt_date(as_of, "as-of"), known)
+    report = application.repairs.score_with_changes(
+        op(), ident, scheme, opt_date(as_of, "as-of"), known
+    )
     if as_json:
-        print_json(report_json(report) | ahead)
+        print_json(report.model_dump(mode="json"))
         return
     cap = f" (capped from {report.uncapped_grade})" if report.capped else ""
     out.print(
@@ -191,13 +195,13 @@ def score(
     for x in report.excluded:
         out.print(f"  not counted: event {x.event} {x.rule}: {x.why}")
     out.print(f"perks: {', '.join(report.perks) or 'none'}")
-    for c in ahead["changes"]:
+    for c in report.changes:
         out.print(
             f"  from {c['on']}: score {c['score']}, grade {c['grade']} "
             f"(item(s) {', '.join(map(str, c['items']))} end)",
             markup=False,
         )
-    for w in ahead["if_ended_today"]:
+    for w in report.if_ended_today:
         if w["kind"] == "event":
             out.print(
                 f"  if item {w['item']} were repaired today: score {w['score']}, grade "
@@ -215,15 +219,20 @@ def score(
 @handled
 def history(ident: Annotated[str, typer.Argument(metavar="ID")], as_json: JsonOpt = False) -> None:
     """Every ledger entry about a subject, in order."""
-    events = open_app().history(ident)
+    events = open_app().records.history(op(), ident)
     if as_json:
-        print_json({"subject": ident.upper(), "events": [event_json(e) for e in events]})
+        print_json(
+            {
+                "subject": ident.upper(),
+                "events": [e.model_dump(mode="json") for e in events],
+            }
+        )
         return
     t = table("event", "type", "scheme", "rule", "points", "occurred", "ends", "authority", "note")
     for e in events:
-        note = f"reverses {e.reverses}: {e.reason}" if e.reverses else (e.evidence_ref or "")
+        note = f"reverses {e.reverses}: {e.reason}" if e.reverses else (e.evidence or "")
         t.add_row(
-            str(e.id),
+            str(e.event),
             e.type,
             e.scheme or "",
             e.rule or "",

@@ -7,16 +7,17 @@ from typing import Annotated
 import typer
 
 from socialcredit.application import results
+from socialcredit.application.views import RepairView
 from socialcredit.cli.common import (
     JsonOpt,
     app,
     day_arg,
     handled,
+    op,
     open_app,
     out,
     print_json,
 )
-from socialcredit.wire import repair_json
 
 repair_app = typer.Typer(
     help="Credit repair by severity, with a deadline that binds the authority.",
@@ -38,7 +39,8 @@ def repair_apply(
     as_json: JsonOpt = False,
 ) -> None:
     """Apply for repair of a negative item once its severity's minimum period has run."""
-    r = open_app().repair_apply(
+    r = open_app().repairs.apply(
+        op(),
         item,
         subject=subject,
         statement=statement,
@@ -70,7 +72,8 @@ def repair_decide(
 ) -> None:
     """Decide a repair: granted ends the item from today; refused says when to apply again."""
     application = open_app()
-    event = application.repair_decide(
+    event = application.repairs.decide(
+        op(),
         repair,
         authority=authority,
         outcome=outcome,
@@ -89,8 +92,8 @@ def repair_show(
     repair: Annotated[int, typer.Argument(metavar="R")], as_json: JsonOpt = False
 ) -> None:
     """A repair's status, deadline, decision and, if refused, when to apply again."""
-    state, day = open_app().repair_show(repair)
-    body = repair_json(state, day)
+    state, day = open_app().repairs.show(op(), repair)
+    body = RepairView.of(state, day).model_dump(mode="json")
     if as_json:
         print_json(body)
         return

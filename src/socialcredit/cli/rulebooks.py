@@ -10,11 +10,13 @@ from typing import Annotated, Any
 import typer
 
 from socialcredit.application.results import DocumentPublished
+from socialcredit.application.views import DocumentView
 from socialcredit.cli.common import (
     JsonOpt,
     app,
     err,
     handled,
+    op,
     open_app,
     out,
     print_json,
@@ -113,11 +115,10 @@ def rulebook_show(
 ) -> None:
     """Show every published version of a document of any kind (scheme, list, memorandum,
     catalogue, measures), with legal basis, effective and publication dates."""
-    from socialcredit.wire import document_json
 
-    versions = open_app().documents(ident)
+    versions = open_app().documents.documents(ident)
     if as_json:
-        docs = [document_json(d, at) for d, at in versions]
+        docs = [DocumentView.of(d, at).model_dump(mode="json") for d, at in versions]
         body: dict[str, Any] = {"id": ident, "kind": docs[-1]["kind"], "versions": docs}
         if docs[-1]["kind"] in ("points", "scorecard"):
             body["scheme"] = ident
@@ -125,7 +126,7 @@ def rulebook_show(
         return
     out.print(f"[bold]{ident}[/]: {len(versions)} version(s)", highlight=False)
     for doc, at in versions:
-        d = document_json(doc, at)
+        d = DocumentView.of(doc, at).model_dump(mode="json")
         out.print(
             f"[bold]{d['title']}[/] ({d['kind']} {ident} {d['version']}, effective "
             f"{d['effective']}, published {d['published'] or '-'}, registered {at})",
@@ -231,7 +232,7 @@ def rulebook_publish(
 
     text = read_text(file)
     try:
-        book, created = open_app().publish(text, str(file))
+        book, created = open_app().documents.publish(op(), text, str(file))
     except (PolicyRefused, RulebookInvalid) as exc:
         found = [f for f in exc.findings if isinstance(f, dict)]
         if not found:

@@ -73,7 +73,7 @@ def serve(
         f"(pages: /counter /desk /verify /review /stats /log; API: /docs)"
     )
     if sign_every:
-        application.log_head()  # refuse to start on a log that does not extend its heads
+        application.log.sign_head()  # refuse to start on a log that does not extend its heads
         start_signer(application, sign_every)
     # Maintenance runs itself: today's tick now, then every 24 hours (logged).
     maintenance.start(application.settings, report=lambda m: err.print(m, markup=False))
@@ -112,7 +112,7 @@ def start_signer(application: Any, every: float) -> threading.Event:
     def run() -> None:
         while not stop.wait(every):
             try:
-                application.log_head()
+                application.log.sign_head()
             except SocialCreditError as exc:
                 err.print(f"log signer: {exc.message}", markup=False, highlight=False)
 

@@ -12,6 +12,7 @@ from socialcredit.cli.common import (
     JsonOpt,
     app,
     handled,
+    op,
     open_app,
     out,
     print_json,
@@ -42,7 +43,7 @@ def token_issue(
     """Issue a token (printed once; only its hash is stored); it ends after --expires."""
     application = open_app()
     ttl = lifetime(expires, application.settings.clock())
-    token = application.issue_token(role, principal, ttl=ttl, label=label)
+    token = application.tokens.issue(op(), role, principal, ttl=ttl, label=label)
     if as_json:
         print_json(
             {
@@ -64,7 +65,7 @@ def token_list(
     as_json: JsonOpt = False,
 ) -> None:
     """Every token: its id, principal, role, dates and state (never a secret)."""
-    rows = open_app().list_tokens(principal)
+    rows = open_app().tokens.list(principal)
     if as_json:
         print_json(rows)
         return
@@ -98,7 +99,7 @@ def token_revoke(
     """End a token now (or all of a principal's); a running service refuses it at once."""
     if (ident is None) == (principal is None):
         raise BadInput("give a token ID or --principal, not both", field="token")
-    done = open_app().revoke_token(token_id=ident, principal=principal, reason=reason)
+    done = open_app().tokens.revoke(op(), token_id=ident, principal=principal, reason=reason)
     if as_json:
         print_json({"revoked": done})
     else:
@@ -154,7 +155,7 @@ def token_demo(
     rows = [*DEMO_PRINCIPALS, *([("subject", people[0])] if people else [])]
     print("Demo tokens (shown once; only their hashes are stored):")
     for role, principal in rows:
-        print(f"  {role:<9} {principal:<26} {application.issue_token(role, principal)}")
+        print(f"  {role:<9} {principal:<26} {application.tokens.issue(op(), role, principal)}")
     print("Pages:")
     for path, what in DEMO_PAGES:
         print(f"  {base_url}{path:<10} {what}")

@@ -1,24 +1,22 @@
-"""Authentication, roles and the per-request Application, shared by the API and the pages.
+"""Authentication, roles and the acting principal, shared by the API and the pages.
 
-One Application per request, sharing the store (and its connection pool and caches),
-acting as the authenticated principal: every access record names who asked. A token is
+One Application per service (``app_of``), its parts sharing the store (the connection
+pool and the caches); each request passes the ``Actor`` built from its authenticated
+token (``actor_for``), so every access record names who asked. A token is
 looked up in the store on every request (a primary-key read), so an expiry or a
 revocation takes effect on the very next request; nothing is cached in process.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from fastapi import Depends, Request
 
-from socialcredit.application import Application, normalise_subject
+from socialcredit.application import Actor, Application, normalise_subject
 from socialcredit.core.errors import NotAllowed, NotFound, Unauthenticated
-from socialcredit.settings import Settings
 from socialcredit.store.pseudonyms import is_pseudonym
-from socialcredit.store.sql import Store
 
 SESSION_COOKIE = "sc_token"
 
@@ -29,14 +27,10 @@ class Principal:
     role: str
 
 
-def _store(request: Request) -> Store:
-    store: Store = request.app.state.store
-    return store
-
-
-def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
+def app_of(request: Request) -> Application:
+    """The service's one Application (built by ``server.create_app``)."""
+    application: Application = request.app.state.application
+    return application
 
 
 def presented_token(request: Request) -> str:
@@ -59,7 +53,7 @@ async def current_principal(request: Request) -> Principal | None:
     if seen is not None and seen[0] == token:
         found = seen[1]
     else:
-        found = Application(_settings(request), _store(request)).authenticate(token)
+        found = app_of(request).tokens.authenticate(token)
     if found is None:
         raise Unauthenticated("the token is not valid (unknown, expired or revoked)")
     return Principal(*found)
@@ -80,42 +74,23 @@ def require(*roles: str) -> Callable[..., Awaitable[Principal]]:
     return dependency
 
 
-_SCOPED_MAX = 4096  # principals' scoped settings kept per process (then started afresh)
+def actor_for(principal: Principal | None, purpose: str | None = None) -> Actor:
+    """Who acts in a request: the token's principal and role, or ``public`` without one.
 
-
-def app_for(
-    request: Request, principal: Principal | None, purpose: str | None = None
-) -> Application:
-    settings = _settings(request)
-    actor = principal.id if principal else "public"
-    if principal and principal.role == "subject":
-        actor = f"subject:{principal.id}"
-    role = principal.role if principal else "public"
-    # The settings of a principal acting with its default purpose are the same on every
-    # request: kept (``dataclasses.replace`` was 4% of an own read, issue 16). A stated
-    # purpose is free text that may name a person, so it is never kept.
-    key = (actor, role) if purpose is None else None
-    kept: tuple[Settings | None, dict[tuple[str, str], Settings]]
-    kept = getattr(request.app.state, "scoped_settings", (None, {}))
-    owner, scoped_cache = kept
-    if owner is not settings:  # kept per settings object (tests swap them)
-        scoped_cache = {}
-        request.app.state.scoped_settings = (settings, scoped_cache)
-    scoped = scoped_cache.get(key) if key is not None else None
-    if scoped is None:
-        scoped = dataclasses.replace(
-            settings,
-            actor=actor,
-            role=role,
-            purpose=purpose
-            if purpose is not None
-            else ("own record" if principal and principal.role == "subject" else f"{role} service"),
+    A subject acts as ``subject:<id>`` and reads its own record with no other purpose;
+    anyone else states ``purpose`` (the route's, or the one given in the request).
+    """
+    if principal is None:
+        return Actor("public", "public", "public service" if purpose is None else purpose)
+    if principal.role == "subject":
+        return Actor(
+            f"subject:{principal.id}", "subject", "own record" if purpose is None else purpose
         )
-        if key is not None:
-            if len(scoped_cache) >= _SCOPED_MAX:
-                scoped_cache.clear()
-            scoped_cache[key] = scoped
-    return Application(scoped, _store(request))
+    return Actor(
+        principal.id,
+        principal.role,
+        f"{principal.role} service" if purpose is None else purpose,
+    )
 
 
 def own_subject(request: Request, principal: Principal, subject_id: str) -> str:
@@ -135,9 +110,9 @@ def own_subject(request: Request, principal: Principal, subject_id: str) -> str:
         # never removed: asking the store again costs a transaction per own read (a
         # third of one), and the read itself would still answer 404 for an unknown one.
         return sid
-    base = Application(_settings(request), _store(request))
+    records = app_of(request).records
     # An erased subject's token names its pseudonym (no key row maps it back to the ID).
-    other = principal.role == "subject" and principal.id not in (sid, base.pseudonym(sid))
-    if other or not base.subject_exists(sid):
+    other = principal.role == "subject" and principal.id not in (sid, records.pseudonym(sid))
+    if other or not records.subject_exists(sid):
         raise NotFound(f"unknown subject {sid}", field="subject")
     return sid

@@ -82,7 +82,10 @@ class BodyGuard:
             # Built only when needed: a response object per request costs more than the
             # rest of this guard.
             return self.answer(
-                path, 413, "Payload too large", f"bodies are limited to {MAX_BODY} bytes",
+                path,
+                413,
+                "Payload too large",
+                f"bodies are limited to {MAX_BODY} bytes",
                 "too-large",
             )(scope, receive, send)
 

@@ -19,11 +19,12 @@ from fastapi import APIRouter, Depends, FastAPI, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from socialcredit.application.views import DisputeView, DocumentView, RulebookView
 from socialcredit.charts import score_chart
 from socialcredit.core.errors import BadInput, NotFound, SocialCreditError, Unauthenticated
 from socialcredit.core.periods import parse_date
 from socialcredit.html import render
-from socialcredit.http.auth import SESSION_COOKIE, Principal, app_for, current_principal
+from socialcredit.http.auth import SESSION_COOKIE, Principal, actor_for, app_of, current_principal
 from socialcredit.transparency.heads import head_to_json
 from socialcredit.web.defences import (
     CSRF_COOKIE,
@@ -34,7 +35,6 @@ from socialcredit.web.defences import (
     safe_next,
     set_csrf_cookie,
 )
-from socialcredit.wire import dispute_json, event_json, rulebook_json
 
 router = APIRouter(include_in_schema=False)
 MAX_EVIDENCE = 900_000
@@ -81,9 +81,13 @@ def _needs(who: Principal | None, role: str, here: str) -> Response | None:
 
 @router.get("/")
 def home(request: Request, who: Principal | None = Depends(viewer)) -> HTMLResponse:
-    application = app_for(request, None, "public register")
-    documents = [(i, k) for i, k in application.document_ids() if k not in ("points", "scorecard")]
-    return page(request, "home.html", who, schemes=application.schemes(), documents=documents)
+    application = app_of(request)
+    documents = [
+        (i, k) for i, k in application.documents.document_ids() if k not in ("points", "scorecard")
+    ]
+    return page(
+        request, "home.html", who, schemes=application.documents.schemes(), documents=documents
+    )
 
 
 @router.get("/signin")
@@ -100,8 +104,9 @@ def signin(
 ) -> Response:
     if (refused := csrf_refused(request, csrf)) is not None:
         return refused
-    application = app_for(request, None, "sign-in")
-    found = application.authenticate(token.strip())
+    application = app_of(request)
+    actor = actor_for(None, "sign-in")
+    found = application.tokens.authenticate(token.strip())
     target = safe_next(next)
     if found is None:
         return page(
@@ -114,8 +119,8 @@ def signin(
         )
     principal, role = found
     minutes = application.settings.session_minutes
-    session = application.issue_token(
-        role, principal, ttl=timedelta(minutes=minutes), label="web session"
+    session = application.tokens.issue(
+        actor, role, principal, ttl=timedelta(minutes=minutes), label="web session"
     )
     resp = RedirectResponse(
         target if target not in (None, "", "/") else HOME_FOR.get(role, "/"), status_code=303
@@ -148,7 +153,9 @@ def signout(request: Request, csrf: str = Form("", max_length=100)) -> Response:
         return refused
     session = request.cookies.get(SESSION_COOKIE, "").strip()
     if session and len(session) <= 200:
-        app_for(request, None, "sign-out").revoke_token(token=session, reason="signed out")
+        app_of(request).tokens.revoke(
+            actor_for(None, "sign-out"), token=session, reason="signed out"
+        )
     resp = RedirectResponse("/", status_code=303)
     resp.delete_cookie(SESSION_COOKIE, path="/")
     return resp
@@ -158,13 +165,13 @@ def signout(request: Request, csrf: str = Form("", max_length=100)) -> Response:
 def rulebook_page(
     scheme: str, request: Request, who: Principal | None = Depends(viewer)
 ) -> HTMLResponse:
-    versions = app_for(request, None, "public register").rulebook(scheme)
+    versions = app_of(request).documents.rulebook(scheme)
     return page(
         request,
         "rulebook.html",
         who,
-        versions=[rulebook_json(v) for v in versions],
-        b=rulebook_json(versions[-1]),
+        versions=[RulebookView.of(v).model_dump(mode="json") for v in versions],
+        b=RulebookView.of(versions[-1]).model_dump(mode="json"),
     )
 
 
@@ -174,25 +181,23 @@ def document_page(
 ) -> HTMLResponse:
     """Any published document (catalogue, measures, list, memorandum, scheme) with its
     legal basis and every version's effective and publication dates."""
-    from socialcredit.wire import document_json
 
     versions = [
-        document_json(d, at) for d, at in app_for(request, None, "public register").documents(ident)
+        DocumentView.of(d, at).model_dump(mode="json")
+        for d, at in app_of(request).documents.documents(ident)
     ]
     return page(request, "document.html", who, versions=versions, d=versions[-1])
 
 
 @router.get("/stats")
-def stats_page(
-    request: Request, who: Principal | None = Depends(viewer)
-) -> HTMLResponse:
-    figures = app_for(request, None, "public statistics").public_grades()
+def stats_page(request: Request, who: Principal | None = Depends(viewer)) -> HTMLResponse:
+    figures = app_of(request).figures.public_grades(actor_for(None, "public statistics"))
     return page(request, "stats.html", who, stats=figures)
 
 
 @router.get("/stats/{scheme}.svg")
 def stats_chart(scheme: str, request: Request) -> Response:
-    (figures,) = app_for(request, None, "public statistics").public_grades(scheme)
+    (figures,) = app_of(request).figures.public_grades(actor_for(None, "public statistics"), scheme)
     return Response(
         figures.chart_svg(),
         media_type="image/svg+xml",
@@ -202,9 +207,9 @@ def stats_chart(scheme: str, request: Request) -> Response:
 
 @router.get("/log")
 def log_page(request: Request, who: Principal | None = Depends(viewer)) -> HTMLResponse:
-    application = app_for(request, None, "transparency")
+    application = app_of(request)
     try:
-        head, public = application.latest_head()
+        head, public = application.log.latest_head()
     except NotFound:
         return page(request, "log.html", who, head=None)
     return page(request, "log.html", who, head=head_to_json(head) | {"public_key": public.hex()})
@@ -212,8 +217,8 @@ def log_page(request: Request, who: Principal | None = Depends(viewer)) -> HTMLR
 
 # -- the counter: a resident's own record -------------------------------------------------
 def _counter(request: Request, who: Principal, **ctx: Any) -> HTMLResponse:
-    record = app_for(request, who).access(who.id, export="html page")
-    return page(request, "counter.html", who, r=record, **ctx)
+    record = app_of(request).access.export(actor_for(who), who.id, export="html page")
+    return page(request, "counter.html", who, r=record.model_dump(mode="json"), **ctx)
 
 
 @router.get("/counter")
@@ -227,7 +232,7 @@ def counter_history(
 ) -> Response:
     if who is None or who.role != "subject":
         return error_page(401, "Sign in", "Sign in as a resident to see this chart.")
-    points = app_for(request, who).score_history(who.id, scheme)
+    points = app_of(request).figures.score_history(actor_for(who), who.id, scheme)
     svg = score_chart([(p.day, p.score, p.events) for p in points], f"{scheme}: your score")
     return Response(
         svg,
@@ -250,9 +255,11 @@ def counter_dispute(
     if (redirect := _needs(who, "subject", "/counter")) is not None:
         return redirect
     assert who is not None
-    application = app_for(request, who)
+    application = app_of(request)
+    actor = actor_for(who)
     try:
-        d = application.dispute_open(
+        d = application.disputes.open(
+            actor,
             item,
             subject=who.id,
             statement=statement,
@@ -266,16 +273,17 @@ def counter_dispute(
 
 # -- the registrar desk --------------------------------------------------------------------
 def _desk(request: Request, who: Principal, **ctx: Any) -> HTMLResponse:
-    application = app_for(request, who, "desk")
-    schemes = application.schemes()
+    application = app_of(request)
+    actor = actor_for(who, "desk")
+    schemes = application.documents.schemes()
     rules = [
         {"scheme": b.scheme, "code": r.code, "title": r.title, "points": r.points}
         for s in schemes
-        for b in application.rulebook(s)[-1:]
+        for b in application.documents.rulebook(s)[-1:]
         for r in b.rules
         if who.id in r.authorities
     ]
-    events = [event_json(e) for e in application.recorded_by(who.id)]
+    events = [e.model_dump(mode="json") for e in application.records.recorded_by(actor, who.id)]
     return page(request, "desk.html", who, schemes=schemes, rules=rules, events=events, **ctx)
 
 
@@ -308,7 +316,8 @@ async def desk_record(
             if len(content) > MAX_EVIDENCE:
                 raise BadInput(f"the evidence file is larger than {MAX_EVIDENCE} bytes")
             sha = hashlib.sha256(content).hexdigest()
-        r = app_for(request, who, "recording").record(
+        r = app_of(request).records.record(
+            actor_for(who, "recording"),
             subject,
             scheme,
             rule,
@@ -325,7 +334,7 @@ async def desk_record(
 
 # -- the verifier page: the decision and its reason codes, nothing more -------------------
 def _verify(request: Request, who: Principal, **ctx: Any) -> HTMLResponse:
-    verifier = app_for(request, who, "check").registry().verifiers.get(who.id)
+    verifier = app_of(request).lists.registry().verifiers.get(who.id)
     services = list(verifier.services) if verifier else []
     return page(request, "verify.html", who, services=services, **ctx)
 
@@ -350,20 +359,21 @@ def verify_post(
         return redirect
     assert who is not None
     try:
-        d = app_for(request, who, purpose).check(subject, service, verifier=who.id, purpose=purpose)
+        d = app_of(request).lists.check(actor_for(who, purpose), subject, service)
     except SocialCreditError as exc:
         return _verify(request, who, error=exc.message, subject=subject, purpose=purpose)
     codes = [r.code for r in d.reasons]
-    return _verify(
-        request, who, decision=d.decision, codes=codes, subject=subject, purpose=purpose
-    )
+    return _verify(request, who, decision=d.decision, codes=codes, subject=subject, purpose=purpose)
 
 
 # -- the review queue ----------------------------------------------------------------------
 def _review(request: Request, who: Principal, **ctx: Any) -> HTMLResponse:
-    application = app_for(request, who, "review")
+    application = app_of(request)
+    actor = actor_for(who, "review")
     today = application.settings.clock().date()
-    queue = [dispute_json(d, today) for d in application.open_disputes()]
+    queue = [
+        DisputeView.of(d, today).model_dump(mode="json") for d in application.disputes.queue(actor)
+    ]
     return page(request, "review.html", who, queue=queue, **ctx)
 
 
@@ -386,9 +396,11 @@ def review_post(
     if (redirect := _needs(who, "reviewer", "/review")) is not None:
         return redirect
     assert who is not None
-    application = app_for(request, who, "review")
+    application = app_of(request)
+    actor = actor_for(who, "review")
     try:
-        application.dispute_decide(
+        application.disputes.decide(
+            actor,
             dispute,
             reviewer=who.id,
             outcome=outcome,

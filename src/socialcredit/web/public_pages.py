@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from socialcredit.charts import bar_chart
 from socialcredit.core.periods import parse_date
-from socialcredit.http.auth import Principal, app_for
+from socialcredit.http.auth import Principal, actor_for, app_of
 from socialcredit.web.pages import SVG_CSP, page, viewer
 
 router = APIRouter(include_in_schema=False)
@@ -35,7 +35,7 @@ def _as_of(value: str | None) -> date | None:
 @router.get("/boards")
 def boards_page(request: Request, who: Principal | None = Depends(viewer)) -> HTMLResponse:
     """Every red list that publishes a board: where to find them from the navigation."""
-    registry = app_for(request, None, "public honour boards").registry()
+    registry = app_of(request).lists.registry()
     boards = sorted(
         (d.id, d.title) for d in registry.lists.values() if d.kind == "red" and d.public_board
     )
@@ -46,14 +46,17 @@ def boards_page(request: Request, who: Principal | None = Depends(viewer)) -> HT
 def board_page(
     list_id: str, request: Request, who: Principal | None = Depends(viewer)
 ) -> HTMLResponse:
-    application = app_for(request, None, "public honour board")
-    entries = application.board(list_id)  # recorded like GET /v1/lists/{list}/board
-    title = application.registry().lists[list_id].title
+    application = app_of(request)
+    actor = actor_for(None, "public honour board")
+    entries = application.lists.board(actor, list_id)  # recorded like GET /v1/lists/{list}/board
+    title = application.lists.registry().lists[list_id].title
     return page(request, "board.html", who, list_id=list_id, title=title, entries=entries)
 
 
 def _figures(request: Request, as_of: str | None) -> dict[str, Any]:
-    body: dict[str, Any] = app_for(request, None, "public figures").figures(_as_of(as_of))
+    body: dict[str, Any] = app_of(request).figures.figures(
+        actor_for(None, "public figures"), _as_of(as_of)
+    )
     return body
 
 

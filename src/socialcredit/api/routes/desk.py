@@ -10,8 +10,7 @@ from socialcredit.api import schemas as s
 from socialcredit.api.schemas import Id
 from socialcredit.application import results
 from socialcredit.core.documents import doc_id
-from socialcredit.http.auth import Principal, app_for, require
-from socialcredit.wire import event_json
+from socialcredit.http.auth import Principal, actor_for, app_of, require
 
 router = APIRouter(prefix="/v1", tags=["registrar", "admin"])
 registrar = require("registrar")
@@ -29,7 +28,9 @@ admin_or_auditor = require("admin", "auditor")
 def register_subject(
     body: s.SubjectCreate, request: Request, who: Principal = Depends(registrar_or_admin)
 ) -> results.SubjectRegistered:
-    sid, created = app_for(request, who, "registration").add_subject(body.id, body.kind, body.name)
+    sid, created = app_of(request).records.add_subject(
+        actor_for(who, "registration"), body.id, body.kind, body.name
+    )
     return results.SubjectRegistered(subject=sid, kind=body.kind, created=created)
 
 
@@ -42,7 +43,8 @@ def register_subject(
 def record_event(
     body: s.EventCreate, request: Request, who: Principal = Depends(registrar)
 ) -> results.EventRecorded:
-    r = app_for(request, who, "recording").record(
+    r = app_of(request).records.record(
+        actor_for(who, "recording"),
         body.subject,
         body.scheme,
         body.rule,
@@ -66,7 +68,8 @@ def record_event(
 def correct_event(
     event_id: Id, body: s.CorrectionCreate, request: Request, who: Principal = Depends(registrar)
 ) -> results.CorrectionRecorded:
-    new = app_for(request, who, "correction").correct(
+    new = app_of(request).records.correct(
+        actor_for(who, "correction"),
         event_id,
         reason=body.reason,
         authority=who.id,
@@ -82,7 +85,10 @@ def correct_event(
     response_model=list[s.EventPublic],
 )
 def desk_events(request: Request, who: Principal = Depends(registrar)) -> list[dict[str, Any]]:
-    return [event_json(e) for e in app_for(request, who, "desk").recorded_by(who.id)]
+    return [
+        e.model_dump(mode="json")
+        for e in app_of(request).records.recorded_by(actor_for(who, "desk"), who.id)
+    ]
 
 
 @router.post(
@@ -94,7 +100,8 @@ def desk_events(request: Request, who: Principal = Depends(registrar)) -> list[d
 def propose_entry(
     body: s.ListEntryCreate, request: Request, who: Principal = Depends(registrar)
 ) -> results.EntryProposed:
-    r = app_for(request, who, "listing").list_propose(
+    r = app_of(request).lists.propose(
+        actor_for(who, "listing"),
         body.subject,
         body.list_id,
         authority=who.id,
@@ -109,8 +116,13 @@ def propose_entry(
 def _step(
     step: str, entry: Id, body: s.ListStep, request: Request, who: Principal
 ) -> results.EntryStepRecorded:
-    ids = app_for(request, who, "listing").list_transition(
-        entry, step, authority=who.id, evidence_ref=body.evidence, occurred=body.occurred
+    ids = app_of(request).lists.transition(
+        actor_for(who, "listing"),
+        entry,
+        step,
+        authority=who.id,
+        evidence_ref=body.evidence,
+        occurred=body.occurred,
     )
     return results.EntryStepRecorded(entry=entry, events=ids)
 
@@ -150,7 +162,7 @@ def publish(
     toml: str = Body(..., media_type="text/plain", max_length=1_000_000),
     who: Principal = Depends(admin),
 ) -> results.DocumentPublished:
-    book, created = app_for(request, who, "publication").publish(toml)
+    book, created = app_of(request).documents.publish(actor_for(who, "publication"), toml)
     return results.DocumentPublished(id=doc_id(book), version=book.version, created=created)
 
 
@@ -160,7 +172,7 @@ def publish(
     response_model=results.TickDone,
 )
 def tick(body: s.TickCreate, request: Request, who: Principal = Depends(admin)) -> results.TickDone:
-    r = app_for(request, who, "deadlines and retention").tick(body.as_of)
+    r = app_of(request).upkeep.tick(actor_for(who, "deadlines and retention"), body.as_of)
     return results.TickDone(
         as_of=body.as_of.isoformat(), lapsed=r.lapsed, erased=r.erased, shredded=r.shredded
     )
@@ -172,7 +184,7 @@ def tick(body: s.TickCreate, request: Request, who: Principal = Depends(admin)) 
     response_model=s.LedgerVerified,
 )
 def verify(request: Request, who: Principal = Depends(admin_or_auditor)) -> dict[str, Any]:
-    n, problem = app_for(request, who, "integrity check").verify()
+    n, problem = app_of(request).integrity.verify()
     return {
         "ok": problem is None,
         "entries": n,
@@ -190,7 +202,8 @@ def verify(request: Request, who: Principal = Depends(admin_or_auditor)) -> dict
 def decide_repair(
     repair: Id, body: s.RepairDecisionCreate, request: Request, who: Principal = Depends(registrar)
 ) -> results.RepairDecided:
-    event = app_for(request, who, "credit repair").repair_decide(
+    event = app_of(request).repairs.decide(
+        actor_for(who, "credit repair"),
         repair,
         authority=who.id,
         outcome=body.outcome,

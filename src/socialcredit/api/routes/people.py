@@ -12,9 +12,10 @@ from socialcredit.api import schemas as s
 from socialcredit.api.schemas import Id
 from socialcredit.application import Application, results
 from socialcredit.application.group_commit import committer_for
+from socialcredit.application.record_views import SubjectRecord
+from socialcredit.application.views import DecisionView, DisputeView, RepairView, ScoreReportView
 from socialcredit.core.periods import parse_moment
-from socialcredit.http.auth import Principal, app_for, own_subject, require
-from socialcredit.wire import decision_json, dispute_json, repair_json, report_json
+from socialcredit.http.auth import Principal, actor_for, app_of, own_subject, require
 
 router = APIRouter(prefix="/v1")
 KnownQuery = Query(
@@ -46,20 +47,20 @@ auditor = require("auditor")
 )
 async def check(
     body: s.CheckCreate, request: Request, who: Principal = Depends(verifier)
-) -> dict[str, Any]:
-    application = app_for(request, who, body.purpose)
-    pending = application.check_prepare(
+) -> DecisionView:
+    application = app_of(request)
+    actor = actor_for(who, body.purpose)
+    pending = application.lists.check_prepare(
+        actor,
         body.subject,
         body.service,
-        verifier=who.id,
-        purpose=body.purpose,
         as_of=body.as_of,
         known_at=known(application, body.known_at),
     )
     # Answered only once its access record is durable, in a commit shared with the
     # checks that arrived alongside (application/group_commit.py).
     d = await asyncio.wrap_future(committer_for(application.store).submit(pending))
-    return decision_json(d)
+    return DecisionView.of(d)
 
 
 @router.get(
@@ -69,9 +70,12 @@ async def check(
     response_model=list[s.DisputePublic],
 )
 def queue(request: Request, who: Principal = Depends(reviewer)) -> list[dict[str, Any]]:
-    application = app_for(request, who, "review")
+    application = app_of(request)
+    actor = actor_for(who, "review")
     today = application.settings.clock().date()
-    return [dispute_json(d, today) for d in application.open_disputes()]
+    return [
+        DisputeView.of(d, today).model_dump(mode="json") for d in application.disputes.queue(actor)
+    ]
 
 
 @router.post(
@@ -87,7 +91,8 @@ def decide(
     request: Request,
     who: Principal = Depends(reviewer),
 ) -> results.DisputeDecided:
-    ids = app_for(request, who, "review").dispute_decide(
+    ids = app_of(request).disputes.decide(
+        actor_for(who, "review"),
         dispute,
         reviewer=who.id,
         outcome=body.outcome,
@@ -110,13 +115,14 @@ async def record(
     request: Request,
     known_at: str | None = KnownQuery,
     who: Principal = Depends(subject_only),
-) -> dict[str, Any]:
+) -> SubjectRecord:
     # On the event loop like a check: computed from a read-only snapshot (no lock to
     # wait for), answered once the group committer has made its access record durable.
     sid = own_subject(request, who, subject_id)
-    application = app_for(request, who)
-    pending = application.access_prepare(sid, known_at=known(application, known_at))
-    answer: dict[str, Any] = await asyncio.wrap_future(
+    application = app_of(request)
+    actor = actor_for(who)
+    pending = application.access.export_prepare(actor, sid, known_at=known(application, known_at))
+    answer: SubjectRecord = await asyncio.wrap_future(
         committer_for(application.store).submit(pending)
     )
     return answer
@@ -136,14 +142,15 @@ async def own_score(
     who: Principal = Depends(subject_only),
 ) -> dict[str, Any]:
     sid = own_subject(request, who, subject_id)
-    application = app_for(request, who)
+    application = app_of(request)
+    actor = actor_for(who)
     # On the event loop like a check: computed from a read-only snapshot, answered once
     # the group committer has made its access record durable.
-    pending = application.score_with_changes_prepare(
-        sid, scheme, known_at=known(application, known_at)
+    pending = application.repairs.score_with_changes_prepare(
+        actor, sid, scheme, known_at=known(application, known_at)
     )
     report, ahead = await asyncio.wrap_future(committer_for(application.store).submit(pending))
-    body: dict[str, Any] = report_json(report) | ahead
+    body: dict[str, Any] = ScoreReportView.of(report).model_dump(mode="json") | ahead
     return body
 
 
@@ -153,8 +160,8 @@ async def own_score(
     summary="Your notices: past decisions that rested on an item since voided",
     response_model=s.NoticeList,
 )
-def notices(request: Request, who: Principal = Depends(verifier)) -> dict[str, Any]:
-    return {"notices": app_for(request, who, "notices").notices(who.id)}
+def notices(request: Request, who: Principal = Depends(verifier)) -> s.NoticeList:
+    return s.NoticeList(notices=app_of(request).notices.read(actor_for(who, "notices"), who.id))
 
 
 @router.get(
@@ -167,7 +174,7 @@ def access_records(
     subject_id: str, request: Request, who: Principal = Depends(subject_or_auditor)
 ) -> list[dict[str, Any]]:
     sid = own_subject(request, who, subject_id)
-    rows: list[dict[str, Any]] = app_for(request, who, "audit").access_records(sid)
+    rows: list[dict[str, Any]] = app_of(request).access.records(actor_for(who, "audit"), sid)
     return rows
 
 
@@ -182,7 +189,8 @@ def open_dispute(
     subject_id: str, body: s.DisputeCreate, request: Request, who: Principal = Depends(subject_only)
 ) -> results.DisputeOpened:
     sid = own_subject(request, who, subject_id)
-    d = app_for(request, who).dispute_open(
+    d = app_of(request).disputes.open(
+        actor_for(who),
         body.item,
         subject=sid,
         statement=body.statement,
@@ -207,7 +215,8 @@ def add_info(
     who: Principal = Depends(subject_only),
 ) -> results.DisputeStepRecorded:
     sid = own_subject(request, who, subject_id)
-    ev = app_for(request, who).dispute_add_info(
+    ev = app_of(request).disputes.add_info(
+        actor_for(who),
         dispute,
         subject=sid,
         statement=body.statement,
@@ -232,8 +241,8 @@ def appeal(
     who: Principal = Depends(subject_only),
 ) -> results.DisputeStepRecorded:
     sid = own_subject(request, who, subject_id)
-    ev = app_for(request, who).dispute_appeal(
-        dispute, subject=sid, statement=body.statement, occurred=body.occurred
+    ev = app_of(request).disputes.appeal(
+        actor_for(who), dispute, subject=sid, statement=body.statement, occurred=body.occurred
     )
     return results.DisputeStepRecorded(dispute=dispute, event=ev)
 
@@ -253,7 +262,7 @@ def consent(
     who: Principal = Depends(subject_only),
 ) -> results.ConsentRecorded:
     sid = own_subject(request, who, subject_id)
-    ev = app_for(request, who).list_consent(entry, sid, body.consent, body.occurred)
+    ev = app_of(request).lists.consent(actor_for(who), entry, sid, body.consent, body.occurred)
     return results.ConsentRecorded(entry=entry, event=ev, consent=body.consent)
 
 
@@ -268,7 +277,7 @@ def erasure(
     subject_id: str, request: Request, who: Principal = Depends(subject_only)
 ) -> results.SubjectErased:
     sid = own_subject(request, who, subject_id)
-    r = app_for(request, who).erase(sid, requested_by_subject=True)
+    r = app_of(request).erasure.erase(actor_for(who), sid, requested_by_subject=True)
     return results.SubjectErased(
         subject=r.subject, event=r.event, shredded=r.shredded, detail=r.detail
     )
@@ -283,9 +292,10 @@ def erasure(
 def audit_grades(
     scheme: str, request: Request, who: Principal = Depends(auditor)
 ) -> dict[str, Any]:
-    application = app_for(request, who, "audit")
-    dist = application.grade_distribution(scheme)
-    order = [g.grade for g in application.rulebook(scheme)[-1].grades]
+    application = app_of(request)
+    actor = actor_for(who, "audit")
+    dist = application.batch.grade_distribution(actor, scheme)
+    order = [g.grade for g in application.documents.rulebook(scheme)[-1].grades]
     return {
         "scheme": scheme,
         "as_of": application.settings.clock().date().isoformat(),
@@ -304,7 +314,8 @@ def apply_repair(
     subject_id: str, body: s.RepairCreate, request: Request, who: Principal = Depends(subject_only)
 ) -> results.RepairApplied:
     sid = own_subject(request, who, subject_id)
-    r = app_for(request, who).repair_apply(
+    r = app_of(request).repairs.apply(
+        actor_for(who),
         body.item,
         subject=sid,
         statement=body.statement,
@@ -324,7 +335,7 @@ def apply_repair(
 )
 def show_repair(
     subject_id: str, repair: Id, request: Request, who: Principal = Depends(subject_only)
-) -> dict[str, Any]:
+) -> RepairView:
     sid = own_subject(request, who, subject_id)
-    state, day = app_for(request, who).repair_show(repair, subject=sid)
-    return repair_json(state, day)
+    state, day = app_of(request).repairs.show(actor_for(who), repair, subject=sid)
+    return RepairView.of(state, day)

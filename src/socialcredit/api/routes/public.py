@@ -9,31 +9,34 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from socialcredit.api import schemas as s
 from socialcredit.api.schemas import MAX_ID, Id, Size
-from socialcredit.http.auth import Principal, app_for, current_principal
+from socialcredit.application.views import DocumentView, RulebookView
+from socialcredit.http.auth import Principal, actor_for, app_of, current_principal
 from socialcredit.transparency.heads import head_to_json
-from socialcredit.wire import rulebook_json
 
 router = APIRouter(prefix="/v1", tags=["public"])
 
 
 @router.get("/rulebooks", summary="List published schemes", response_model=list[str])
 def list_rulebooks(request: Request) -> list[str]:
-    return app_for(request, None, "public register").schemes()
+    return app_of(request).documents.schemes()
 
 
 @router.get(
     "/rulebooks/{scheme}", summary="A scheme's published versions", response_model=s.RulebookSummary
 )
 def show_rulebook(scheme: str, request: Request) -> dict[str, Any]:
-    versions = app_for(request, None, "public register").rulebook(scheme)
-    return {"scheme": scheme, "versions": [rulebook_json(v) for v in versions]}
+    versions = app_of(request).documents.rulebook(scheme)
+    return {
+        "scheme": scheme,
+        "versions": [RulebookView.of(v).model_dump(mode="json") for v in versions],
+    }
 
 
 @router.get(
     "/documents", summary="Every published document: id and kind", response_model=s.DocumentIndex
 )
 def list_documents(request: Request) -> dict[str, Any]:
-    ids = app_for(request, None, "public register").document_ids()
+    ids = app_of(request).documents.document_ids()
     return {"documents": [{"id": i, "kind": k} for i, k in ids]}
 
 
@@ -43,10 +46,9 @@ def list_documents(request: Request) -> dict[str, Any]:
     response_model=s.DocumentVersions,
 )
 def show_document(ident: str, request: Request) -> dict[str, Any]:
-    from socialcredit.wire import document_json
 
-    versions = app_for(request, None, "public register").documents(ident)
-    docs = [document_json(d, at) for d, at in versions]
+    versions = app_of(request).documents.documents(ident)
+    docs = [DocumentView.of(d, at).model_dump(mode="json") for d, at in versions]
     return {"id": ident, "kind": docs[-1]["kind"], "versions": docs}
 
 
@@ -54,7 +56,7 @@ def show_document(ident: str, request: Request) -> dict[str, Any]:
     "/services", summary="Services, their sectors and verifiers", response_model=s.ServiceList
 )
 def services(request: Request) -> dict[str, Any]:
-    reg = app_for(request, None, "public register").registry()
+    reg = app_of(request).lists.registry()
     return {
         "services": [
             {"id": x.id, "sector": x.sector, "title": x.title} for x in reg.services.values()
@@ -72,7 +74,7 @@ def services(request: Request) -> dict[str, Any]:
     response_model=s.GradeStats,
 )
 def grade_stats(scheme: str, request: Request, chart: bool = False) -> dict[str, Any]:
-    (figures,) = app_for(request, None, "public statistics").public_grades(scheme)
+    (figures,) = app_of(request).figures.public_grades(actor_for(None, "public statistics"), scheme)
     body: dict[str, Any] = {"scheme": scheme, "as_of": figures.as_of, "grades": figures.grades}
     if chart:
         body["chart_svg"] = figures.chart_svg().decode()
@@ -85,7 +87,7 @@ def grade_stats(scheme: str, request: Request, chart: bool = False) -> dict[str,
     response_model=s.TreeHeadPublic,
 )
 def log_head(request: Request) -> dict[str, Any]:
-    head, public = app_for(request, None, "transparency").latest_head()
+    head, public = app_of(request).log.latest_head()
     return head_to_json(head) | {"public_key": public.hex()}
 
 
@@ -95,7 +97,7 @@ def log_head(request: Request) -> dict[str, Any]:
     response_model=s.ProofPublic,
 )
 def log_inclusion(event_id: Id, request: Request) -> dict[str, Any]:
-    head, proof = app_for(request, None, "transparency").log_prove_inclusion(event_id)
+    head, proof = app_of(request).log.prove_inclusion(event_id)
     return {"head": head, "proof": proof}
 
 
@@ -111,7 +113,7 @@ def log_consistency(
         int | None, Query(ge=0, le=MAX_ID, description="A signed head's size; default latest")
     ] = None,
 ) -> dict[str, Any]:
-    head, proof = app_for(request, None, "transparency").log_prove_consistency(old, new)
+    head, proof = app_of(request).log.prove_consistency(old, new)
     return {"head": head, "proof": proof}
 
 
@@ -128,8 +130,9 @@ def whoami(principal: Principal | None = Depends(current_principal)) -> dict[str
     response_model=s.Board,
 )
 def board(list_id: str, request: Request) -> dict[str, Any]:
-    application = app_for(request, None, "public honour board")
-    return {"list": list_id, "entries": application.board(list_id)}
+    application = app_of(request)
+    actor = actor_for(None, "public honour board")
+    return {"list": list_id, "entries": application.lists.board(actor, list_id)}
 
 
 @router.get(
@@ -138,4 +141,4 @@ def board(list_id: str, request: Request) -> dict[str, Any]:
     response_model=s.FiguresPublic,
 )
 def figures(request: Request, as_of: date | None = None) -> dict[str, Any]:
-    return app_for(request, None, "public figures").figures(as_of)
+    return app_of(request).figures.figures(actor_for(None, "public figures"), as_of)
