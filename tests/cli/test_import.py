@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, text
 from tests.conftest import OP
 from typer.testing import CliRunner
 
-from socialcredit.application import Application
+from socialcredit.application import Actor, Application
 from socialcredit.cli import app as cli
 from socialcredit.core.ids import synthetic_resident_ids
 from socialcredit.settings import Settings
@@ -262,7 +262,7 @@ def test_an_imports_access_records_state_their_purpose_to_the_subject(db_url: st
     sealed under the pseudonym, the ledger's name, so the subject read ``[erased]``), and
     is sealed at rest."""
     application = setup(db_url)
-    application.import_events(chunks(rows(40), 20), workers=2)
+    application.imports.events(Actor.operator("import test"), chunks(rows(40), 20), workers=2)
     with application.store.transaction() as conn:
         purposes = {
             r["purpose"]

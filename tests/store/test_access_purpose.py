@@ -16,6 +16,7 @@ from socialcredit.application import Application
 from socialcredit.core.ids import synthetic_resident_ids
 from socialcredit.settings import Settings
 from socialcredit.store.sql import Presealed
+from tests.conftest import OP
 
 NOW = datetime(2024, 6, 1, tzinfo=UTC)
 PEOPLE = synthetic_resident_ids(3, 7)
@@ -35,8 +36,8 @@ def _stored_purposes(url: str) -> list[str]:
 
 def test_a_purpose_phrased_as_sealed_is_still_sealed(db_url: str) -> None:
     application = Application(Settings(db_url=db_url, clock=lambda: NOW))
-    application.init()
-    application.add_subjects([(p, "person", "Resident") for p in PEOPLE])
+    application.documents.init(OP)
+    application.records.add_subjects(OP, [(p, "person", "Resident") for p in PEOPLE])
     store = application.store
     disguised = "sealed:v1:boarding check for Wang Wei, seat 12A"
     with store.transaction() as conn:
