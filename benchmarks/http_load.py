@@ -165,7 +165,8 @@ def main() -> None:
     pin = ["taskset", "-c", "0"] if len(cores) > 1 else []
     # py-spy (pip install py-spy) shows where the server's time goes under this load.
     fmt = "raw" if args.profile.endswith(".txt") else "flamegraph"
-    spy = ["py-spy", "record", "-f", fmt, "-o", args.profile, "--nonblocking", "--gil", "--"]
+    spy = ["py-spy", "record", "-r", "250", "-f", fmt, "-o", args.profile]
+    spy += ["--nonblocking", "--gil", "--"]
     server = subprocess.Popen(
         [
             *(spy if args.profile else []),

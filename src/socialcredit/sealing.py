@@ -31,22 +31,59 @@ def new_key() -> bytes:
     return AESGCM.generate_key(bit_length=256)
 
 
+class Sealer:
+    """One subject's key with its cipher built once, for sealing or opening many values.
+
+    Building the AES-GCM object costs about what one encryption does; an export opens
+    every access record's purpose and an import seals several fields per entry under
+    the same key (issue 16). Held for one call only: no key outlives its use in memory.
+    """
+
+    __slots__ = ("_ad", "_aes")
+
+    def __init__(self, key: bytes | None, subject: str) -> None:
+        self._aes = AESGCM(key) if key is not None else None
+        self._ad = subject.encode()
+
+    def seal(self, value: Any) -> str:
+        if self._aes is None:
+            raise ValueError("no key to seal under")
+        nonce = os.urandom(12)
+        plain = json.dumps(value, sort_keys=True, ensure_ascii=False).encode()
+        return PREFIX + base64.b64encode(nonce + self._aes.encrypt(nonce, plain, self._ad)).decode(
+            "ascii"
+        )
+
+    def open(self, token: str) -> Any:
+        """The plaintext, or ``ERASED`` when the key is gone (or the token is not ours)."""
+        if self._aes is None or not token.startswith(PREFIX):
+            return ERASED
+        try:  # binascii.Error is a ValueError: a malformed token reads as not ours
+            raw = base64.b64decode(token[len(PREFIX) :], validate=True)
+            return json.loads(self._aes.decrypt(raw[:12], raw[12:], self._ad))
+        except (InvalidTag, ValueError):
+            return ERASED
+
+    def sealed(self, value: object) -> bool:
+        """Whether ``value`` opens under this key (see ``sealed_by``)."""
+        if self._aes is None or not is_sealed(value):
+            return False
+        assert isinstance(value, str)
+        try:
+            raw = base64.b64decode(value[len(PREFIX) :], validate=True)
+            self._aes.decrypt(raw[:12], raw[12:], self._ad)
+        except (InvalidTag, ValueError):
+            return False
+        return True
+
+
 def seal(key: bytes, subject: str, value: Any) -> str:
-    nonce = os.urandom(12)
-    plain = json.dumps(value, sort_keys=True, ensure_ascii=False).encode()
-    ct = AESGCM(key).encrypt(nonce, plain, subject.encode())
-    return PREFIX + base64.b64encode(nonce + ct).decode("ascii")
+    return Sealer(key, subject).seal(value)
 
 
 def open_sealed(key: bytes | None, subject: str, token: str) -> Any:
     """The plaintext, or ``ERASED`` when the key is gone (or the token is not ours)."""
-    if key is None or not token.startswith(PREFIX):
-        return ERASED
-    try:  # binascii.Error is a ValueError: a malformed token reads as not ours
-        raw = base64.b64decode(token[len(PREFIX) :], validate=True)
-        return json.loads(AESGCM(key).decrypt(raw[:12], raw[12:], subject.encode()))
-    except (InvalidTag, ValueError):
-        return ERASED
+    return Sealer(key, subject).open(token)
 
 
 def is_sealed(value: object) -> bool:
@@ -60,15 +97,7 @@ def sealed_by(key: bytes, subject: str, value: object) -> bool:
     such a text skipped sealing (and survived erasure in clear). Only a value that
     decrypts here is left as it is; anything else is plaintext and is sealed.
     """
-    if not is_sealed(value):
-        return False
-    assert isinstance(value, str)
-    try:
-        raw = base64.b64decode(value[len(PREFIX) :], validate=True)
-        AESGCM(key).decrypt(raw[:12], raw[12:], subject.encode())
-    except (InvalidTag, ValueError):
-        return False
-    return True
+    return Sealer(key, subject).sealed(value)
 
 
 SEALED_KEYS = ("fields", "statement")
@@ -106,13 +135,18 @@ def seal_event(key: bytes, event: Event) -> Event:
     Only what the derivation needs in clear stays in clear: types, dates, rules,
     points, authorities, the ids of items, disputes and list entries.
     """
+    sealer = Sealer(key, event.subject)
     changes: dict[str, Any] = {
-        c: seal(key, event.subject, v)
+        c: sealer.seal(v)
         for c in SEALED_COLUMNS
-        if (v := getattr(event, c)) is not None and not sealed_by(key, event.subject, v)
+        if (v := getattr(event, c)) is not None and not sealer.sealed(v)
     }
     if any(k in event.data for k in SEALED_KEYS):
-        changes["data"] = seal_data(key, event.subject, event.data)
+        data = dict(event.data)
+        for k in SEALED_KEYS:
+            if k in data and not sealer.sealed(data[k]):
+                data[k] = sealer.seal(data[k])
+        changes["data"] = data
     return replace(event, **changes) if changes else event
 
 
@@ -127,10 +161,11 @@ def open_event(key: bytes | None, event: Event) -> Event:
     if not is_sealed_event(event):
         return event
     changes: dict[str, Any] = {}
+    opener = Sealer(key, event.subject)
     for c in SEALED_COLUMNS:
         v = getattr(event, c)
         if is_sealed(v):
-            opened = open_sealed(key, event.subject, v)
+            opened = opener.open(v)
             changes[c] = opened if isinstance(opened, str) else ERASED
     if any(is_sealed(event.data.get(k)) for k in SEALED_KEYS):
         changes["data"] = open_data(key, event.subject, event.data)

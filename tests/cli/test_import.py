@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, text
 from tests.conftest import OP
 from typer.testing import CliRunner
 
-from socialcredit.application import Application
+from socialcredit.application import Actor, Application
 from socialcredit.cli import app as cli
 from socialcredit.core.ids import synthetic_resident_ids
 from socialcredit.settings import Settings
@@ -242,15 +242,40 @@ def test_the_workers_seal_an_entry_exactly_as_every_other_write_does() -> None:
         evidence_ref="case 7",
         data={"x": 1},
     )
-    fast = _sealed(key, e, "k1", e.subject)
+    sealer = sealing.Sealer(key, e.subject)
+    fast = _sealed(sealer, key, e, "k1", e.subject)
     slow = sealing.seal_event(key, Event(**{**e.__dict__, "data": {"x": 1, "dedup": "k1"}}))
     assert sealing.is_sealed(fast.evidence_ref) and fast.evidence_ref != "case 7"
     assert sealing.open_event(key, fast) == sealing.open_event(key, slow)
     assert {c for c in e.__dict__ if getattr(fast, c) != getattr(slow, c)} == {"evidence_ref"}
     # With a reason (another sealed column) it is seal_event itself.
     with_reason = Event(**{**e.__dict__, "reason": "private"})
-    assert sealing.is_sealed(_sealed(key, with_reason, "k1", e.subject).reason)
+    assert sealing.is_sealed(_sealed(sealer, key, with_reason, "k1", e.subject).reason)
     # Stored under the pseudonym, sealed under the ID (the additional data).
-    stored = _sealed(key, e, "k1", "p:stand-in")
+    stored = _sealed(sealer, key, e, "k1", "p:stand-in")
     assert stored.subject == "p:stand-in"
     assert sealing.open_sealed(key, e.subject, stored.evidence_ref) == "case 7"
+
+
+def test_an_imports_access_records_state_their_purpose_to_the_subject(db_url: str) -> None:
+    """The purpose of an import's access records opens for the subject (issue 16 found it
+    sealed under the pseudonym, the ledger's name, so the subject read ``[erased]``), and
+    is sealed at rest."""
+    application = setup(db_url)
+    application.imports.events(Actor.operator("import test"), chunks(rows(40), 20), workers=2)
+    with application.store.transaction() as conn:
+        purposes = {
+            r["purpose"]
+            for p in PEOPLE[:10]
+            for r in application.store.access_for(conn, p)
+            if r["action"] == "event.record"
+        }
+    assert purposes == {"import test"}
+    engine = create_engine(db_url)
+    with engine.connect() as conn:
+        stored = conn.execute(
+            text("SELECT purpose FROM access_log WHERE action = 'event.record'")
+        ).scalars()
+        assert all(p.startswith("sealed:") for p in stored)
+    engine.dispose()
+    application.store.close()

@@ -40,7 +40,7 @@ from socialcredit.core.ledger import (
 )
 from socialcredit.core.periods import parse_date
 from socialcredit.core.rulebook import Rulebook
-from socialcredit.store.sql import Encoded, Store
+from socialcredit.store.sql import Encoded, Presealed, Store
 
 REQUIRED = ("subject", "rule", "occurred", "scheme", "authority")
 OPTIONAL = ("event", "evidence", "evidence_kind", "evidence_sha256")
@@ -71,6 +71,9 @@ class Prepared:
     # {stored subject: SHA-256 of the key its rows were sealed with}: the parent checks
     # them under the append lock (an erasure may have come between)
     keys: dict[str, str] = field(default_factory=dict)
+    # {pseudonym: the import's purpose sealed under that subject's key}: sealed here,
+    # off the ordered path, for the access records the parent writes (issue 16).
+    purposes: dict[str, str] = field(default_factory=dict)
 
 
 def key_digest(key: bytes) -> str:
@@ -123,7 +126,9 @@ def _day(value: Any) -> date:
     return parse_date(str(value), field="occurred")
 
 
-def _sealed(subject_key: bytes, e: Event, key: str, stored_as: str) -> Event:
+def _sealed(
+    sealer: sealing.Sealer, subject_key: bytes, e: Event, key: str, stored_as: str
+) -> Event:
     """``sealing.seal_event`` of the entry with its idempotency key, for a score event,
     then stored under the subject's pseudonym (sealed under its ID, as every write does).
 
@@ -140,11 +145,7 @@ def _sealed(subject_key: bytes, e: Event, key: str, stored_as: str) -> Event:
         e.__dict__,
         subject=stored_as,
         data={**e.data, "dedup": key},
-        evidence_ref=(
-            ref
-            if ref is None or sealing.sealed_by(subject_key, e.subject, ref)
-            else sealing.seal(subject_key, e.subject, ref)
-        ),
+        evidence_ref=(ref if ref is None or sealer.sealed(ref) else sealer.seal(ref)),
     )
     return out
 
@@ -162,7 +163,9 @@ def parse_lines(first_row: int, lines: Lines) -> Columns | tuple[int, str]:
     return {name: [r[k] for r in records] for k, name in enumerate(header)}
 
 
-def prepare_chunk(first_row: int, cols: Columns | Lines, today: date, recorded: str) -> Prepared:
+def prepare_chunk(
+    first_row: int, cols: Columns | Lines, today: date, recorded: str, purpose: str = ""
+) -> Prepared:
     """Validate and encode one chunk (in a worker process); the first bad row stops it."""
     if isinstance(cols, tuple):
         parsed = parse_lines(first_row, cols)
@@ -259,6 +262,8 @@ def prepare_chunk(first_row: int, cols: Columns | Lines, today: date, recorded: 
     fresh: list[Encoded] = []
     seen: set[str] = set()
     used: dict[str, str] = {}
+    # one cipher per subject of the chunk, not one per sealed field
+    sealers: dict[str, sealing.Sealer] = {}
     for e, key, row in zip(events, keys, rows_of, strict=True):
         if key in known_keys or key in seen:
             continue
@@ -274,7 +279,10 @@ def prepare_chunk(first_row: int, cols: Columns | Lines, today: date, recorded: 
                     "time (`socialcredit record`), which gives it a fresh key",
                 ),
             )
-        sealed = _sealed(subject_key, e, key, stored_as[e.subject])
+        sealer = sealers.get(e.subject)
+        if sealer is None:
+            sealer = sealers[e.subject] = sealing.Sealer(subject_key, e.subject)
+        sealed = _sealed(sealer, subject_key, e, key, stored_as[e.subject])
         body = (
             sealed.type,
             sealed.subject,
@@ -297,7 +305,8 @@ def prepare_chunk(first_row: int, cols: Columns | Lines, today: date, recorded: 
         )
         fresh.append((body, canonical(sealed)))
         used[stored_as[e.subject]] = key_digest(subject_key)
-    return Prepared(fresh, n - len(fresh), keys=used)
+    purposes = {stored_as[s]: sealer.seal(purpose) for s, sealer in sealers.items()}
+    return Prepared(fresh, n - len(fresh), None, used, purposes)
 
 
 # -- parent side ---------------------------------------------------------------------
@@ -353,7 +362,9 @@ class Imports(Part):
             def feed() -> None:
                 for first, cols in source:
                     n = len(cols["subject"]) if isinstance(cols, Mapping) else cols[1].count(b"\n")
-                    inflight.append((n, pool.submit(prepare_chunk, first, cols, today, recorded)))
+                    inflight.append(
+                        (n, pool.submit(prepare_chunk, first, cols, today, recorded, purpose))
+                    )
                     if len(inflight) > n_workers:
                         return
 
@@ -384,7 +395,9 @@ class Imports(Part):
                                 "role": actor.role,
                                 "action": "event.record",
                                 "subject": s,
-                                "purpose": purpose,
+                                "purpose": Presealed(prepared.purposes[s])
+                                if s in prepared.purposes
+                                else purpose,
                                 "detail": json.dumps({"events": ev}),
                             }
                             for s, ev in by_subject.items()

@@ -12,6 +12,7 @@ import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 
 from socialcredit.core.errors import NotAllowed, NotFound
 from socialcredit.core.lists import EntryState, ListDef
@@ -167,12 +168,14 @@ class Registry:
     memoranda: tuple[Memorandum, ...]
     lists: Mapping[str, ListDef]
 
-    @property
-    def services(self) -> dict[str, Service]:
+    # Computed once per registry (it is immutable, and cached by content hash): every
+    # check authorises its verifier against these (issue 16). Typed read-only.
+    @cached_property
+    def services(self) -> Mapping[str, Service]:
         return {s.id: s for m in self.memoranda for s in m.services}
 
-    @property
-    def verifiers(self) -> dict[str, Verifier]:
+    @cached_property
+    def verifiers(self) -> Mapping[str, Verifier]:
         out: dict[str, Verifier] = {}
         for m in self.memoranda:
             for v in m.verifiers:

@@ -15,13 +15,22 @@ from sqlalchemy.engine import Connection
 from socialcredit import sealing
 from socialcredit.store import schema as t
 from socialcredit.store.engine import _PG_ACCESS_LOCK
-from socialcredit.store.pseudonyms import SUBJECT_ACTOR, Pseudonymous
+from socialcredit.store.pseudonyms import SUBJECT_ACTOR, Pseudonymous, is_pseudonym
 
 _INS_ACCESS = insert(t.access_log)
 _ACCESS_COLUMNS = ("at", "actor", "role", "action", "subject", "purpose", "detail")
 # What an access record about an erased subject (no key, nothing recorded since) keeps of
 # the stated purpose: nothing, since there is no key left to seal it under (issue 12).
 PURPOSE_NOT_KEPT = "[not kept: subject erased]"
+
+
+class Presealed(str):
+    """A purpose already sealed under its subject's key by trusted code (an import's
+    workers), written as it is. Only this type passes unsealed: a stated purpose that
+    merely *looks* sealed (a verifier may type ``sealed:v1:Wang Wei``) is sealed like
+    any other text, so no phrasing of a purpose reaches the log in clear."""
+
+    __slots__ = ()
 
 
 class AccessStore(Pseudonymous):
@@ -35,13 +44,16 @@ class AccessStore(Pseudonymous):
         """
         if not rows:
             return
-        keys = self._access_keys(conn, {r["subject"] for r in rows if r["subject"]})
+        # A purpose sealed already (an import's workers seal theirs) needs no key here.
+        keys = self._access_keys(
+            conn,
+            {r["subject"] for r in rows if r["subject"] and type(r["purpose"]) is not Presealed},
+        )
+        sealers = {s: sealing.Sealer(k, named) for s, (k, named) in keys.items()}
         rows = [
             {
                 **r,
-                "purpose": self._sealed_purpose(
-                    keys, r["subject"], self.pseudonym(conn, r["subject"]), r["purpose"]
-                ),
+                "purpose": self._sealed_purpose(sealers, r["subject"], r["purpose"]),
                 "subject": self._stored_as(conn, r["subject"]) if r["subject"] else r["subject"],
                 "actor": self._stored_actor(conn, r["actor"])
                 if isinstance(r["actor"], str)
@@ -61,41 +73,49 @@ class AccessStore(Pseudonymous):
             [tuple(r[c] for c in _ACCESS_COLUMNS) for r in rows],
         )
 
-    def _access_keys(self, conn: Connection, subjects: set[str]) -> dict[str, bytes]:
-        """{given identifier: key}, one batched query (the keys table is keyed by pseudonym)."""
+    def _access_keys(self, conn: Connection, subjects: set[str]) -> dict[str, tuple[bytes, str]]:
+        """{given identifier: (key, the ID to seal under)}, one batched query.
+
+        A purpose is sealed under the subject's ID, as every sealed field is, so that the
+        subject's export opens it: a caller naming the subject by its pseudonym (an
+        import's parent names the ledger's rows) still seals under the ID the key row
+        maps it to (before issue 16's pass such purposes read ``[erased]`` to the subject).
+        """
         if not subjects:
             return {}
         given = self._pseudonyms_of(conn, subjects)
         back = {p: i for i, p in given.items()}
-        rows = conn.execute(
-            select(t.subject_keys.c.subject, t.subject_keys.c.key).where(
-                t.subject_keys.c.subject.in_(list(back))
-            )
+        # Through the driver: on the path of every recorded read (issue 16).
+        rows = self._fetch_in(
+            conn,
+            "SELECT subject, key, subject_id FROM subject_keys WHERE subject IN ({})",
+            list(back),
         )
-        return {back[r.subject]: bytes(r.key) for r in rows}
+        out: dict[str, tuple[bytes, str]] = {}
+        for p, key, ident in rows:
+            named = back[p]
+            out[named] = (bytes(key), ident if ident and is_pseudonym(named) else named)
+        return out
 
     @staticmethod
     def _sealed_purpose(
-        keys: dict[str, bytes], subject: str | None, stored_as: str, purpose: str
+        sealers: dict[str, sealing.Sealer], subject: str | None, purpose: str
     ) -> str:
         """A stated purpose about a subject, sealed under that subject's key.
 
         A verifier's purpose is free text ("boarding check for Wang Wei, seat 12A") and
         may name the person: like every free text about a subject it is sealed, so it
         goes with the key at erasure (issue 12, item 2). Rows with no subject (operator
-        actions on the store itself) keep it in clear. The associated data is the
-        pseudonym, the one spelling every writer shares: writers pass the ID in any
-        form or (the import) the pseudonym itself, and a purpose sealed under the
-        import's pseudonym read "[erased]" to the subject, key and all.
+        actions on the store itself) keep it in clear.
         """
+        if isinstance(purpose, Presealed):
+            return str(purpose)
         if not subject:
             return purpose
-        key = keys.get(subject)
-        if key is None:
+        sealer = sealers.get(subject)
+        if sealer is None:
             return PURPOSE_NOT_KEPT
-        if sealing.sealed_by(key, stored_as, purpose):  # "sealed:v1:" + a name is no seal
-            return purpose
-        return sealing.seal(key, stored_as, purpose)
+        return sealer.seal(purpose)
 
     def access_rows(
         self, conn: Connection, after: int, upto: int | None = None
@@ -135,14 +155,18 @@ class AccessStore(Pseudonymous):
             (p,),
         )
         own = SUBJECT_ACTOR + p
-        key = self._access_keys(conn, {subject}).get(subject)
+        found = self._access_keys(conn, {subject}).get(subject)
+        opener = sealing.Sealer(found[0] if found else None, subject)
+        # an import's purposes sealed under the pseudonym between fe40e23 and issue 16's
+        # third pass still open to their subject
+        fallback = sealing.Sealer(found[0] if found else None, p)
         out = []
         for r in rows:
             record = dict(zip(names, r, strict=True))
             if sealing.is_sealed(record["purpose"]):
-                opened = sealing.open_sealed(key, p, record["purpose"])
-                if opened == sealing.ERASED:  # sealed under the ID before (fe40e23)
-                    opened = sealing.open_sealed(key, subject, record["purpose"])
+                opened = opener.open(record["purpose"])
+                if opened == sealing.ERASED:
+                    opened = fallback.open(record["purpose"])
                 record["purpose"] = opened
             record["subject"] = subject
             if record["actor"] == own:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime
 from typing import Any
@@ -263,6 +263,20 @@ class StoreBase:
             return list(cursor.fetchall())
         finally:
             cursor.close()
+
+    def _fetch_in(
+        self, conn: Connection, sql: str, values: Sequence[Any], chunk: int = 500
+    ) -> list[Any]:
+        """``_fetch`` of a statement with one ``IN ({})`` filled with ``values``, in chunks.
+
+        The bulk paths (an import's chunk names thousands of subjects and keys) pay for
+        SQLAlchemy's expanding parameters and row objects several times over the query.
+        """
+        out: list[Any] = []
+        for i in range(0, len(values), chunk):
+            part = tuple(values[i : i + chunk])
+            out += self._fetch(conn, sql.format(", ".join("?" * len(part))), part)
+        return out
 
     def lock_appends(self, conn: Connection) -> None:
         """Serialise with every append (signing reads the tip and must not race one)."""

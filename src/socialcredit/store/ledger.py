@@ -76,15 +76,10 @@ class LedgerStore(Pseudonymous):
         return (row.id, row.hash) if row else (0, GENESIS)
 
     def find_dedup(self, conn: Connection, keys: Iterable[str]) -> dict[str, int]:
-        out: dict[str, int] = {}
-        ks = list(set(keys))
-        for i in range(0, len(ks), 500):
-            chunk = ks[i : i + 500]
-            rows = conn.execute(
-                select(t.events.c.dedup, t.events.c.id).where(t.events.c.dedup.in_(chunk))
-            )
-            out.update({r.dedup: r.id for r in rows})
-        return out
+        rows = self._fetch_in(
+            conn, "SELECT dedup, id FROM events WHERE dedup IN ({})", list(set(keys))
+        )
+        return {dedup: int(ident) for dedup, ident in rows}
 
     def append(self, conn: Connection, new: Sequence[Event]) -> list[Event]:
         """Assign ids, chain hashes and insert; the caller's transaction makes it atomic.
@@ -204,7 +199,7 @@ class LedgerStore(Pseudonymous):
             rows = conn.execute(_Q_EVENTS, {"subject": p})
         else:
             rows = conn.execute(_Q_EVENTS_SCHEME, {"subject": p, "scheme": scheme})
-        found = list(_loaded(conn, rows, t.events.c.subject == p))
+        found = list(_loaded(conn, rows, lambda: t.events.c.subject == p))
         if p == subject:
             return found
         # the ID as the caller named it (even for an erased subject), as the actor too

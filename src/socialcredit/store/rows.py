@@ -13,6 +13,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.engine import Connection, Row
+from sqlalchemy.sql.elements import ColumnElement
 
 from socialcredit.core.errors import StoreIntegrity
 from socialcredit.core.ledger import Event, chain_hash
@@ -83,7 +84,9 @@ def _loaded(conn: Connection, rows: Iterable[Any], where: Any) -> Iterator[Event
 
     SQLite stores dates as text, so an altered row can hold one that does not parse; the
     driver then fails while fetching, before the row can be checked. ``where`` selects
-    the same rows again, with their dates as text, to find the entry to name.
+    the same rows again, with their dates as text, to find the entry to name; it may be
+    given as a function building it, since only that rare path needs it (building a
+    SQL expression cost 4% of a check, issue 16).
     """
     try:
         for r in rows:
@@ -93,7 +96,7 @@ def _loaded(conn: Connection, rows: Iterable[Any], where: Any) -> Iterator[Event
     except ValueError as exc:
         q = (
             select(t.events.c.id, cast(t.events.c.occurred, String), cast(t.events.c.ends, String))
-            .where(where)
+            .where(where if isinstance(where, ColumnElement) else where())
             .order_by(t.events.c.id)
         )
         bad = None

@@ -8,7 +8,7 @@ see one object with one API. Names imported from here before the split still are
 
 from __future__ import annotations
 
-from socialcredit.store.access import AccessStore
+from socialcredit.store.access import AccessStore, Presealed
 from socialcredit.store.documents import DocumentStore
 from socialcredit.store.engine import SCORING_KINDS, StoreBase
 from socialcredit.store.heads import HeadStore
@@ -18,7 +18,7 @@ from socialcredit.store.shred import Shredded, ShredStore
 from socialcredit.store.subjects import SubjectStore
 from socialcredit.store.tokens import TokenStore
 
-__all__ = ["SCORING_KINDS", "Encoded", "Shredded", "Store", "as_date"]
+__all__ = ["SCORING_KINDS", "Encoded", "Presealed", "Shredded", "Store", "as_date"]
 
 
 class Store(

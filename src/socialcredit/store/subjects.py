@@ -37,15 +37,8 @@ class SubjectStore(Pseudonymous):
         """{given identifier: kind} of those registered."""
         given = self._pseudonyms_of(conn, idents)
         back = {p: i for i, p in given.items()}
-        ps = list(back)
-        out: dict[str, str] = {}
-        for i in range(0, len(ps), 500):
-            chunk = ps[i : i + 500]
-            rows = conn.execute(
-                select(t.subjects.c.id, t.subjects.c.kind).where(t.subjects.c.id.in_(chunk))
-            )
-            out.update({back[r.id]: r.kind for r in rows})
-        return out
+        rows = self._fetch_in(conn, "SELECT id, kind FROM subjects WHERE id IN ({})", list(back))
+        return {back[p]: kind for p, kind in rows}
 
     def insert_subjects(self, conn: Connection, rows: Sequence[dict[str, str]]) -> None:
         """Rows as the application built them (``id`` the ID), stored under pseudonyms."""
@@ -103,16 +96,10 @@ class SubjectStore(Pseudonymous):
         """{given identifier: key} of those with a key."""
         given = self._pseudonyms_of(conn, subjects)
         back = {p: i for i, p in given.items()}
-        ps = list(back)
-        out: dict[str, bytes] = {}
-        for i in range(0, len(ps), 500):
-            rows = conn.execute(
-                select(t.subject_keys.c.subject, t.subject_keys.c.key).where(
-                    t.subject_keys.c.subject.in_(ps[i : i + 500])
-                )
-            )
-            out.update({back[r.subject]: bytes(r.key) for r in rows})
-        return out
+        rows = self._fetch_in(
+            conn, "SELECT subject, key FROM subject_keys WHERE subject IN ({})", list(back)
+        )
+        return {back[p]: bytes(key) for p, key in rows}
 
     def delete_key(self, conn: Connection, subject: str) -> bool:
         """Delete a subject's key row (the caller records the erasure in the same transaction).
