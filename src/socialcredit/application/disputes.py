@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection
 from socialcredit.application import chaining
 from socialcredit.application.base import Actor, Part, normalise_subject
 from socialcredit.application.notices import notify_voided
+from socialcredit.application.own import subject_named
 from socialcredit.core import disputes as disputes_core
 from socialcredit.core import lists as lists_core
 from socialcredit.core.disputes import DisputeState
@@ -39,7 +40,7 @@ class Disputes(Part):
         occurred: date,
     ) -> int:
         """The subject challenges an event or a list entry; the authority is told at once."""
-        sid, _ = normalise_subject(subject)
+        sid = subject_named(actor, subject)  # an erased subject's own pseudonym too
         with self.store.transaction() as conn:
             self._ready(conn)
             self._subject_kind(conn, sid)
