@@ -55,7 +55,9 @@ class EntryState:
     events: tuple[int, ...] = ()
     voided: bool = False  # annulled from the start: it never restricted anyone
     severity: str | None = None  # as proposed; None: the list's own severity
-    offence: int = 1  # 1 for a first offence, 2+ for a repeat within the list's window
+    # 1 for a first offence, 2+ for a repeat within the list's window; None until sized
+    # (not notified yet, or on a list that sizes no terms: every entry lasts its maximum)
+    offence: int | None = None
 
     def status(self, as_of: date) -> str:
         """proposed / notified / in-effect / removed / expired / annulled / not-yet.
