@@ -1,4 +1,5 @@
-"""What a subject may name as its own where the use cases expect a subject's ID.
+"""What a subject may name as its own: itself (by ID, or by its pseudonym once erased),
+and its items.
 
 An erased subject's token names its pseudonym: erasure deleted the one row that mapped
 it back to the ID, so a page that knows the subject only by its session (the counter)
@@ -12,9 +13,12 @@ operator, a verifier or an auditor it stays what it was, no valid ID.
 
 from __future__ import annotations
 
-from socialcredit.application.base import normalise_subject
+from sqlalchemy.engine import Connection
+
+from socialcredit.application.base import Part, normalise_subject
 from socialcredit.application.context import Actor
 from socialcredit.core.errors import NotFound
+from socialcredit.core.ledger import Event
 from socialcredit.store.pseudonyms import SUBJECT_ACTOR, is_pseudonym
 
 
@@ -29,3 +33,17 @@ def subject_named(actor: Actor, subject: str) -> str:
             return subject
         raise NotFound(f"unknown subject {subject}", field="subject")
     return normalise_subject(subject)[0]
+
+
+def own_item(part: Part, conn: Connection, subject: str, item: int) -> Event:
+    """The ledger entry ``item`` of a registered ``subject`` (a dispute's or a repair's
+    target), NotFound otherwise.
+
+    One message for "no such item" and "someone else's", so a subject probing item
+    numbers learns nothing about others' records.
+    """
+    part._subject_kind(conn, subject)
+    target = part.store.get_event(conn, item)
+    if target is None or target.subject != subject:
+        raise NotFound(f"unknown item {item} for subject {subject}", field="item")
+    return target
