@@ -16,7 +16,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from socialcredit.batch.population import list_definitions
+from socialcredit.batch.entries import list_definitions
 from socialcredit.core.documents import parse_document
 from socialcredit.core.periods import add_duration
 from socialcredit.core.rulebook import Rulebook
