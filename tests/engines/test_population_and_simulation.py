@@ -149,7 +149,8 @@ def test_list_entries_follow_the_published_definitions(city: Path) -> None:
 def test_sized_entries_are_sized_as_a_store_sizes_them(tmp_path: Path) -> None:
     """Differential: synthetic entries on a list that sizes its terms (transport
     misconduct from 2027), proposed and notified one by one in a real store, end on the
-    day the population says, with the same severity and offence number."""
+    day the population says, with the same severity and offence number (the store takes
+    the severity from the catalogue by the entry's conduct, as the population does)."""
     from datetime import UTC, datetime, timedelta
 
     import numpy as np
@@ -198,7 +199,7 @@ def test_sized_entries_are_sized_as_a_store_sizes_them(tmp_path: Path) -> None:
                 evidence_ref=f"d/{r['entry']}",
                 occurred=r["proposed"],
                 fields=fields,
-                severity=r["severity"],
+                conduct=r["conduct"],  # the catalogue then gives the severity
             ).event
             app.lists.transition(
                 OP, e, "notify", authority="rail-police", evidence_ref="n", occurred=r["proposed"]
@@ -207,10 +208,11 @@ def test_sized_entries_are_sized_as_a_store_sizes_them(tmp_path: Path) -> None:
         for subject in {r["subject"] for r in rows}:
             for e in app.lists.entries(OP, subject):
                 r = made[e.entry]
-                assert (e.max_end, e.offence, e.severity) == (
+                assert (e.max_end, e.offence, e.severity, e.conduct) == (
                     r["max_end"],
                     r["offence"],
                     r["severity"],
+                    r["conduct"],
                 ), r
                 assert e.max_end - e.effective_from in (
                     timedelta(days=180),

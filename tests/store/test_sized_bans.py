@@ -39,7 +39,7 @@ def counts(app):
         return app.store.count(conn, "events"), app.store.count(conn, "access_log")
 
 
-def listed(app, list_id, subject, authority, fields, day, severity=None, notify=True):
+def listed(app, list_id, subject, authority, fields, day, severity=None, notify=True, conduct=None):
     r = app.lists.propose(
         OP,
         subject,
@@ -49,6 +49,7 @@ def listed(app, list_id, subject, authority, fields, day, severity=None, notify=
         occurred=day,
         fields=fields,
         severity=severity,
+        conduct=conduct,
     )
     if notify:
         app.lists.transition(
@@ -86,7 +87,13 @@ def test_first_offence_180_days_repeat_a_year(make_app) -> None:
     assert ahead == [{"on": "2028-08-01", "entry": second, "list": "transport-misconduct"}]
     # a serious offence (a false bomb threat) is sized by its own row
     third = listed(
-        app, "transport-misconduct", P, "airport-police", TRANSPORT, date(2027, 8, 20), "serious"
+        app,
+        "transport-misconduct",
+        P,
+        "airport-police",
+        TRANSPORT,
+        date(2027, 8, 20),
+        conduct="false-terrorism-information",
     )
     assert entry(app, P, third).max_end == date(2028, 8, 20)
 
@@ -203,7 +210,13 @@ def test_the_subjects_export_names_what_each_term_was_sized_by(make_app) -> None
     first = listed(app, "transport-misconduct", P, RAIL, TRANSPORT, date(2027, 1, 10))
     repeat = listed(app, "transport-misconduct", P, RAIL, TRANSPORT, date(2027, 8, 1))
     threat = listed(
-        app, "transport-misconduct", P, RAIL, TRANSPORT, date(2027, 8, 2), severity="serious"
+        app,
+        "transport-misconduct",
+        P,
+        RAIL,
+        TRANSPORT,
+        date(2027, 8, 2),
+        conduct="false-terrorism-information",
     )
     waiting = listed(
         app, "transport-misconduct", P, RAIL, TRANSPORT, date(2027, 8, 3), notify=False

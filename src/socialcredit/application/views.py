@@ -243,6 +243,7 @@ class RecordEntry(EntryView):
     remedy_evidence: list[str] = Field(default_factory=list)
     severity: str | None = None  # as proposed, else the list's own
     offence: int | None = None  # 1 first, 2+ repeat; None: not sized (not notified yet)
+    conduct: str | None = None  # the catalogue conduct, when the proposal named it
 
     @classmethod
     def shown(
@@ -256,6 +257,7 @@ class RecordEntry(EntryView):
             remedy_evidence=list(terms.remedy_evidence) if terms is not None else [],
             severity=e.severity or (terms.severity if terms is not None else None),
             offence=e.offence,
+            conduct=e.conduct,
         )
 
 
