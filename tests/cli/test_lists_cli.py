@@ -199,7 +199,8 @@ def test_a_severity_is_refused_where_it_sizes_nothing(tmp_path: Path) -> None:
     assert res.exit_code == 2 and "court-judgment-defaulted" in res.output, res.output
     assert len(res.output.strip().splitlines()) == 1
     assert json.loads(run(db, "log", "head", "--json").stdout)["size"] == json.loads(before)["size"]
-    # Naming the conduct the list cites is accepted (an unsized list: no severity stored).
+    # Naming the conduct the list cites is accepted: an unsized list keeps the conduct's
+    # severity (for the record and for credit repair's periods), its term the maximum.
     res = run(db, *base, "--conduct", "court-judgment-defaulted", "--json")
     assert res.exit_code == 0, res.output
     (shown,) = json.loads(run(db, "access", P, "--json").stdout)["list_entries"]

@@ -174,7 +174,10 @@ def _from_conduct(
             "--severity out",
             field="severity",
         )
-    return conduct_severity if d.durations else None
+    # Kept on an unsized list too: the term is then the list's maximum either way, but
+    # the record and credit repair's periods (Order 58) follow the conduct's severity, so
+    # a false terrorism threat is not repaired on a disruption's shorter terms.
+    return conduct_severity
 
 
 def propose(
@@ -201,7 +204,8 @@ def propose(
     _authority(d, authority)
     _check_severity(d, severity)
     severity = _from_conduct(d, conduct, conduct_severity, severity)
-    _check_severity(d, severity)
+    if d.durations:  # the conduct's severity must be one the list sizes
+        _check_severity(d, severity)
     if d.subjects != "any" and d.subjects != subject_kind:
         raise BadInput(
             f"list {d.id!r} holds {d.subjects}s; {subject} is a {subject_kind}", field="subject"
