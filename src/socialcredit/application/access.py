@@ -131,7 +131,8 @@ class Access(Part):
                     s,
                     day,
                     disputed=view.disputed.get(s.entry),
-                    terms=registry.lists.get(s.list),
+                    # the terms of the list's version it was proposed under
+                    terms=d.on(s.proposed) if (d := registry.lists.get(s.list)) else None,
                 )
                 for s in sorted(view.lists.values(), key=lambda x: x.entry)
             ],
