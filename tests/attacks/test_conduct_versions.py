@@ -26,8 +26,11 @@ import pytest
 
 from socialcredit.application import Actor
 from socialcredit.core.errors import BadInput
+from tests.api.conftest import live
 from tests.conftest import OP
 from tests.store.test_sized_bans import RAIL, TRANSPORT, P, counts, entry, listed
+
+__all__ = ["live"]  # the live server fixture of tests/api
 
 DISRUPTION = "disrupting-transport-order"
 VERIFIER = Actor("rail-demo", "verifier", "ticket sale")
@@ -192,3 +195,35 @@ def test_the_same_facts_proposed_with_another_conduct_are_refused(make_app) -> N
         with pytest.raises(Conflict, match=f"entry {first.event}"):
             propose(**kw)
     assert counts(app) == before
+
+
+def test_over_http_a_look_alike_conduct_is_422_and_a_resubmission_409(live) -> None:
+    """The API's `conduct` as the console's: refused with the field named, nothing written."""
+    import httpx
+
+    from tests.api.conftest import ME
+
+    body = {
+        "subject": ME,
+        "list": "transport-misconduct",
+        "occurred": "2024-05-02",
+        "evidence": "d/http",
+        "fields": {"incident": "x", "place": "y", "decision_number": "7"},
+    }
+    rail = live.app.tokens.issue(OP, "registrar", "rail-police")
+    with httpx.Client(base_url=live.url, headers={"Authorization": f"Bearer {rail}"}) as reg:
+        size = live.app.log.sign_head()[0].size
+        for code in ("False-terrorism-information", "false-terrorism-informatіon", " x"):
+            r = reg.post("/v1/list-entries", json={**body, "conduct": code})
+            assert (r.status_code, r.json()["field"]) == (422, "conduct"), r.text
+        assert live.app.log.sign_head()[0].size == size
+        first = reg.post("/v1/list-entries", json={**body, "conduct": DISRUPTION})
+        assert first.status_code == 201, first.text
+        again = reg.post("/v1/list-entries", json={**body, "conduct": DISRUPTION})
+        assert again.json() == {"entry": first.json()["entry"], "created": False}, again.text
+        size = live.app.log.sign_head()[0].size
+        other = reg.post(
+            "/v1/list-entries", json={**body, "conduct": "false-terrorism-information"}
+        )
+        assert (other.status_code, other.json()["field"]) == (409, "conduct"), other.text
+        assert live.app.log.sign_head()[0].size == size
