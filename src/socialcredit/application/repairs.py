@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 
 from socialcredit.application.base import Actor, Part, normalise_subject
 from socialcredit.application.group_commit import Pending
-from socialcredit.application.own import own_item
+from socialcredit.application.own import own_item, same_subject
 from socialcredit.application.views import ScoreWithChanges
 from socialcredit.core import lists as lists_core
 from socialcredit.core import repair as repair_core
@@ -175,6 +175,7 @@ class Repairs(Part):
         with self.store.transaction() as conn:
             self._ready(conn)
             target = own_item(self, conn, sid, item)
+            sid = target.subject  # as its items name it: an erased subject's pseudonym
             standing = self._standing(conn, sid, self._today())
             kind, start, severity, days, _ = item_terms(self, conn, target, standing)
             event = repair_core.apply(
@@ -245,7 +246,10 @@ class Repairs(Part):
         with self.store.transaction() as conn:
             self._ready(conn)
             state, _ = self._repair(conn, repair)
-            if subject is not None and normalise_subject(subject)[0] != state.subject:
+            mine = subject is None or same_subject(  # by pseudonym: erased, named by ID
+                self, conn, normalise_subject(subject)[0], state.subject
+            )
+            if not mine:
                 raise NotFound(f"unknown repair {repair}", field="repair")
             self._access(conn, actor, "repair.read", state.subject, {"repair": repair})
         return state, self._today()
