@@ -40,16 +40,17 @@ def _shipped(name: str) -> str:
     return (files("socialcredit") / "rulebooks" / name).read_text("utf-8")
 
 
-def _catalogue_2028(severity: str = "serious") -> str:
-    """The 2027 catalogue as version 2028.1, effective 2028-01-01, the disruption's
+def _catalogue_2028(severity: str = "serious", conduct: str = DISRUPTION) -> str:
+    """The 2027 catalogue as version 2028.1, effective 2028-01-01, ``conduct``'s
     severity set to ``severity``."""
     src = _shipped("catalogue-2027.toml")
     src = src.replace('version = "2027.1"', 'version = "2028.1"')
     src = src.replace("published = 2026-11-29", "published = 2027-09-01")
     src = src.replace("effective = 2027-01-01", "effective = 2028-01-01")
-    at = src.index(f'id = "{DISRUPTION}"')
-    cut = src.index('severity = "general"', at)
-    return src[:cut] + f'severity = "{severity}"' + src[cut + len('severity = "general"') :]
+    at = src.index(f'id = "{conduct}"')
+    cut = src.index("severity = ", at)
+    end = src.index("\n", cut)
+    return src[:cut] + f'severity = "{severity}"' + src[end:]
 
 
 def _list_2028() -> str:
@@ -227,3 +228,25 @@ def test_over_http_a_look_alike_conduct_is_422_and_a_resubmission_409(live) -> N
         )
         assert (other.status_code, other.json()["field"]) == (409, "conduct"), other.text
         assert live.app.log.sign_head()[0].size == size
+
+
+def test_a_repair_is_timed_by_the_catalogue_in_force_on_the_events_day(make_app) -> None:
+    """The same rule for credit repair: a traffic violation is minor (no minimum) under
+    the catalogue in force; one published to make it serious from next year made this
+    year's violations wait a year before a repair could be asked for."""
+    app = make_app(datetime(2027, 9, 1, tzinfo=UTC))
+    app.records.add_subject(OP, P, "person", "Wang Wei")
+    assert app.documents.publish(OP, _catalogue_2028("serious", "traffic-violation"), "c")[1]
+    event = app.records.record(
+        OP,
+        P,
+        "rongcheng",
+        "traffic-violation",
+        authority="rongcheng-traffic-police",
+        evidence_ref="t/1",
+        occurred=date(2027, 8, 1),
+    ).event
+    r = app.repairs.apply(
+        OP, event, subject=P, statement="paid", evidence_ref="receipt", occurred=date(2027, 9, 1)
+    )
+    assert r.severity == "minor"
