@@ -225,7 +225,7 @@ def test_the_workers_seal_an_entry_exactly_as_every_other_write_does() -> None:
     """``imports._sealed`` skips ``seal_event``'s constructor calls: it must seal the
     same fields, leave the others, and open to the same entry."""
     from socialcredit import sealing
-    from socialcredit.application.imports import _sealed
+    from socialcredit.application.import_worker import _sealed
     from socialcredit.core.ledger import Event
 
     key = sealing.new_key()
