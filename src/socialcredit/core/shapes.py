@@ -10,9 +10,11 @@ string formatting. Nothing about the encodings changes: a filled shape is byte f
 byte what ``canonical``, ``json.dumps(..., sort_keys=True)`` and ``Event.dedup_facts``
 give for the entry (tests/core/test_shapes.py compares them on generated entries).
 
-That holds for values that JSON leaves as they are: the subject's pseudonym
-(``p`` + base32), a sealed reference (``sealed:v1:`` + base64) and a hex digest all are;
-``inert`` says whether a value is one of them. The facts are not JSON and take any text.
+That holds for values that JSON leaves as they are, and the three filled in are such by
+construction: the subject's pseudonym (``p`` + base32), a sealed reference
+(``sealed:v1:`` + base64, ours or one that decrypted under the subject's key after a
+strict base64 decoding) and a hex digest (``inert`` states the rule; the tests hold the
+three to it). The facts are not JSON and take any text.
 """
 
 from __future__ import annotations
