@@ -340,6 +340,7 @@ def prepare_chunk(
         out.encoded.append,
     )
     at_form: dict[int, int] = {}  # id(template) -> its index in forms
+    take, prefix = nonces.take, sealing.PREFIX
     seen: set[str] = set()
     positions: dict[str, list[int]] = {}
     for (template, entry, sid, ref), key, i in zip(plan, keys, range(n), strict=True):
@@ -361,17 +362,18 @@ def prepare_chunk(
         sealer = ring[1]
         if template is not None and template.shape is not None:
             assert ref is not None
-            sref = ref if sealer.sealed(ref) else sealer.seal_text(ref, nonces.take())
+            if not ref.startswith(prefix) or not sealer.sealed(ref):  # as _sealed does
+                ref = sealer.seal_text(ref, take())
             k = at_form.get(id(template))
             if k is None:
                 k = at_form[id(template)] = len(forms)
                 forms.append(template.row)
             form(k)
             subject_col(p)
-            refs(sref)
+            refs(ref)
             data(template.shape.data % key)
             dedup(key)
-            encoded((template.shape.canonical % (key, sref, p)).encode())
+            encoded((template.shape.canonical % (key, ref, p)).encode())
         else:
             assert entry is not None
             sealed = _sealed(sealer, ring[0], entry, key, p)

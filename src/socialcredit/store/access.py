@@ -15,7 +15,12 @@ from sqlalchemy.engine import Connection
 from socialcredit import sealing
 from socialcredit.store import schema as t
 from socialcredit.store.engine import _PG_ACCESS_LOCK
-from socialcredit.store.pseudonyms import SUBJECT_ACTOR, Pseudonymous, is_pseudonym
+from socialcredit.store.pseudonyms import (
+    SUBJECT_ACTOR,
+    Pseudonymous,
+    all_pseudonyms,
+    is_pseudonym,
+)
 
 _INS_ACCESS = insert(t.access_log)
 _ACCESS_COLUMNS = ("at", "actor", "role", "action", "subject", "purpose", "detail")
@@ -85,7 +90,7 @@ class AccessStore(Pseudonymous):
         """
         if not rows:
             return
-        if not all(map(is_pseudonym, [r[4] for r in rows])):
+        if not all_pseudonyms([r[4] for r in rows]):
             raise ValueError("append_access: a row names its subject by ID, not pseudonym")
         if not all(map(sealing.is_sealed, [r[5] for r in rows])):
             raise ValueError("append_access: a purpose in clear (seal it first)")

@@ -27,7 +27,7 @@ from socialcredit.core import trust
 from socialcredit.core.errors import Conflict
 from socialcredit.core.ledger import GENESIS, Event, chain_hash
 from socialcredit.store import schema as t
-from socialcredit.store.pseudonyms import Pseudonymous, is_pseudonym
+from socialcredit.store.pseudonyms import Pseudonymous, all_pseudonyms
 from socialcredit.store.rows import _EVENT_COLUMNS, Encoded, _event_from_row, _loaded
 
 # Statements on the hot path are built once: constructing a SQL expression costs more
@@ -163,7 +163,7 @@ class LedgerStore(Pseudonymous):
         last_id, prev = self.tip(conn)
         if not len(new):
             return last_id + 1
-        if not all(map(is_pseudonym, set(new.subject))) or any(f[1] for f in new.forms):
+        if not all_pseudonyms(set(new.subject)) or any(f[1] for f in new.forms):
             raise ValueError("append_encoded: a row names its subject by ID, not pseudonym")
         texts = [r for r in new.evidence_ref if r] + [f[i] for f in new.forms for i in (12, 15)]
         if not all(map(sealing.is_sealed, filter(None, texts))):  # evidence_ref, reason
