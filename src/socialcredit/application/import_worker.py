@@ -278,6 +278,7 @@ def prepare_chunk(
                     raise NotFound(f"subject {sid} is not registered", field="subject")
                 ref, sha = evidence[i], ev_sha[i]
                 ref = None if ref is None else (str(ref).strip() or None)
+                sha = None if sha is None else (str(sha).strip() or None)  # "": none given
                 shape = (schemes[i], rules[i], authorities_col[i], kind, occurred[i], ev_kind[i])
                 template = templates.get(shape) if ref is not None and sha is None else None
                 if template is not None and template.shape is not None:
@@ -302,13 +303,13 @@ def prepare_chunk(
                             ref,
                             _day(occurred[i]),
                             _text(ev_kind[i]),
-                            _text(sha),
+                            sha,
                         ),
                         today=today,
                         recorded=recorded,
                         registered_authorities=authorities,
                     )
-                    if _text(sha) is None:
+                    if sha is None:
                         templates[shape] = _Template(e, iso)
                 plan.append((None, e, sid, e.evidence_ref))
                 keys.append(sealing.keyed_dedup(secret, e) or "")
