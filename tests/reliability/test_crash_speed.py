@@ -122,7 +122,9 @@ def evidence_counts(url: str, prefix: str) -> dict[str, int]:
 
 
 def evidence_ids(url: str, prefix: str) -> list[int]:
-    return [e.event for e in opened_events(url) if e.evidence and e.evidence.startswith(prefix)]
+    return [
+        e.event for e in opened_events(url) if e.evidence and e.evidence.startswith(prefix)
+    ]
 
 
 def group_commit_crashes(url: str, kills: int) -> tuple[int, int]:
