@@ -368,7 +368,9 @@ class Part:
         if hit is not None and hit[0] == stamp:
             cached: Standing = hit[1]
             return cached
-        entries = self._events(conn, sid) if kind is not None else []
+        # No last id: no entries in this snapshot, and no query to learn it (most of the
+        # subjects a desk checks have none).
+        entries = self._events(conn, sid) if kind is not None and tip else []
         standing = derive(sid, kind, entries, self._published(conn, None), as_of, now, schemes)
         if len(cache) >= STANDING_CACHE_SIZE:
             cache.clear()

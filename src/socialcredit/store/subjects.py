@@ -33,6 +33,26 @@ class SubjectStore(Pseudonymous):
         """The subject's row (its ``id`` column holds the pseudonym; ``kind``, ``name``)."""
         return conn.execute(_Q_SUBJECT, {"id": self.pseudonym(conn, ident)}).first()
 
+    def subject_view(
+        self, conn: Connection, ident: str
+    ) -> tuple[str, str, bytes | None, int] | None:
+        """Kind, (sealed) name, key and last ledger id of a registered subject, in one query.
+
+        What an own-record export reads first: three statements through SQLAlchemy
+        cost a third of an export with few records (issue 16).
+        """
+        p = self.pseudonym(conn, ident)
+        rows = self._fetch(
+            conn,
+            "SELECT kind, name, (SELECT key FROM subject_keys WHERE subject = ?), "
+            "(SELECT max(id) FROM events WHERE subject = ?) FROM subjects WHERE id = ?",
+            (p, p, p),
+        )
+        if not rows:
+            return None
+        kind, name, key, tip = rows[0]
+        return str(kind), str(name), (bytes(key) if key is not None else None), int(tip or 0)
+
     def subject_kinds(self, conn: Connection, idents: Iterable[str]) -> dict[str, str]:
         """{given identifier: kind} of those registered."""
         given = self._pseudonyms_of(conn, idents)
