@@ -78,9 +78,9 @@ class Access(Part):
             found = self.store.subject_view(conn, sid)
             if found is None:
                 raise NotFound(f"subject {sid} is not registered", field="subject")
-            kind, sealed_name, key, tip = found
+            kind, sealed_name, key, state = found
             docs = self.store.documents_stamp(conn)
-            view = self._standing(conn, sid, day, known_at, kind=kind, docs=docs, state=(kind, tip))
+            view = self._standing(conn, sid, day, known_at, kind=kind, docs=docs, state=state)
             registry = self._registry(conn, docs)
             hidden = 0
             shown = []

@@ -212,7 +212,7 @@ class Part:
 
     def _subject_kind_fast(self, conn: Connection, subject: str) -> str:
         """``_subject_kind`` through the driver's cursor, for the per-request hot paths."""
-        kind, _ = self.store.subject_state(conn, subject)
+        kind, *_ = self.store.subject_state(conn, subject)
         if kind is None:
             return self._subject_kind(conn, subject)  # raises with the usual message
         return kind
@@ -336,7 +336,7 @@ class Part:
         kind: str | None = None,
         *,
         docs: tuple[str, ...] | None = None,
-        state: tuple[str | None, int] | None = None,
+        state: tuple[str | None, int, bool] | None = None,
     ) -> Standing:
         """The subject's standing from ``core/standing.py``: the one derivation.
 
@@ -357,7 +357,9 @@ class Part:
         # with the day (deadlines, expiries): the cache is keyed by all three and checked
         # against the store on each use, so a write by any process -- the CLI, another
         # worker -- is seen at once.
-        registered, tip = state if state is not None else self.store.subject_state(conn, sid)
+        registered, tip, recorded = (
+            state if state is not None else self.store.subject_state(conn, sid)
+        )
         kind = kind if kind is not None else registered
         if docs is None:
             docs = self.store.documents_stamp(conn)
@@ -368,9 +370,9 @@ class Part:
         if hit is not None and hit[0] == stamp:
             cached: Standing = hit[1]
             return cached
-        # No last id: no entries in this snapshot, and no query to learn it (most of the
-        # subjects a desk checks have none).
-        entries = self._events(conn, sid) if kind is not None and tip else []
+        # Nothing recorded but the registration (most subjects a desk checks): no entries
+        # in this snapshot, and no ledger read to learn it.
+        entries = self._events(conn, sid) if kind is not None and recorded else []
         standing = derive(sid, kind, entries, self._published(conn, None), as_of, now, schemes)
         if len(cache) >= STANDING_CACHE_SIZE:
             cache.clear()

@@ -265,7 +265,7 @@ class Lists(Part):
         text: str,
         day: date,
         known_at: datetime | None,
-        state: tuple[str | None, int] | None = None,
+        state: tuple[str | None, int, bool] | None = None,
     ) -> tuple[Decision, dict[str, Any]]:
         """The decision and its access record, from what ``conn`` sees."""
         docs = self.store.documents_stamp(conn)
