@@ -321,6 +321,7 @@ def main() -> None:
         )
         targets: list[str] = []
         bare_rate = 0.0
+        closed: dict[str, float] = {}
         for conns in levels:
             base = None
             base_cpu = 0.0
@@ -343,6 +344,8 @@ def main() -> None:
                 base_cpu = base_cpu or cpu
                 if key == "bare" and conns == max(levels):
                     bare_rate = rate
+                if conns == max(levels):
+                    closed[key] = rate
                 # The server's CPU per request is what a shared machine disturbs least:
                 # its ratio to the bare endpoint's is the same measure on a quiet machine.
                 print(
@@ -384,9 +387,13 @@ def main() -> None:
                 )
                 lat.sort()
                 p50, p99 = statistics.median(lat) * 1e3, lat[int(len(lat) * 0.99) - 1] * 1e3
+                # Offered above what the closed loop reached: a queue builds, and the
+                # latencies measure the backlog rather than the service.
+                over = offered > closed.get(key, offered)
                 print(
                     f"{name:<40} {n / args.seconds:>8,.0f} {p50:>8.2f} {p99:>8.2f} "
                     f"{lat[-1] * 1e3:>8.2f} {errors:>7}"
+                    + ("  (saturated: above its closed-loop rate)" if over else "")
                 )
                 if key == "check":
                     ok = p99 <= 10 and errors == 0
