@@ -91,7 +91,7 @@ class Access(Part):
                     continue
                 shown.append(e)
             entries = list(view.entries)
-            published = self._published(conn, known_at)
+            published = self._published(conn, known_at, docs)
             severity = severities(self, conn, view)
             moment = known_at if known_at is not None else self._clock()
             ahead = {
