@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import httpx
+
 from tests.api.conftest import ME
 from tests.conftest import OP
 
@@ -120,3 +122,38 @@ def test_every_write_answers_the_shared_result(live) -> None:
         _shape(r.DisputeStepRecorded, appealed)
     with live.client("admin") as admin:
         _shape(r.TickDone, admin.post("/v1/tick", json={"as_of": today}).json())
+
+
+def test_a_list_entry_names_its_conduct_over_http(live) -> None:
+    """`conduct` in the body does what `list propose --conduct` does: the catalogue's
+    severity of a conduct the list cites; a conduct it does not cite, or a severity
+    other than the conduct's, is a 422 and writes nothing."""
+    body = {
+        "subject": ME,
+        "list": "transport-misconduct",
+        "occurred": "2024-05-02",
+        "evidence": "d/conduct",
+        "fields": {"incident": "x", "place": "y", "decision_number": "7"},
+    }
+    rail = live.app.tokens.issue(OP, "registrar", "rail-police")
+    with (
+        httpx.Client(base_url=live.url, headers={"Authorization": f"Bearer {rail}"}) as reg,
+        live.client("subject") as me,
+    ):
+        size = live.app.log.sign_head()[0].size
+        for extra, field in (
+            ({"conduct": "tax-arrears"}, "conduct"),
+            ({"conduct": "false-terrorism-information", "severity": "minor"}, "severity"),
+        ):
+            r = reg.post("/v1/list-entries", json={**body, **extra})
+            assert r.status_code == 422, r.text
+            assert r.json()["field"] == field, r.json()
+        assert live.app.log.sign_head()[0].size == size  # nothing written
+        r = reg.post("/v1/list-entries", json={**body, "conduct": "false-terrorism-information"})
+        assert r.status_code == 201, r.text
+        (entry,) = [
+            e
+            for e in me.get(f"/v1/subjects/{ME}/record").json()["list_entries"]
+            if e["entry"] == r.json()["entry"]
+        ]
+        assert (entry["conduct"], entry["severity"]) == ("false-terrorism-information", "serious")

@@ -93,18 +93,92 @@ def test_an_entry_under_the_2018_version_is_a_prior_for_a_2027_repeat(make_app) 
     assert (entry(app, P, second).offence, entry(app, P, second).max_end) == (2, date(2028, 3, 1))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a list entry names no conduct, so the severity an authority gives it cannot be "
-    "held to the catalogue's severity of the conduct: smoking on a train proposed as "
-    "'serious' (the false bomb threat's severity) is banned a year, not 180 days. A fix "
-    "makes lists citing several conducts require the entry's conduct and take its severity "
-    "from the catalogue (an API and CLI change).",
-)
 def test_a_severity_harsher_than_the_conducts_is_refused(make_app) -> None:
+    """Smoking on a train proposed as 'serious' (the false bomb threat's severity) would
+    be banned a year, not 180 days: a severity other than the list's own needs the
+    conduct it comes from, and the catalogue, not the proposal, gives it."""
     from socialcredit.core.errors import BadInput
+    from tests.store.test_sized_bans import counts
 
     app = make_app(NOW)
     app.records.add_subject(OP, P, "person", "Wang Wei")
-    with pytest.raises(BadInput):
+    before = counts(app)
+    with pytest.raises(BadInput, match="must name its conduct"):
         listed(app, "transport-misconduct", P, RAIL, TRANSPORT, date(2027, 8, 1), "serious")
+    for conduct, severity, words in (
+        ("disrupting-transport-order", "serious", "makes disrupting-transport-order general"),
+        ("fine-unpaid", None, "not 'fine-unpaid'"),
+        ("fine-unpaid", "serious", "not 'fine-unpaid'"),
+    ):
+        with pytest.raises(BadInput, match=words):
+            _with_conduct(app, conduct, severity)
+    assert counts(app) == before  # nothing written
+
+
+def _with_conduct(app, conduct: str, severity: str | None = None, day=date(2027, 8, 1)) -> int:
+    r = app.lists.propose(
+        OP,
+        P,
+        "transport-misconduct",
+        authority=RAIL,
+        evidence_ref=f"decision/{conduct}/{day}",
+        occurred=day,
+        fields=TRANSPORT,
+        severity=severity,
+        conduct=conduct,
+    )
+    app.lists.transition(OP, r.event, "notify", authority=RAIL, evidence_ref="n", occurred=day)
+    return r.event
+
+
+def test_the_conduct_named_gives_the_severity_and_the_term(make_app) -> None:
+    app = make_app(NOW)
+    app.records.add_subject(OP, P, "person", "Wang Wei")
+    smoking = _with_conduct(app, "disrupting-transport-order")
+    threat = _with_conduct(app, "false-terrorism-information", "serious", date(2027, 8, 2))
+    e, t = entry(app, P, smoking), entry(app, P, threat)
+    assert (e.conduct, e.severity, e.max_end) == (
+        "disrupting-transport-order",
+        "general",
+        date(2028, 1, 28),  # 180 days
+    )
+    assert (t.conduct, t.severity, t.offence, t.max_end) == (
+        "false-terrorism-information",
+        "serious",
+        2,
+        date(2028, 8, 2),  # a year
+    )
+    # The list's own severity may still be given alone, as before.
+    plain = listed(app, "transport-misconduct", P, RAIL, TRANSPORT, date(2027, 8, 3), "general")
+    assert entry(app, P, plain).conduct is None
+
+
+def test_an_entry_recorded_before_conducts_were_named_keeps_its_severity(make_app) -> None:
+    """A 'serious' entry with no conduct already on the ledger folds as it was given."""
+    from dataclasses import replace
+
+    from socialcredit.core import lists as lists_core
+
+    app = make_app(NOW)
+    app.records.add_subject(OP, P, "person", "Wang Wei")
+    with app.store.transaction() as conn:
+        d = app.lists._list_def(conn, "transport-misconduct")
+        old = lists_core.propose(
+            d,
+            subject=P,
+            subject_kind="person",
+            authority=RAIL,
+            evidence="decision/old",
+            occurred=date(2027, 3, 1),
+            today=NOW.date(),
+            recorded=NOW.isoformat(),
+            fields=TRANSPORT,
+        )
+        (done,) = app.lists._append(
+            conn, [replace(old, data={**old.data, "severity": "serious"})], OP
+        )
+    app.lists.transition(
+        OP, done.id, "notify", authority=RAIL, evidence_ref="n", occurred=date(2027, 3, 1)
+    )
+    e = entry(app, P, done.id)
+    assert (e.conduct, e.severity, e.max_end) == (None, "serious", date(2028, 3, 1))

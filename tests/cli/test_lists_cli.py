@@ -195,4 +195,14 @@ def test_a_severity_is_refused_where_it_sizes_nothing(tmp_path: Path) -> None:
         res = run(db, *base, "--severity", severity)
         assert res.exit_code == 2, res.output
         assert words in res.output and len(res.output.strip().splitlines()) == 1
+    res = run(db, *base, "--conduct", "tax-arrears")  # not a conduct this list cites
+    assert res.exit_code == 2 and "court-judgment-defaulted" in res.output, res.output
+    assert len(res.output.strip().splitlines()) == 1
     assert json.loads(run(db, "log", "head", "--json").stdout)["size"] == json.loads(before)["size"]
+    # Naming the conduct the list cites is accepted: an unsized list keeps the conduct's
+    # severity (for the record and for credit repair's periods), its term the maximum.
+    res = run(db, *base, "--conduct", "court-judgment-defaulted", "--json")
+    assert res.exit_code == 0, res.output
+    (shown,) = json.loads(run(db, "access", P, "--json").stdout)["list_entries"]
+    assert shown["conduct"] == "court-judgment-defaulted"
+    assert shown["severity"] == "serious" and shown["offence"] is None  # the list's own

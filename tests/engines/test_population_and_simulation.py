@@ -11,6 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
+from socialcredit.batch.entries import catalogue_severities
 from socialcredit.batch.population import generate, list_definitions
 from socialcredit.batch.simulate import packaged_registry, simulate
 from socialcredit.cli import app
@@ -129,13 +130,97 @@ def test_list_entries_follow_the_published_definitions(city: Path) -> None:
         i for i, d in defs.items() if (d.since or d.effective) <= AS_OF
     }
     assert len({r["entry"] for r in rows}) == len(rows)
+    severity = catalogue_severities(AS_OF)
     for r in rows:
         d = defs[r["list"]]
         assert d.subjects in ("any", kinds[r["subject"]])
         assert r["effective_from"] == add_duration(r["proposed"], d.notice)
+        # each entry is for a conduct its list cites, at the catalogue's severity of it
+        assert r["conduct"] in d.conduct and r["severity"] == severity[r["conduct"]]
+        # no list in force in 2025 sizes its terms: each lasts its list's maximum
         assert r["max_end"] == add_duration(r["effective_from"], d.max_duration)
+        assert r["offence"] is None
         assert r["proposed"] <= AS_OF
         assert r["removed"] is None or r["effective_from"] < r["removed"] < r["max_end"]
+    transport = [r["conduct"] for r in rows if r["list"] == "transport-misconduct"]
+    assert set(transport) == {"disrupting-transport-order", "false-terrorism-information"}
+
+
+def test_sized_entries_are_sized_as_a_store_sizes_them(tmp_path: Path) -> None:
+    """Differential: synthetic entries on a list that sizes its terms (transport
+    misconduct from 2027), proposed and notified one by one in a real store, end on the
+    day the population says, with the same severity and offence number (the store takes
+    the severity from the catalogue by the entry's conduct, as the population does)."""
+    from datetime import UTC, datetime, timedelta
+
+    import numpy as np
+
+    from socialcredit.application import Application
+    from socialcredit.batch.entries import EPOCH, list_entries
+    from socialcredit.batch.population import EVENT_SCHEMA, resident_ids
+    from socialcredit.settings import Settings
+    from tests.conftest import OP
+
+    as_of = date(2028, 12, 1)
+    rng = np.random.default_rng(11)
+    ids, _ = resident_ids(20, rng, as_of)
+    start, end = (date(2027, 1, 1) - EPOCH).days, (as_of - EPOCH).days
+    table = list_entries(
+        EVENT_SCHEMA.empty_table(),
+        ids,
+        {"transport-misconduct": (None, 1.0, 0.0)},  # dense: repeats within the window
+        start,
+        end,
+        (end - start) / 365.25,
+        rng,
+        1,
+        np.random.default_rng(13),  # draws a serious threat among the disruptions
+    )
+    rows = sorted(table.to_pylist(), key=lambda r: r["entry"])
+    assert {r["offence"] for r in rows} >= {1, 2} and "serious" in {r["severity"] for r in rows}
+    app = Application(
+        Settings(
+            db_url=f"sqlite:///{tmp_path / 'sized.db'}",
+            clock=lambda: datetime(2028, 12, 1, tzinfo=UTC),
+        )
+    )
+    try:
+        app.documents.init(OP)
+        for subject in sorted({r["subject"] for r in rows}):
+            app.records.add_subject(OP, subject, "person", "Synthetic")
+        made = {}
+        for r in rows:  # in the population's numbering: its ledger order
+            fields = {"incident": "x", "place": "y", "decision_number": str(r["entry"])}
+            e = app.lists.propose(
+                OP,
+                r["subject"],
+                "transport-misconduct",
+                authority="rail-police",
+                evidence_ref=f"d/{r['entry']}",
+                occurred=r["proposed"],
+                fields=fields,
+                conduct=r["conduct"],  # the catalogue then gives the severity
+            ).event
+            app.lists.transition(
+                OP, e, "notify", authority="rail-police", evidence_ref="n", occurred=r["proposed"]
+            )
+            made[e] = r
+        for subject in {r["subject"] for r in rows}:
+            for e in app.lists.entries(OP, subject):
+                r = made[e.entry]
+                assert (e.max_end, e.offence, e.severity, e.conduct) == (
+                    r["max_end"],
+                    r["offence"],
+                    r["severity"],
+                    r["conduct"],
+                ), r
+                assert e.max_end - e.effective_from in (
+                    timedelta(days=180),
+                    timedelta(days=366),
+                    timedelta(days=365),
+                )
+    finally:
+        app.store.close()
 
 
 def test_list_and_sanction_rates_match_core_decide(city: Path, tmp_path: Path) -> None:

@@ -1,6 +1,6 @@
 """Mutation fuzzing of everything that parses outside input, for a bounded time per target.
 
-Each target gets SOCIALCREDIT_FUZZ_SECONDS (60 in CI, 5 by default) of inputs: the
+Each target gets SOCIALCREDIT_FUZZ_SECONDS (20 in CI, 5 by default) of inputs: the
 shipped rulebooks, lists and memoranda with bytes flipped, inserted, deleted and spliced;
 random and mutated IDs; random dates and durations; random evidence uploads through the
 live registrar desk. Only the declared clean errors may come out, no input may take over

@@ -262,3 +262,32 @@ def test_what_changes_when(world) -> None:
     export = application.access.export(OP, P).model_dump(mode="json")
     (mine,) = [r for r in export["reports"] if r["scheme"] == "rongcheng"]
     assert mine["changes"] == report.changes
+
+
+def test_a_repair_and_a_dispute_find_the_subjects_own_item_alike(world) -> None:
+    """Both look the item up one way (``application/own.py``): another's item and no
+    item are one answer, in the same words, for either use case; nothing is written."""
+    application, clock, judgment = world
+    day = clock.advance(days=370).date()
+    with application.store.transaction() as conn:
+        before = application.store.count(conn, "events")
+
+    def refusal(call) -> str:
+        with pytest.raises(NotFound) as caught:
+            call()
+        return caught.value.message
+
+    def dispute(item, subject):
+        return application.disputes.open(
+            OP, item, subject=subject, statement="not mine", evidence_ref=None, occurred=day
+        )
+
+    missing = 10**9
+    for use in (dispute, lambda item, subject: apply(application, item, day, subject=subject)):
+        theirs = refusal(lambda use=use: use(judgment, Q))
+        nothing = refusal(lambda use=use: use(missing, Q))
+        assert theirs.replace(str(judgment), "N") == nothing.replace(str(missing), "N")
+        assert theirs == f"unknown item {judgment} for subject {Q}"
+        assert "not registered" in refusal(lambda use=use: use(judgment, "110105197001010011"))
+    with application.store.transaction() as conn:
+        assert application.store.count(conn, "events") == before

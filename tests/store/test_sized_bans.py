@@ -39,7 +39,7 @@ def counts(app):
         return app.store.count(conn, "events"), app.store.count(conn, "access_log")
 
 
-def listed(app, list_id, subject, authority, fields, day, severity=None, notify=True):
+def listed(app, list_id, subject, authority, fields, day, severity=None, notify=True, conduct=None):
     r = app.lists.propose(
         OP,
         subject,
@@ -49,6 +49,7 @@ def listed(app, list_id, subject, authority, fields, day, severity=None, notify=
         occurred=day,
         fields=fields,
         severity=severity,
+        conduct=conduct,
     )
     if notify:
         app.lists.transition(
@@ -86,7 +87,13 @@ def test_first_offence_180_days_repeat_a_year(make_app) -> None:
     assert ahead == [{"on": "2028-08-01", "entry": second, "list": "transport-misconduct"}]
     # a serious offence (a false bomb threat) is sized by its own row
     third = listed(
-        app, "transport-misconduct", P, "airport-police", TRANSPORT, date(2027, 8, 20), "serious"
+        app,
+        "transport-misconduct",
+        P,
+        "airport-police",
+        TRANSPORT,
+        date(2027, 8, 20),
+        conduct="false-terrorism-information",
     )
     assert entry(app, P, third).max_end == date(2028, 8, 20)
 
@@ -190,3 +197,39 @@ def test_a_store_made_with_the_earlier_documents_still_inits(db_url) -> None:
         assert app.documents.init(OP).published == []  # and again: nothing
     finally:
         app.store.close()
+
+
+def test_the_subjects_export_names_what_each_term_was_sized_by(make_app) -> None:
+    """The own record (access, GET /record, the counter) shows each entry's severity and
+    whether it was a first offence or a repeat, beside the end they sized; an entry not
+    sized yet (proposed, not notified) or sized by no durations says so (null)."""
+    from socialcredit.html import render_access
+
+    app = make_app(NOW)
+    app.records.add_subject(OP, P, "person", "Wang Wei")
+    first = listed(app, "transport-misconduct", P, RAIL, TRANSPORT, date(2027, 1, 10))
+    repeat = listed(app, "transport-misconduct", P, RAIL, TRANSPORT, date(2027, 8, 1))
+    threat = listed(
+        app,
+        "transport-misconduct",
+        P,
+        RAIL,
+        TRANSPORT,
+        date(2027, 8, 2),
+        conduct="false-terrorism-information",
+    )
+    waiting = listed(
+        app, "transport-misconduct", P, RAIL, TRANSPORT, date(2027, 8, 3), notify=False
+    )
+    old = listed(app, "transport-misconduct", P, RAIL, TRANSPORT, date(2024, 5, 1))
+    record = app.access.export(OP, P)
+    shown = {e.entry: (e.severity, e.offence, e.max_end) for e in record.list_entries}
+    assert shown[first] == ("general", 1, date(2027, 7, 9))
+    assert shown[repeat] == ("general", 2, date(2028, 8, 1))
+    assert shown[threat][:2] == ("serious", 3)  # serious has no repeat term: still a year
+    assert shown[waiting] == ("general", None, None)
+    assert shown[old] == ("general", None, date(2025, 5, 1))  # the 2018 version's year
+    body = record.model_dump(mode="json")
+    assert {"severity", "offence"} <= set(body["list_entries"][0])
+    page = render_access(body)
+    assert "general, first offence" in page and "general, offence 2 (repeat)" in page

@@ -89,6 +89,9 @@ class ListEntryCreate(Strict):
     fields: dict[str, str] = Field(default_factory=dict, max_length=20)
     # Sizes the entry when the list declares durations by severity (docs/lists.md).
     severity: Literal["minor", "general", "serious"] | None = None
+    # A catalogue conduct the list cites: the catalogue's severity of it sizes the entry
+    # (a harsher severity is given only this way; `list propose --conduct` on the console).
+    conduct: str | None = Field(default=None, min_length=1, max_length=64)
 
 
 class ListStep(Strict):

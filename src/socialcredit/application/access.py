@@ -13,6 +13,7 @@ from socialcredit.application.base import Actor, Part, normalise_subject
 from socialcredit.application.case_views import DisputeView
 from socialcredit.application.group_commit import Pending
 from socialcredit.application.notices import NOTICE, notice_json
+from socialcredit.application.own import subject_named
 from socialcredit.application.record_views import (
     AccessRecordDetailed,
     DecisionGiven,
@@ -64,7 +65,7 @@ class Access(Part):
         export: str = "json",
     ) -> Pending:
         """``export`` computed from a read-only snapshot, its access record not yet written."""
-        sid, _ = normalise_subject(subject)
+        sid = subject_named(actor, subject)  # an erased subject's own pseudonym too
         # A replay is asked as of its own day unless told otherwise.
         day = as_of or (as_utc(known_at).date() if known_at is not None else self._today())
         if known_at is not None and as_utc(known_at) > self.settings.clock():

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection
 from socialcredit.application import chaining
 from socialcredit.application.base import Actor, Part, normalise_subject
 from socialcredit.application.notices import notify_voided
+from socialcredit.application.own import own_item, subject_named
 from socialcredit.core import disputes as disputes_core
 from socialcredit.core import lists as lists_core
 from socialcredit.core.disputes import DisputeState
@@ -39,14 +40,10 @@ class Disputes(Part):
         occurred: date,
     ) -> int:
         """The subject challenges an event or a list entry; the authority is told at once."""
-        sid, _ = normalise_subject(subject)
+        sid = subject_named(actor, subject)  # an erased subject's own pseudonym too
         with self.store.transaction() as conn:
             self._ready(conn)
-            self._subject_kind(conn, sid)
-            target = self.store.get_event(conn, item)
-            if target is None or target.subject != sid:
-                # One message for "no such item" and "someone else's": nothing leaks.
-                raise NotFound(f"unknown item {item} for subject {sid}", field="item")
+            target = own_item(self, conn, sid, item)
             if target.type == SCORE:
                 kind, authority = "event", target.authority
             elif target.type == lists_core.PROPOSED:

@@ -20,8 +20,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from socialcredit.application.base import SUBJECT_KINDS, Actor, Context, Part, normalise_subject
+from socialcredit.application.base import SUBJECT_KINDS, Actor, Context, Part
 from socialcredit.application.batch import Batch
+from socialcredit.application.own import subject_named
 from socialcredit.core import disputes as disputes_core
 from socialcredit.core import repair as repair_core
 from socialcredit.core.errors import NotFound
@@ -70,7 +71,7 @@ class Figures(Part):
         count, and today, as the record stands now (corrections and upheld disputes
         applied), naming the events that moved it. At most ``limit`` latest points.
         """
-        sid, _ = normalise_subject(subject)
+        sid = subject_named(actor, subject)  # an erased subject's own pseudonym too
         today = self._today()
         now = self.settings.clock()
         with self.store.transaction() as conn:

@@ -17,6 +17,7 @@ from socialcredit.application.base import (
     normalise_subject,
 )
 from socialcredit.application.group_commit import Pending, committer_for
+from socialcredit.application.repairs import conduct_severity
 from socialcredit.application.views import DecisionView
 from socialcredit.core import lists as lists_core
 from socialcredit.core.errors import BadInput, NotFound
@@ -43,12 +44,15 @@ class Lists(Part):
         occurred: date,
         fields: dict[str, str],
         severity: str | None = None,
+        conduct: str | None = None,
     ) -> Recorded:
+        """Open an entry; ``conduct`` (a catalogue code the list cites) gives its severity."""
         sid, _ = normalise_subject(subject)
         with self.store.transaction() as conn:
             self._ready(conn)
             kind = self._subject_kind(conn, sid)
             d = self._list_def(conn, list_id)
+            cited = conduct_severity(self, conn, conduct) if conduct else None
             event = lists_core.propose(
                 d,
                 subject=sid,
@@ -60,6 +64,8 @@ class Lists(Part):
                 recorded=self._now(),
                 fields=fields,
                 severity=severity,
+                conduct=conduct,
+                conduct_severity=cited,
             )
             self.store.lock_appends(conn)  # as in record(): no race to a constraint
             key = self._dedup(conn, event) or ""

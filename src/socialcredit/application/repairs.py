@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 
 from socialcredit.application.base import Actor, Part, normalise_subject
 from socialcredit.application.group_commit import Pending
+from socialcredit.application.own import own_item
 from socialcredit.application.views import ScoreWithChanges
 from socialcredit.core import lists as lists_core
 from socialcredit.core import repair as repair_core
@@ -159,10 +160,7 @@ class Repairs(Part):
         sid, _ = normalise_subject(subject)
         with self.store.transaction() as conn:
             self._ready(conn)
-            self._subject_kind(conn, sid)
-            target = self.store.get_event(conn, item)
-            if target is None or target.subject != sid:
-                raise NotFound(f"unknown item {item} for subject {sid}", field="item")
+            target = own_item(self, conn, sid, item)
             standing = self._standing(conn, sid, self._today())
             kind, start, severity, days, _ = item_terms(self, conn, target, standing)
             event = repair_core.apply(

@@ -16,6 +16,7 @@ from socialcredit.application.base import (
 )
 from socialcredit.core.errors import BadInput, NotFound
 from socialcredit.core.ledger import check_text
+from socialcredit.store.pseudonyms import is_pseudonym
 
 DEFAULT_TOKEN_TTL = timedelta(days=90)
 TOKEN_ID_LEN = 12  # the public name of a token: the start of its hash, never the secret
@@ -64,7 +65,10 @@ class Tokens(Part):
             self._ready(conn)
             self.store.upgrade_tokens(conn)
             if role == "subject":
-                principal = normalise_subject(principal)[0]
+                # An erased subject is known by its pseudonym alone: signing in with its
+                # token issues the session token for that principal (the counter page).
+                if not is_pseudonym(principal):
+                    principal = normalise_subject(principal)[0]
                 self._subject_kind(conn, principal)
                 # stored and chained under the pseudonym (no ID in the token table)
                 principal = self.store.pseudonym(conn, principal)

@@ -234,11 +234,16 @@ class EntryView(View):
 
 
 class RecordEntry(EntryView):
-    """An entry in the subject's own record: its dispute, and how to remedy it."""
+    """An entry in the subject's own record: its dispute, how to remedy it, and what its
+    term was sized by (the severity, and whether it counted as a first offence or a
+    repeat), so the subject can check the ``max_end`` against the list's durations."""
 
     disputed: int | None = None
     remedy: str | None = None
     remedy_evidence: list[str] = Field(default_factory=list)
+    severity: str | None = None  # as proposed, else the list's own
+    offence: int | None = None  # 1 first, 2+ repeat; None: not sized (not notified yet)
+    conduct: str | None = None  # the catalogue conduct, when the proposal named it
 
     @classmethod
     def shown(
@@ -250,6 +255,9 @@ class RecordEntry(EntryView):
             disputed=disputed,
             remedy=terms.remedy if terms is not None else None,
             remedy_evidence=list(terms.remedy_evidence) if terms is not None else [],
+            severity=e.severity or (terms.severity if terms is not None else None),
+            offence=e.offence,
+            conduct=e.conduct,
         )
 
 

@@ -5,11 +5,9 @@ Files written to the output folder:
 - ``events-rongcheng.parquet`` / ``events-enterprise.parquet``: event, subject, rule,
   occurred, reverses (about 1% of events are later reversed);
 - ``list-entries.parquet``: entry, subject, list, proposed, effective_from, max_end,
-  removed -- list entries that follow from recorded conduct (half of unfulfilled
-  judgments put the subject on ``court-defaulters``, half of tax arrears on
-  ``tax-arrears``, half of exemplary businesses on ``honour-roll``) plus rare
-  ``transport-misconduct`` entries; notice periods and maximum durations are the
-  published list definitions', and most court entries are remedied before they expire;
+  removed, conduct, severity, offence -- list entries that follow from recorded conduct,
+  each with its conduct's severity and a term sized as a store sizes it
+  (``entries.py``);
 - ``attributes.parquet``: district, age band, income band per resident. These are for
   simulation reports only: no rulebook can name them and no engine reads them.
 
@@ -22,15 +20,21 @@ bands, so that the fairness report has a disparity to find.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from socialcredit.core.documents import parse_document
+from socialcredit.batch.entries import (
+    ENTRY_SCHEMA,
+    EPOCH,
+    ORG_LISTS,
+    PERSON_LISTS,
+    list_definitions,
+    list_entries,
+)
 from socialcredit.core.ids import (
     ORG_VALUES,
     ORG_WEIGHTS,
@@ -38,11 +42,8 @@ from socialcredit.core.ids import (
     USCC_ALPHABET,
     USCC_VALUES,
 )
-from socialcredit.core.lists import ListDef, in_force
-from socialcredit.core.periods import Duration, add_duration
 
 REGION = "371082"
-EPOCH = date(1970, 1, 1)
 DISTRICTS = tuple(f"district-{i:02d}" for i in range(1, 13))
 INCOME_BANDS = ("lowest", "low", "middle", "high", "highest")
 AGE_BANDS = ((18, 29), (30, 44), (45, 59), (60, 74), (75, 120))
@@ -66,29 +67,7 @@ ORG_RATES = {
     "court-judgment-unfulfilled": 0.01,
     "exemplary-business": 0.02,
 }
-# list: (the rule whose events can lead to an entry, or None for a yearly rate; the
-# share of those events that do, or the rate per subject-year; the share of entries
-# remedied before they expire)
-PERSON_LISTS: dict[str, tuple[str | None, float, float]] = {
-    "court-defaulters": ("court-judgment-defaulted", 0.5, 0.6),
-    "transport-misconduct": (None, 0.004, 0.0),
-}
-ORG_LISTS: dict[str, tuple[str | None, float, float]] = {
-    "court-defaulters": ("court-judgment-unfulfilled", 0.5, 0.6),
-    "tax-arrears": ("tax-arrears", 0.5, 0.7),
-    "honour-roll": ("exemplary-business", 0.5, 0.0),
-}
-ENTRY_SCHEMA = pa.schema(
-    [
-        ("entry", pa.int64()),
-        ("subject", pa.string()),
-        ("list", pa.string()),
-        ("proposed", pa.date32()),
-        ("effective_from", pa.date32()),
-        ("max_end", pa.date32()),
-        ("removed", pa.date32()),
-    ]
-)
+__all__ = ["ENTRY_SCHEMA", "EVENT_SCHEMA", "Population", "generate", "list_definitions"]
 EVENT_SCHEMA = pa.schema(
     [
         ("event", pa.int64()),
@@ -201,103 +180,6 @@ def _events(
     )
 
 
-def list_definitions(day: date | None = None) -> dict[str, ListDef]:
-    """The packaged list definitions: notice periods and maximum durations come from them.
-
-    A list may ship several versions (``transport-misconduct`` 2018.1 and 2027.1): the
-    one in force on ``day`` is taken (the latest when None), never whichever file the
-    directory happened to list last."""
-    from importlib import resources
-
-    docs: list[ListDef] = []
-    for entry in resources.files("socialcredit").joinpath("rulebooks").iterdir():
-        if entry.name.startswith("list-"):
-            doc = parse_document(entry.read_text("utf-8"))
-            if isinstance(doc, ListDef):
-                docs.append(doc)
-    return in_force(docs, day or date.max)
-
-
-def _shift(days: np.ndarray, dur: Duration) -> np.ndarray:
-    """add_duration over an array of epoch days, computed once per distinct day."""
-    if len(days) == 0:
-        return days
-    uniq, back = np.unique(days, return_inverse=True)
-    moved = np.array(
-        [_days(add_duration(EPOCH + timedelta(days=int(d)), dur)) for d in uniq], dtype=np.int64
-    )
-    return moved[back]
-
-
-def _list_entries(
-    events: pa.Table,
-    ids: np.ndarray,
-    plan: dict[str, tuple[str | None, float, float]],
-    start: int,
-    end: int,
-    span_years: float,
-    rng: np.random.Generator,
-    first_id: int,
-) -> pa.Table:
-    """Entries that follow from standing (not reversed) events, or at a yearly rate."""
-    defs = list_definitions(EPOCH + timedelta(days=int(end)))
-    reversed_ = pc.drop_null(events.column("reverses"))
-    parts: list[tuple[str, np.ndarray, np.ndarray, float]] = []
-    for name, (rule, share, remedied) in plan.items():
-        if rule is not None:
-            rows = events.filter(
-                pc.and_(
-                    pc.equal(events.column("rule"), rule), pc.is_null(events.column("reverses"))
-                )
-            )
-            rows = rows.filter(pc.invert(pc.is_in(rows.column("event"), value_set=reversed_)))
-            pick = rng.random(rows.num_rows) < share
-            who = np.asarray(rows.column("subject").to_pylist(), dtype=object)[pick]
-            day0 = rows.column("occurred").cast(pa.int32()).to_numpy().astype(np.int64)[pick]
-            parts.append((name, who, day0, remedied))
-        else:
-            counts = rng.poisson(share * span_years, size=len(ids))
-            who = np.repeat(ids.astype(str), counts).astype(object)
-            parts.append((name, who, rng.integers(start, end, size=len(who)), remedied))
-    cols: dict[str, list[np.ndarray]] = {k: [] for k in ENTRY_SCHEMA.names}
-    next_id = first_id
-    for name, who, proposed, remedied in parts:
-        d = defs[name]
-        effective = _shift(proposed, d.notice)
-        max_end = _shift(effective, d.max_duration)
-        fixed = rng.random(len(who)) < remedied
-        removed = effective + rng.integers(20, 500, size=len(who))
-        removed = np.where(fixed & (removed < max_end), removed, -1)
-        cols["entry"].append(np.arange(next_id, next_id + len(who), dtype=np.int64))
-        cols["subject"].append(np.asarray(who, dtype=object))
-        cols["list"].append(np.full(len(who), name, dtype=object))
-        cols["proposed"].append(proposed)
-        cols["effective_from"].append(effective)
-        cols["max_end"].append(max_end)
-        cols["removed"].append(removed)
-        next_id += len(who)
-
-    def cat(k: str) -> np.ndarray:
-        return np.concatenate(cols[k]) if cols[k] else np.zeros(0, dtype=np.int64)
-
-    def day(k: str, mask: np.ndarray | None = None) -> pa.Array:
-        return pa.array(cat(k).astype(np.int32), pa.int32(), mask=mask).cast(pa.date32())
-
-    removed_all = cat("removed")
-    return pa.table(
-        {
-            "entry": pa.array(cat("entry"), pa.int64()),
-            "subject": pa.array(cat("subject").astype(str), pa.string()),
-            "list": pa.array(cat("list").astype(str), pa.string()),
-            "proposed": day("proposed"),
-            "effective_from": day("effective_from"),
-            "max_end": day("max_end"),
-            "removed": day("removed", removed_all < 0),
-        },
-        schema=ENTRY_SCHEMA,
-    )
-
-
 def generate(
     residents: int,
     organisations: int,
@@ -308,6 +190,7 @@ def generate(
 ) -> Population:
     """Write a synthetic city; deterministic for a seed."""
     rng = np.random.default_rng(seed)
+    conducts = np.random.default_rng([seed, 1])  # the conduct of a list citing several
     out.mkdir(parents=True, exist_ok=True)
     rid, born = resident_ids(residents, rng, as_of)
     oid = organisation_ids(organisations, rng)
@@ -329,8 +212,10 @@ def generate(
     pq.write_table(org, out / "events-enterprise.parquet")
     entries = pa.concat_tables(
         [
-            _list_entries(person, rid, PERSON_LISTS, start, end, span_years, rng, 1),
-            _list_entries(org, oid, ORG_LISTS, start, end, span_years, rng, 1 + person.num_rows),
+            list_entries(person, rid, PERSON_LISTS, start, end, span_years, rng, 1, conducts),
+            list_entries(
+                org, oid, ORG_LISTS, start, end, span_years, rng, 1 + person.num_rows, conducts
+            ),
         ]
     )
     pq.write_table(entries, out / "list-entries.parquet")

@@ -54,6 +54,13 @@ def list_propose(
         str | None,
         typer.Option(help="minor, general or serious: sizes the entry if the list says so."),
     ] = None,
+    conduct: Annotated[
+        str | None,
+        typer.Option(
+            help="The catalogue conduct the entry is for (one the list cites): the "
+            "catalogue's severity of it sizes the entry."
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Propose a list entry; it restricts nothing until notified and the notice passes."""
@@ -67,6 +74,7 @@ def list_propose(
         occurred=day,
         fields=_fields(field or []),
         severity=severity,
+        conduct=conduct,
     )
     if as_json:
         print_json(results.EntryProposed(entry=r.event, created=r.created).model_dump())

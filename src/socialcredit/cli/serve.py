@@ -68,16 +68,13 @@ def serve(
         rate_anonymous=check_limit("rate_anonymous", rate_anonymous)
         or application.settings.rate_anonymous,
     )
-    err.print(
-        f"serving {application.settings.db_url} on http://{host}:{port}/  "
-        f"(pages: /counter /desk /verify /review /stats /log; API: /docs)"
-    )
+    service = create_app(settings, application.store)
+    err.print(banner(application.settings.db_url, host, port, service), markup=False)
     if sign_every:
         application.log.sign_head()  # refuse to start on a log that does not extend its heads
         start_signer(application, sign_every)
     # Maintenance runs itself: today's tick now, then every 24 hours (logged).
     maintenance.start(application.settings, report=lambda m: err.print(m, markup=False))
-    service = create_app(settings, application.store)
     # Everything loaded so far lives for the whole process: moving it out of the
     # collector's reach keeps full collections short, which is what the tail latency
     # of a busy server is made of.
@@ -104,6 +101,21 @@ def serve(
         forwarded_allow_ips="127.0.0.1" if behind_tls_proxy else None,
         server_header=False,
     )
+
+
+def banner(db_url: str, host: str, port: int, service: Any) -> str:
+    """The line ``serve`` starts with: where, and every page the service registered."""
+    pages = " ".join(path for path, _ in service.state.pages)
+    return f"serving {db_url} on http://{host}:{port}/  (pages: {pages}; API: /docs)"
+
+
+def registered_pages(application: Any) -> list[tuple[str, str]]:
+    """The pages the service registers on this store, with what each is for: read from
+    the app ``serve`` would run (the console may not import the pages themselves)."""
+    from socialcredit.server import create_app
+
+    pages: list[tuple[str, str]] = create_app(application.settings, application.store).state.pages
+    return pages
 
 
 def start_signer(application: Any, every: float) -> threading.Event:

@@ -18,6 +18,7 @@ from socialcredit.cli.common import (
     print_json,
     table,
 )
+from socialcredit.cli.serve import registered_pages
 from socialcredit.core.errors import BadInput
 from socialcredit.core.periods import add_duration, parse_duration
 
@@ -128,18 +129,6 @@ DEMO_PRINCIPALS = (
     ("auditor", "city-auditor"),
 )
 
-DEMO_PAGES = (
-    ("/", "home"),
-    ("/signin", "sign in with a token"),
-    ("/counter", "a resident's record"),
-    ("/desk", "registrar desk"),
-    ("/verify", "verifier"),
-    ("/review", "review queue"),
-    ("/stats", "grade distribution"),
-    ("/log", "signed log head"),
-    ("/docs", "API reference"),
-)
-
 
 @token_app.command("demo")
 @handled
@@ -157,5 +146,5 @@ def token_demo(
     for role, principal in rows:
         print(f"  {role:<9} {principal:<26} {application.tokens.issue(op(), role, principal)}")
     print("Pages:")
-    for path, what in DEMO_PAGES:
+    for path, what in [*registered_pages(application), ("/docs", "API reference")]:
         print(f"  {base_url}{path:<10} {what}")

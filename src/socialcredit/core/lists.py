@@ -144,6 +144,42 @@ def _check_severity(d: ListDef, severity: str | None) -> None:
         )
 
 
+def _from_conduct(
+    d: ListDef, conduct: str | None, conduct_severity: str | None, severity: str | None
+) -> str | None:
+    """The severity an entry is sized by: its conduct's, as the catalogue gives it.
+
+    An entry names no conduct unless told (``--conduct``), and a list may cite conducts
+    of several severities (transport misconduct: a disruption is general, a false
+    terrorism threat serious), so a severity given alone could be any of them: smoking
+    on a train proposed as "serious" would be banned a year instead of 180 days. Without
+    a conduct only the list's own severity may be given; with one, the catalogue's
+    severity of it is taken, and a different one given beside it is refused. Entries
+    recorded before entries named their conduct are folded as they were.
+    """
+    if conduct is None:
+        if severity is not None and d.conduct and severity != d.severity:
+            raise BadInput(
+                f"a {severity} entry on {d.id!r} must name its conduct (--conduct, one of "
+                f"{', '.join(d.conduct)}): the catalogue gives the severity, not the proposal",
+                field="severity",
+            )
+        return severity
+    if conduct not in d.conduct:
+        cited = ", ".join(d.conduct) or "no catalogue conduct"
+        raise BadInput(f"list {d.id!r} is for {cited}; not {conduct!r}", field="conduct")
+    if severity is not None and severity != conduct_severity:
+        raise BadInput(
+            f"the catalogue makes {conduct} {conduct_severity}, not {severity}: leave "
+            "--severity out",
+            field="severity",
+        )
+    # Kept on an unsized list too: the term is then the list's maximum either way, but
+    # the record and credit repair's periods (Order 58) follow the conduct's severity, so
+    # a false terrorism threat is not repaired on a disruption's shorter terms.
+    return conduct_severity
+
+
 def propose(
     d: ListDef,
     *,
@@ -156,14 +192,20 @@ def propose(
     recorded: str,
     fields: Mapping[str, str],
     severity: str | None = None,
+    conduct: str | None = None,
+    conduct_severity: str | None = None,
 ) -> Event:
     """Open an entry. It restricts nothing until the subject is notified and the notice ends.
 
     ``severity`` sizes the entry when the list declares durations by severity; it is
     refused when the list sizes no such severity, so no entry falls back silently to
-    the longest term."""
+    the longest term. ``conduct`` names the catalogue conduct the entry is for, and its
+    ``conduct_severity`` (the catalogue's) is the severity then (``_from_conduct``)."""
     _authority(d, authority)
     _check_severity(d, severity)
+    severity = _from_conduct(d, conduct, conduct_severity, severity)
+    if d.durations:  # the conduct's severity must be one the list sizes
+        _check_severity(d, severity)
     if d.subjects != "any" and d.subjects != subject_kind:
         raise BadInput(
             f"list {d.id!r} holds {d.subjects}s; {subject} is a {subject_kind}", field="subject"
@@ -199,6 +241,8 @@ def propose(
     data: dict[str, Any] = {"list": d.id, "fields": clean}
     if severity is not None:
         data["severity"] = severity
+    if conduct is not None:
+        data["conduct"] = conduct
     return _event(PROPOSED, subject, authority, occurred, recorded, ref, data)
 
 

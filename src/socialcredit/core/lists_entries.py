@@ -55,7 +55,10 @@ class EntryState:
     events: tuple[int, ...] = ()
     voided: bool = False  # annulled from the start: it never restricted anyone
     severity: str | None = None  # as proposed; None: the list's own severity
-    offence: int = 1  # 1 for a first offence, 2+ for a repeat within the list's window
+    conduct: str | None = None  # the catalogue conduct it is for, when the proposal named it
+    # 1 for a first offence, 2+ for a repeat within the list's window; None until sized
+    # (not notified yet, or on a list that sizes no terms: every entry lasts its maximum)
+    offence: int | None = None
 
     def status(self, as_of: date) -> str:
         """proposed / notified / in-effect / removed / expired / annulled / not-yet.
@@ -145,6 +148,7 @@ def fold(events: Iterable[Event], defs: Mapping[str, ListDef]) -> dict[int, Entr
                 evidence=e.evidence_ref,
                 events=(e.id,),
                 severity=str(severity) if isinstance(severity, str) else None,
+                conduct=str(c) if isinstance(c := e.data.get("conduct"), str) else None,
             )
             continue
         if e.type not in LIST_EVENTS:

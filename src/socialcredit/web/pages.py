@@ -35,6 +35,7 @@ from socialcredit.web.defences import (
     safe_next,
     set_csrf_cookie,
 )
+from socialcredit.web.sitemap import pages_of
 
 router = APIRouter(include_in_schema=False)
 MAX_EVIDENCE = 900_000
@@ -50,8 +51,10 @@ SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'
 
 def install(app: FastAPI) -> None:
     """Add the pages and their static files to the service's app."""
+    public = import_module("socialcredit.web.public_pages").router  # it imports us
     app.include_router(router)
-    app.include_router(import_module("socialcredit.web.public_pages").router)  # imports us
+    app.include_router(public)
+    app.state.pages = pages_of(router, public)  # what `serve` and `token demo` print
     app.mount("/static", StaticFiles(packages=[("socialcredit", "web/static")]), name="static")
 
 

@@ -109,6 +109,7 @@ def propose_entry(
         occurred=body.occurred,
         fields=body.fields,
         severity=body.severity,
+        conduct=body.conduct,
     )
     return results.EntryProposed(entry=r.event, created=r.created)
 
