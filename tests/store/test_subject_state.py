@@ -44,3 +44,22 @@ def test_only_a_registration_is_no_entries_and_an_entry_is_seen(db_url: str) -> 
         assert app.records.score(OP, P, "rongcheng").lines
     finally:
         app.store.close()
+
+
+def test_a_subject_token_names_the_id_then_once_erased_the_pseudonym(db_url: str) -> None:
+    """The token look-up maps the stored pseudonym back in the same statement (issue 16):
+    the ID while the key row maps it, the pseudonym after erasure, on both stores."""
+    app = Application(Settings(db_url=db_url))
+    try:
+        app.documents.init(OP)
+        app.records.add_subject(OP, P, "person", "Wang Wei")
+        with app.store.transaction() as conn:
+            app.store.upgrade_tokens(conn)
+        token = app.tokens.issue(OP, "subject", P)
+        verifier = app.tokens.issue(OP, "verifier", "airline-demo")
+        assert app.tokens.authenticate(token) == (P, "subject")
+        assert app.tokens.authenticate(verifier) == ("airline-demo", "verifier")
+        app.erasure.erase(OP, P, requested_by_subject=True)
+        assert app.tokens.authenticate(token) == (app.records.pseudonym(P), "subject")
+    finally:
+        app.store.close()
