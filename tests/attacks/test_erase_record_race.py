@@ -17,7 +17,7 @@ from typing import Any
 
 from socialcredit.application import Actor
 from socialcredit.core.errors import Conflict
-from tests.conftest import OP
+from tests.conftest import OP, raw_sql
 from tests.store.test_erasure import NOW, SUBJECT
 
 REF = "EVIDREF-race-k2j3"
@@ -109,3 +109,53 @@ def test_an_import_racing_an_erasure_writes_nothing_unreadable(db_url, make_app)
     assert all(e.evidence_ref == REF for e in scores), (refused, scores)
     assert refused is None or "erased while this import ran" in str(refused)
     assert eraser.integrity.verify()[1] is None
+
+
+def test_an_import_worker_forgets_a_key_erased_between_its_chunks(db_url, make_app) -> None:
+    """A worker keeps the keys it read for the next chunks (issue 16): an erasure between
+    two of its chunks must drop the key, or the later chunk would be sealed under a
+    deleted key while its own snapshot (after the erasure) gives the parent nothing to
+    refuse. The later chunk is refused, naming the erasure; nothing unreadable is written.
+    """
+    from datetime import date as day
+
+    from socialcredit.core.errors import BadInput
+    from tests.store.test_erasure import SUBJECT_15
+
+    importer = make_app(NOW)
+    other = "371082196105076068"
+    importer.records.add_subject(OP, SUBJECT, "person", "Kept")
+    importer.records.add_subject(OP, other, "person", "Other")
+
+    def chunk(subject: str, ref: str) -> dict[str, list[str]]:
+        return {
+            "subject": [subject],
+            "rule": ["traffic-violation"],
+            "occurred": ["2024-05-01"],
+            "scheme": ["rongcheng"],
+            "authority": ["rongcheng-traffic-police"],
+            "evidence": [ref],
+        }
+
+    def chunks():  # type: ignore[no-untyped-def]
+        yield 2, chunk(SUBJECT, "first-k2j3")
+        yield 3, chunk(other, "second-k2j3")
+        yield 4, chunk(other, "third-k2j3")
+        # asked for once the first chunk is written (the parent asks for the next chunk
+        # before it writes one): the key goes, retention or not
+        with importer.store.transaction() as conn:
+            importer.erasure.erase_subject_key(
+                conn, OP, SUBJECT, occurred=day(2024, 6, 1), authority="op", reason="test"
+            )
+        yield 5, chunk(SUBJECT_15, "fourth-k2j3")  # the same person, spelled otherwise
+
+    try:
+        importer.imports.events(Actor.operator("import"), chunks(), workers=1)
+        refused = None
+    except BadInput as exc:
+        refused = exc
+    assert refused is not None and "row 5: subject" in str(refused), refused
+    assert "was erased: record new events" in str(refused)
+    # the first three chunks only: nothing of the fourth was written
+    assert raw_sql(db_url, "SELECT count(*) FROM events WHERE type = 'score'")[0][0] == 3
+    assert importer.integrity.verify()[1] is None

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from sqlalchemy import create_engine, text
-from tests.conftest import OP
+from tests.conftest import OP, raw_sql
 from typer.testing import CliRunner
 
 from socialcredit.application import Actor, Application
@@ -225,7 +225,7 @@ def test_the_workers_seal_an_entry_exactly_as_every_other_write_does() -> None:
     """``imports._sealed`` skips ``seal_event``'s constructor calls: it must seal the
     same fields, leave the others, and open to the same entry."""
     from socialcredit import sealing
-    from socialcredit.application.imports import _sealed
+    from socialcredit.application.import_worker import _sealed
     from socialcredit.core.ledger import Event
 
     key = sealing.new_key()
@@ -279,3 +279,47 @@ def test_an_imports_access_records_state_their_purpose_to_the_subject(db_url: st
         assert all(p.startswith("sealed:") for p in stored)
     engine.dispose()
     application.store.close()
+
+
+def test_rows_with_and_without_an_evidence_digest_import_as_record_many_writes(
+    db_url: str, tmp_path: Path
+) -> None:
+    """Rows with an evidence digest are encoded one by one, the others through a template
+    (issue 16); an empty digest cell is no digest, as everywhere. A row repeated in a
+    later chunk is one event, an empty evidence kind the rule's default. The two kinds
+    of rows interleaved give record_many's ledger."""
+    body = [[*r, ("ab" * 32) if i % 3 == 0 else "", ""] for i, r in enumerate(rows(40))]
+    body.append(body[5])
+    header = [*HEADER, "evidence_sha256", "evidence_kind"]
+    imported = setup(db_url)
+    chained = imported.integrity.verify()[0]
+
+    def by_column(size: int):  # type: ignore[no-untyped-def]
+        for i in range(0, len(body), size):
+            part = body[i : i + size]
+            yield i + 2, {name: [r[k] for r in part] for k, name in enumerate(header)}
+
+    result = imported.imports.events(OP, by_column(15), workers=2)
+    assert (result.created, result.existing) == (40, 1)
+    other = setup(f"sqlite:///{tmp_path / 'reference.db'}")
+    other.records.record_many(
+        OP,
+        (
+            {
+                "subject": r[0],
+                "rule": r[1],
+                "occurred": date.fromisoformat(r[2]),
+                "scheme": r[3],
+                "authority": r[4],
+                "evidence_ref": r[5],
+                "evidence_sha256": r[6] or None,
+            }
+            for r in body[:40]
+        ),
+    )
+    assert opened(imported) == opened(other)
+    stored = raw_sql(db_url, "SELECT evidence_sha256 FROM events WHERE type = 'score' ORDER BY id")
+    assert [r[0] for r in stored] == [r[6] or None for r in body[:40]]
+    assert imported.integrity.verify() == (chained + 40, None)
+    imported.store.close()
+    other.store.close()

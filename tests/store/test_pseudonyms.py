@@ -21,6 +21,7 @@ from socialcredit.core.errors import Conflict
 from socialcredit.settings import Settings
 from socialcredit.store import schema as t
 from socialcredit.store.pseudonyms import is_pseudonym
+from socialcredit.store.sql import Encoded
 from tests.conftest import OP, raw_sql
 from tests.store.test_erasure import NOW, OTHER, SUBJECT, populate
 
@@ -192,8 +193,8 @@ def test_no_write_path_puts_an_id_on_the_ledger_or_a_token(make_app) -> None:
     app = make_app(NOW)
     app.records.add_subject(OP, SUBJECT, "person", "Guarded")
     with pytest.raises(ValueError, match="pseudonym"), app.store.transaction() as conn:
-        row = ((None,) * 1 + (SUBJECT,) + (None,) * 16, b"{}")
-        app.store.append_encoded(conn, [row])
+        rows = Encoded([(None,) * 18], [0], [SUBJECT], [None], ["{}"], ["k"], [b"{}"])
+        app.store.append_encoded(conn, rows)
     with pytest.raises(ValueError, match="pseudonym"), app.store.transaction() as conn:
         app.store.insert_token(
             conn,

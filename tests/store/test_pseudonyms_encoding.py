@@ -12,6 +12,9 @@ import hmac
 import os
 import random
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from socialcredit.store.pseudonyms import is_pseudonym, pseudonym_of
 
 
@@ -28,3 +31,17 @@ def test_the_fast_encoding_equals_base32() -> None:
         got = pseudonym_of(secret, ident)
         assert got == _reference(secret, ident)
         assert is_pseudonym(got)
+
+
+@given(
+    st.lists(
+        st.text("abcdefghijklmnopqrstuvwxyz234567", min_size=17, max_size=17).map(lambda s: "p" + s)
+        | st.text("pabz27\nP8 ", max_size=40),
+        max_size=6,
+    )
+)
+def test_all_pseudonyms_is_is_pseudonym_of_each(values: list[str]) -> None:
+    """The bulk check (one match over the joined values) answers as the check of each."""
+    from socialcredit.store.pseudonyms import all_pseudonyms, is_pseudonym
+
+    assert all_pseudonyms(values) == all(map(is_pseudonym, values))

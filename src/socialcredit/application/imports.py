@@ -2,10 +2,11 @@
 
 Validating an event against the rulebook version in force, encoding it canonically and
 deriving its idempotency key depend on that event alone, so worker processes do them
-for whole chunks (each opening the store read-only for the subjects' kinds, the
-rulebooks and the keys already recorded). The parent only does what must happen in
-order: it gives each fresh event the next id, hashes it onto the chain and inserts the
-chunk with its access records, in one transaction per chunk.
+for whole chunks (application/import_worker.py: each opens the store read-only for the
+subjects' kinds, the rulebooks and the keys already recorded). The parent only does
+what must happen in order: it gives each fresh event the next id, hashes it onto the
+chain and inserts the chunk with its access records, in one transaction per chunk
+(issue 16: that ordered path is now mostly the inserts themselves; docs/performance.md).
 
 Resumable: a chunk commits whole or not at all, and every event's idempotency key is
 stored with it, so running the same file again after a crash skips what was written
@@ -15,41 +16,31 @@ with the row named; the chunks before it are committed, that chunk is not.
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import io
-import json
+import gc
 import os
-import threading
-import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass, field, replace
-from datetime import date
+from dataclasses import dataclass
 from typing import Any
 
-from socialcredit import sealing
-from socialcredit.application.base import Actor, Part, normalise_subject
-from socialcredit.core.errors import BadInput, NotFound, SocialCreditError
-from socialcredit.core.ledger import (
-    Event,
-    Submission,
-    canonical,
-    check_text,
-    prepare_score_event,
+from socialcredit.application.base import Actor, Part
+from socialcredit.application.erasure import ERASED
+from socialcredit.application.import_worker import (
+    Columns,
+    Lines,
+    Prepared,
+    init_worker,
+    parse_lines,
+    prepare_chunk,
 )
-from socialcredit.core.periods import parse_date
-from socialcredit.core.rulebook import Rulebook
-from socialcredit.store.sql import Encoded, Presealed, Store
+from socialcredit.core.errors import BadInput
+from socialcredit.store.sql import Store
+
+__all__ = ["CHUNK", "Columns", "ImportResult", "Imports", "Lines", "check_columns", "parse_lines"]
 
 REQUIRED = ("subject", "rule", "occurred", "scheme", "authority")
 OPTIONAL = ("event", "evidence", "evidence_kind", "evidence_sha256")
 CHUNK = 20_000
-
-Columns = Mapping[str, Sequence[Any]]
-# Raw CSV lines with no quote character (so one line is one record) and their header:
-# parsed in the worker, which takes the reading of the file off the ordered path too.
-Lines = tuple[tuple[str, ...], bytes]
 
 
 @dataclass(frozen=True)
@@ -59,25 +50,6 @@ class ImportResult:
     existing: int
     chunks: int
     workers: int
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """A worker's answer for one chunk: encoded fresh events, or the first bad row."""
-
-    fresh: list[Encoded]
-    existing: int
-    error: tuple[int, str] | None = None
-    # {stored subject: SHA-256 of the key its rows were sealed with}: the parent checks
-    # them under the append lock (an erasure may have come between)
-    keys: dict[str, str] = field(default_factory=dict)
-    # {pseudonym: the import's purpose sealed under that subject's key}: sealed here,
-    # off the ordered path, for the access records the parent writes (issue 16).
-    purposes: dict[str, str] = field(default_factory=dict)
-
-
-def key_digest(key: bytes) -> str:
-    return hashlib.sha256(key).hexdigest()
 
 
 def check_columns(names: Iterable[str]) -> None:
@@ -95,238 +67,58 @@ def check_columns(names: Iterable[str]) -> None:
         raise BadInput(f"missing column(s) {', '.join(map(repr, missing))}", field="columns")
 
 
-# -- worker side ---------------------------------------------------------------------
-_worker: dict[str, Any] = {}
-
-
-def _init_worker(url: str) -> None:
-    _worker["store"] = Store(url)
-    _worker["versions"] = {}
-    parent = os.getppid()
-
-    def orphaned() -> None:
-        # A parent killed outright (kill -9) cannot stop its workers: they stop themselves.
-        while os.getppid() == parent:
-            time.sleep(0.5)
-        os._exit(1)
-
-    threading.Thread(target=orphaned, daemon=True).start()
-
-
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    text = str(value).strip()
-    return text or None
-
-
-def _day(value: Any) -> date:
-    if isinstance(value, date):
-        return value
-    return parse_date(str(value), field="occurred")
-
-
-def _sealed(
-    sealer: sealing.Sealer, subject_key: bytes, e: Event, key: str, stored_as: str
-) -> Event:
-    """``sealing.seal_event`` of the entry with its idempotency key, for a score event,
-    then stored under the subject's pseudonym (sealed under its ID, as every write does).
-
-    The same fields sealed the same way, without the two ``dataclasses.replace`` calls
-    (each re-runs the constructor: together a third of a worker's time per event). An
-    entry with anything else to seal goes through ``seal_event`` itself.
-    """
-    if any(k in e.data for k in sealing.SEALED_KEYS) or e.reason is not None:
-        sealed = sealing.seal_event(subject_key, replace(e, data={**e.data, "dedup": key}))
-        return replace(sealed, subject=stored_as)
-    ref = e.evidence_ref
-    out = object.__new__(Event)
-    out.__dict__.update(
-        e.__dict__,
-        subject=stored_as,
-        data={**e.data, "dedup": key},
-        evidence_ref=(ref if ref is None or sealer.sealed(ref) else sealer.seal(ref)),
+def _without(seen: set[str], prepared: Prepared) -> Prepared:
+    """The chunk without the rows an earlier chunk of this run wrote (workers prepare
+    ahead, so a file repeating a row in two chunks near each other reaches here twice)."""
+    keep = [i for i, k in enumerate(prepared.rows.dedup) if k not in seen]
+    moved = {old: new for new, old in enumerate(keep)}
+    access = [
+        (p, sealed, [moved[i] for i in at if i in moved]) for p, sealed, at in prepared.access
+    ]
+    return Prepared(
+        prepared.rows.only(keep),
+        [a for a in access if a[2]],
+        prepared.existing + len(prepared.rows) - len(keep),
+        prepared.tip,
     )
-    return out
 
 
-def parse_lines(first_row: int, lines: Lines) -> Columns | tuple[int, str]:
-    """Columns from raw CSV lines, or the first row whose field count is wrong."""
-    header, data = lines
-    try:
-        records = list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
-    except (UnicodeDecodeError, csv.Error) as exc:
-        return first_row, f"cannot read: {exc}"
-    for i, values in enumerate(records):
-        if len(values) != len(header):
-            return first_row + i, f"{len(values)} fields, the header has {len(header)}"
-    return {name: [r[k] for r in records] for k, name in enumerate(header)}
-
-
-def prepare_chunk(
-    first_row: int, cols: Columns | Lines, today: date, recorded: str, purpose: str = ""
-) -> Prepared:
-    """Validate and encode one chunk (in a worker process); the first bad row stops it."""
-    if isinstance(cols, tuple):
-        parsed = parse_lines(first_row, cols)
-        if isinstance(parsed, tuple):
-            return Prepared([], 0, parsed)
-        cols = parsed
-    store: Store = _worker["store"]
-    versions: dict[str, list[Rulebook]] = _worker["versions"]
-    iso = store.dialect == "sqlite"
-    n = len(cols["subject"])
-    none = [None] * n
-    evidence = cols.get("evidence", none)
-    ev_kind = cols.get("evidence_kind", none)
-    ev_sha = cols.get("evidence_sha256", none)
-    row = first_row
-    try:
-        ids: dict[Any, str] = {}
-        for i, raw in enumerate(cols["subject"]):
-            row = first_row + i
-            if raw not in ids:
-                ids[raw] = normalise_subject(str(raw or ""))[0]
-        with store.read() as conn:
-            kinds = store.subject_kinds(conn, ids.values())
-            authorities = store.authority_ids(conn)
-            for scheme in set(cols["scheme"]):
-                if scheme not in versions:
-                    found = store.rulebook_versions(conn, str(scheme))
-                    if not found:
-                        known = ", ".join(store.schemes(conn)) or "none"
-                        row = first_row + list(cols["scheme"]).index(scheme)
-                        raise NotFound(f"unknown scheme {scheme!r} (published: {known})")
-                    versions[scheme] = found
-            days: dict[Any, date] = {}
-            # What the rulebook makes of a row depends on its scheme, rule, authority,
-            # subject kind, date and evidence kind only: validated in full once per such
-            # combination, then only the subject and the evidence reference vary.
-            templates: dict[tuple[Any, ...], Event] = {}
-            events: list[Event] = []
-            rows_of: list[int] = []
-            for i in range(n):
-                row = first_row + i
-                sid = ids[cols["subject"][i]]
-                kind = kinds.get(sid)
-                if kind is None:
-                    raise NotFound(f"subject {sid} is not registered", field="subject")
-                scheme = cols["scheme"][i]
-                raw_day = cols["occurred"][i]
-                day = days.get(raw_day)
-                if day is None:
-                    day = days[raw_day] = _day(raw_day)
-                ref = _text(evidence[i])
-                sha = _text(ev_sha[i])
-                shape = (scheme, cols["rule"][i], cols["authority"][i], kind, day, ev_kind[i])
-                template = templates.get(shape) if ref is not None and sha is None else None
-                if template is not None:
-                    ref = check_text(ref, "evidence")
-                    e = object.__new__(Event)
-                    e.__dict__.update(template.__dict__, subject=sid, evidence_ref=ref)
-                else:
-                    e = prepare_score_event(
-                        versions[scheme],
-                        Submission(
-                            sid,
-                            kind,
-                            str(scheme),
-                            str(cols["rule"][i]),
-                            str(cols["authority"][i]),
-                            ref,
-                            day,
-                            _text(ev_kind[i]),
-                            sha,
-                        ),
-                        today=today,
-                        recorded=recorded,
-                        registered_authorities=authorities,
-                    )
-                    if sha is None:
-                        templates[shape] = e
-                events.append(e)
-                rows_of.append(row)
-            # The idempotency digest is keyed (an HMAC under the store secret, from the
-            # plaintext), then the personal fields are sealed under each subject's key,
-            # exactly as ``Part._seal_all`` does for every other write.
-            secret = store.secret(conn, "dedup", recorded)
-            keys = [sealing.keyed_dedup(secret, e) or "" for e in events]
-            known_keys = store.find_dedup(conn, keys)
-            subject_keys = store.get_keys(conn, {e.subject for e in events})
-            # rows name the subject as the ledger stores it (store/pseudonyms.py)
-            stored_as = {s: store.pseudonym(conn, s) for s in subject_keys}
-    except SocialCreditError as exc:
-        return Prepared([], 0, (row, exc.message))
-    except (TypeError, ValueError) as exc:
-        return Prepared([], 0, (row, f"cannot read the row: {exc}"))
-    fresh: list[Encoded] = []
-    seen: set[str] = set()
-    used: dict[str, str] = {}
-    # one cipher per subject of the chunk, not one per sealed field
-    sealers: dict[str, sealing.Sealer] = {}
-    for e, key, row in zip(events, keys, rows_of, strict=True):
-        if key in known_keys or key in seen:
-            continue
-        seen.add(key)
-        subject_key = subject_keys.get(e.subject)
-        if subject_key is None:
-            return Prepared(
-                [],
-                0,
-                (
-                    row,
-                    f"subject {e.subject} was erased: record new events about it one at a "
-                    "time (`socialcredit record`), which gives it a fresh key",
-                ),
-            )
-        sealer = sealers.get(e.subject)
-        if sealer is None:
-            sealer = sealers[e.subject] = sealing.Sealer(subject_key, e.subject)
-        sealed = _sealed(sealer, subject_key, e, key, stored_as[e.subject])
-        body = (
-            sealed.type,
-            sealed.subject,
-            sealed.authority,
-            sealed.occurred.isoformat() if iso else sealed.occurred,
-            sealed.recorded,
-            sealed.scheme,
-            sealed.version,
-            sealed.rule,
-            sealed.points,
-            (sealed.ends.isoformat() if iso else sealed.ends) if sealed.ends else None,
-            sealed.cap,
-            sealed.evidence_kind,
-            sealed.evidence_ref,
-            sealed.evidence_sha256,
-            sealed.reverses,
-            sealed.reason,
-            json.dumps(dict(sealed.data), sort_keys=True) if sealed.data else "{}",
-            key,
-        )
-        fresh.append((body, canonical(sealed)))
-        used[stored_as[e.subject]] = key_digest(subject_key)
-    purposes = {stored_as[s]: sealer.seal(purpose) for s, sealer in sealers.items()}
-    return Prepared(fresh, n - len(fresh), None, used, purposes)
-
-
-# -- parent side ---------------------------------------------------------------------
-def _still_keyed(store: Store, conn: Any, used: Mapping[str, str]) -> None:
+def _still_keyed(store: Store, conn: Any, prepared: Prepared, own: list[tuple[int, int]]) -> None:
     """Refuse a chunk sealed under a key that is no longer its subject's.
 
     The workers read the keys in their own transactions; an erasure committed before
     the parent appends would leave rows sealed under a deleted key, recorded after the
     erasure and unreadable from the start. Nothing of the chunk is written; a re-run
     skips what was imported and seals the rest afresh.
+
+    A key changes only by erasure, which appends its entry with the deletion, so the
+    entries after the tip the workers read tell. Only those this run did not write
+    itself (``own``: id ranges) are looked at, usually none: issue 16 found this check
+    a tenth of the ordered path when it compared every subject's key, and again when it
+    scanned the import's own rows.
     """
-    now = store.get_keys(conn, set(used))
-    for stored, digest in used.items():
-        key = now.get(stored)
-        if key is None or key_digest(key) != digest:
-            raise BadInput(
-                f"subject {store.subject_shown(conn, stored)} was erased while this import "
-                "ran; nothing of this chunk was written: run the import again",
-                field="row",
-            )
+    last, _ = store.tip(conn)
+    lo, erased = prepared.tip, set()
+    for first, end in own:
+        if end <= lo:
+            continue
+        if first > lo + 1:
+            erased |= store.entry_subjects_since(conn, lo, ERASED, first - 1)
+        lo = max(lo, end)
+    if last > lo:
+        erased |= store.entry_subjects_since(conn, lo, ERASED, last)
+    hit = erased.intersection(p for p, _, _ in prepared.access)
+    if hit:
+        raise BadInput(
+            f"subject {store.subject_shown(conn, min(hit))} was erased while this import "
+            "ran; nothing of this chunk was written: run the import again",
+            field="row",
+        )
+
+
+def _detail(first: int, at: list[int]) -> str:
+    """``json.dumps({"events": ids})`` for the ids of these positions (the same text)."""
+    return '{"events": [' + ", ".join([str(first + i) for i in at]) + "]}"
 
 
 class Imports(Part):
@@ -344,7 +136,25 @@ class Imports(Part):
 
         Rows are numbered as the caller numbers them (the CLI: file rows from 1).
         """
+        # No cyclic collection meanwhile: each walked every row tuple in flight (a tenth
+        # of the ordered path, issue 16), and an import makes no cycles.
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return self._import(actor, chunks, workers, progress)
+        finally:
+            if enabled:
+                gc.enable()
+
+    def _import(
+        self,
+        actor: Actor,
+        chunks: Iterable[tuple[int, Columns | Lines]],
+        workers: int | None,
+        progress: Callable[[int], None] | None,
+    ) -> ImportResult:
         purpose = actor.purpose.strip() or "bulk import"
+        who, role = actor.principal, actor.role
         today, recorded = self._today(), self._now()
         with self.store.transaction() as conn:
             self._ready(conn)
@@ -353,8 +163,9 @@ class Imports(Part):
         n_workers = max(1, workers or os.cpu_count() or 1)
         rows = created = existing = n_chunks = 0
         seen: set[str] = set()  # keys written by this run (workers may not see them yet)
+        own: list[tuple[int, int]] = []  # ids this run appended (first, last), in order
         with ProcessPoolExecutor(
-            n_workers, initializer=_init_worker, initargs=(self.settings.db_url,)
+            n_workers, initializer=init_worker, initargs=(self.settings.db_url,)
         ) as pool:
             inflight: list[tuple[int, Future[Prepared]]] = []
             source: Iterator[tuple[int, Columns | Lines]] = iter(chunks)
@@ -378,35 +189,26 @@ class Imports(Part):
                     row, message = prepared.error
                     raise BadInput(f"row {row}: {message}", field="row")
                 feed()  # the workers prepare the next chunks while this one is written
-                fresh = [e for e in prepared.fresh if e[0][-1] not in seen]
+                if not seen.isdisjoint(prepared.rows.dedup):
+                    prepared = _without(seen, prepared)
                 with self.store.transaction() as conn:
                     self.store.lock_appends(conn)
-                    _still_keyed(self.store, conn, prepared.keys)
-                    done = self.store.append_encoded(conn, fresh)
-                    by_subject: dict[str, list[int]] = {}
-                    for ident, subject in done:
-                        by_subject.setdefault(subject, []).append(ident)
-                    self.store.record_access(
+                    _still_keyed(self.store, conn, prepared, own)
+                    first = self.store.append_encoded(conn, prepared.rows)
+                    self.store.append_access(
                         conn,
                         [
-                            {
-                                "at": recorded,
-                                "actor": actor.principal,
-                                "role": actor.role,
-                                "action": "event.record",
-                                "subject": s,
-                                "purpose": Presealed(prepared.purposes[s])
-                                if s in prepared.purposes
-                                else purpose,
-                                "detail": json.dumps({"events": ev}),
-                            }
-                            for s, ev in by_subject.items()
+                            (recorded, who, role, "event.record", p, sealed, _detail(first, at))
+                            for p, sealed, at in prepared.access
                         ],
                     )
-                seen.update(e[0][-1] for e in fresh)
+                seen.update(prepared.rows.dedup)
+                if len(prepared.rows):
+                    own.append((first, first + len(prepared.rows) - 1))
+                    del own[: -2 * n_workers - 2]  # older than any chunk still in flight
+                created += len(prepared.rows)
+                existing += prepared.existing
                 rows += n
-                created += len(fresh)
-                existing += n - len(fresh)
                 n_chunks += 1
                 if progress:
                     progress(n)

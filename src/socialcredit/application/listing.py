@@ -275,7 +275,7 @@ class Lists(Part):
         text: str,
         day: date,
         known_at: datetime | None,
-        state: tuple[str | None, int] | None = None,
+        state: tuple[str | None, int, bool] | None = None,
     ) -> tuple[Decision, dict[str, Any]]:
         """The decision and its access record, from what ``conn`` sees."""
         docs = self.store.documents_stamp(conn)
@@ -285,7 +285,7 @@ class Lists(Part):
             refuse_other_kind(self._published(conn), registry, service, sid, kind, day)
         needed = sorted(registry.schemes_needed(service))
         standing = self._standing(conn, sid, day, known_at, needed, docs=docs, state=state)
-        published = self._published(conn, known_at)
+        published = self._published(conn, known_at, docs)
         if known_at is not None:
             registry = published.registry
         decision = standing_decision(standing, registry, service, kind, published)

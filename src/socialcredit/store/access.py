@@ -15,7 +15,12 @@ from sqlalchemy.engine import Connection
 from socialcredit import sealing
 from socialcredit.store import schema as t
 from socialcredit.store.engine import _PG_ACCESS_LOCK
-from socialcredit.store.pseudonyms import SUBJECT_ACTOR, Pseudonymous, is_pseudonym
+from socialcredit.store.pseudonyms import (
+    SUBJECT_ACTOR,
+    Pseudonymous,
+    all_pseudonyms,
+    is_pseudonym,
+)
 
 _INS_ACCESS = insert(t.access_log)
 _ACCESS_COLUMNS = ("at", "actor", "role", "action", "subject", "purpose", "detail")
@@ -72,6 +77,38 @@ class AccessStore(Pseudonymous):
             f"VALUES ({', '.join([mark] * len(_ACCESS_COLUMNS))})",
             [tuple(r[c] for c in _ACCESS_COLUMNS) for r in rows],
         )
+
+    def append_access(self, conn: Connection, rows: Sequence[tuple[str, ...]]) -> None:
+        """Access records in stored form, ``_ACCESS_COLUMNS`` in order: the bulk path.
+
+        An import's parent writes one per subject and chunk, thousands per transaction
+        (issue 16): each names its subject by pseudonym and carries a purpose its
+        workers sealed under that subject's key, so nothing is looked up or sealed
+        here. A row naming an ID, or with a purpose in clear, is refused: no ID and no
+        stated purpose reaches the log in clear by this path either. The actor is
+        stored as ``record_access`` stores it.
+        """
+        if not rows:
+            return
+        if not all_pseudonyms([r[4] for r in rows]):
+            raise ValueError("append_access: a row names its subject by ID, not pseudonym")
+        if not all(map(sealing.is_sealed, [r[5] for r in rows])):
+            raise ValueError("append_access: a purpose in clear (seal it first)")
+        actors = {a: self._stored_actor(conn, a) for a in {r[1] for r in rows}}
+        if any(stored != a for a, stored in actors.items()):
+            rows = [(r[0], actors[r[1]], *r[2:]) for r in rows]
+        if self.dialect == "postgresql":
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock_shared({_PG_ACCESS_LOCK})")
+        mark = "?" if self.dialect == "sqlite" else "%s"
+        cursor = conn.connection.cursor()
+        try:
+            cursor.executemany(
+                f"INSERT INTO access_log ({', '.join(_ACCESS_COLUMNS)}) "  # noqa: S608 - fixed names
+                f"VALUES ({', '.join([mark] * len(_ACCESS_COLUMNS))})",
+                rows,
+            )
+        finally:
+            cursor.close()
 
     def _access_keys(self, conn: Connection, subjects: set[str]) -> dict[str, tuple[bytes, str]]:
         """{given identifier: (key, the ID to seal under)}, one batched query.
