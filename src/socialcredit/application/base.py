@@ -322,12 +322,9 @@ class Part:
 
             schemes = {s: [v for v in vs if seen(s, v.version)] for s, vs in schemes.items()}
             schemes = {s: vs for s, vs in schemes.items() if vs}
-            # Each list as it stood then (today's version may be unpublished then: the
-            # list was dropped, its bans replayed as over the day they began).
-            old = (v for d in registry.lists.values() for v in d.versions)
             registry = Registry(
                 tuple(m for m in registry.memoranda if seen(m.id, m.version)),
-                lists_core.in_force((v for v in old if seen(v.id, v.version)), limit.date()),
+                lists_core.as_published(registry.lists, seen, limit.date()),
             )
         return Published(schemes, registry)
 

@@ -13,7 +13,7 @@ served it.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -135,6 +135,17 @@ def in_force(defs: Iterable[ListDef], day: date) -> dict[str, ListDef]:
         chosen = current[-1] if current else vs[0]
         out[ident] = replace(chosen, since=vs[0].effective, versions=tuple(vs))
     return out
+
+
+def as_published(
+    lists: Mapping[str, ListDef], seen: Callable[[str, str], bool], day: date
+) -> dict[str, ListDef]:
+    """Each list as it stood on ``day`` of a replay: the versions ``seen`` (published by
+    then), the one in force that day. Keeping today's version only when it was seen
+    dropped the list from a replay once a newer version took effect, and its bans were
+    replayed as over the day they began."""
+    old = (v for d in lists.values() for v in d.versions or (d,) if seen(d.id, v.version))
+    return in_force(old, day)
 
 
 def _severity(r: TableReader, key: str = "severity", default: str | None = "general") -> str:
