@@ -7,6 +7,8 @@ import threading
 from typing import Annotated, Any
 
 import typer
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from socialcredit.application import maintenance
 from socialcredit.cli.common import (
@@ -104,9 +106,17 @@ def serve(
 
 
 def banner(db_url: str, host: str, port: int, service: Any) -> str:
-    """The line ``serve`` starts with: where, and every page the service registered."""
+    """The line ``serve`` starts with: where, and every page the service registered.
+
+    The store's URL is shown with its password masked: the banner goes to a console
+    and to whatever collects the service's logs.
+    """
     pages = " ".join(path for path, _ in service.state.pages)
-    return f"serving {db_url} on http://{host}:{port}/  (pages: {pages}; API: /docs)"
+    try:
+        shown = make_url(db_url).render_as_string(hide_password=True)
+    except ArgumentError:  # not a URL SQLAlchemy reads: nothing in it to mask
+        shown = db_url
+    return f"serving {shown} on http://{host}:{port}/  (pages: {pages}; API: /docs)"
 
 
 def registered_pages(application: Any) -> list[tuple[str, str]]:
