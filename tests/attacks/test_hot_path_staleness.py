@@ -108,15 +108,14 @@ def test_a_correction_is_seen_at_once(setup: Setup) -> None:
     event = _event(s.app, ME, "t/1")
 
     def correct() -> None:
-        s.app.records.correct(
-            OP, event, reason="wrong plate", authority="rongcheng-traffic-police"
-        )
+        s.app.records.correct(OP, event, reason="wrong plate", authority="rongcheng-traffic-police")
 
     _same_after(s, correct, ME, ME)
 
 
 def test_a_list_entry_is_seen_at_once(setup: Setup) -> None:
     s = setup
+
     def enter() -> None:
         s.app.lists.propose(
             OP,

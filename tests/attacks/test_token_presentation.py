@@ -36,11 +36,17 @@ def limited(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[st
 
 def _presentations(token: str) -> dict[str, list[tuple[str, str]]]:
     return {
-        "a junk second header": [("Authorization", f"Bearer {token}"), ("Authorization", "Bearer junk")],
+        "a junk second header": [
+            ("Authorization", f"Bearer {token}"),
+            ("Authorization", "Bearer junk"),
+        ],
         "a junk first cookie": [("Cookie", f"sc_token=junk; sc_token={token}")],
-        "a junk first Cookie header": [("Cookie", "sc_token=junk"), ("Cookie", f"sc_token={token}")],
+        "a junk first Cookie header": [
+            ("Cookie", "sc_token=junk"),
+            ("Cookie", f"sc_token={token}"),
+        ],
         "a quoted cookie": [("Cookie", f'sc_token="{token}"')],
-    }  # fmt: skip
+    }
 
 
 def test_a_principal_cannot_escape_its_budget_by_how_it_presents_its_token(
