@@ -24,9 +24,10 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from socialcredit.api import hot
+from socialcredit.api import answers, hot
 from socialcredit.application import Application
 from socialcredit.core.ids import synthetic_resident_ids
+from socialcredit.http.guards import CSP
 from socialcredit.settings import Settings
 from tests.api.conftest import ME, NOBODY, NOW, OTHER, seeded, serve
 from tests.conftest import OP
@@ -425,3 +426,33 @@ def test_a_rate_limited_hot_request_is_answered_as_fastapi_would(tmp_path: Path)
             _same(a, b, a.request.url.path)
     assert [r.status_code for r in limited[0]] == [200, 200, 429, 200, 200, 429]
     assert limited[0][2].headers["retry-after"]
+
+
+def test_an_unexpected_error_is_the_same_500_with_the_security_headers(
+    pair: Pair, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Attack: a failure inside the answer (here: the store gone wrong). Both dispatches
+    give the same 500, record nothing, and the 500 -- sent by Starlette from outside
+    every middleware of ours -- still carries the headers every response carries."""
+
+    async def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(answers, "check", broken)
+    monkeypatch.setattr(answers, "own_record", broken)
+    t = pair.tokens
+    ok = {"subject": ME, "service": "flight", "purpose": "ticket sale"}
+    for method, path, role, body in (
+        ("POST", "/v1/checks", "verifier", ok),
+        ("GET", f"/v1/subjects/{ME}/record", "subject", None),
+    ):
+        before = _log(pair.app)
+        headers = {"Authorization": f"Bearer {t[role]}"}
+        a = _send(pair.lean, method, path, headers, body)
+        b = _send(pair.plain, method, path, headers, body)
+        assert a.status_code == 500, a.text
+        _same(a, b, path)
+        assert _log(pair.app) == before
+        assert a.headers["content-security-policy"] == CSP
+        assert a.headers["x-content-type-options"] == "nosniff"
+        assert a.headers["x-frame-options"] == "DENY"

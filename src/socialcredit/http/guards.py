@@ -195,6 +195,20 @@ class RateLimit:
         await self.app(scope, receive, send)
 
 
+def secured(headers: list[tuple[bytes, bytes]], tls: bool) -> list[tuple[bytes, bytes]]:
+    """``headers`` with the security headers every response carries (those it sets
+    itself kept): for ``SecurityHeaders``, and for the one answer given outside it -- the
+    500 of an unexpected error, which Starlette's ServerErrorMiddleware sends from
+    outside every middleware of ours (``server.create_app``)."""
+    present = {k.lower() for k, _ in headers}
+    if b"content-security-policy" not in present:
+        headers.append((b"content-security-policy", CSP.encode()))
+    headers += [(k, v) for k, v in _STATIC_HEADERS if k not in present]
+    if tls and b"strict-transport-security" not in present:
+        headers.append((b"strict-transport-security", HSTS))
+    return headers
+
+
 class SecurityHeaders:
     """Every response: a CSP without inline script, no framing, no sniffing; HSTS on TLS.
 
@@ -214,14 +228,7 @@ class SecurityHeaders:
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = list(message.get("headers") or [])
-                present = {k.lower() for k, _ in headers}
-                if b"content-security-policy" not in present:
-                    headers.append((b"content-security-policy", CSP.encode()))
-                headers += [(k, v) for k, v in _STATIC_HEADERS if k not in present]
-                if tls:
-                    headers.append((b"strict-transport-security", HSTS))
-                message["headers"] = headers
+                message["headers"] = secured(list(message.get("headers") or []), tls)
             await send(message)
 
         await self.app(scope, receive, with_headers)
