@@ -26,6 +26,7 @@ import pytest
 
 from socialcredit.api import answers, hot
 from socialcredit.application import Application
+from socialcredit.core.errors import NotFound
 from socialcredit.core.ids import synthetic_resident_ids
 from socialcredit.http.guards import CSP
 from socialcredit.settings import Settings
@@ -456,3 +457,39 @@ def test_an_unexpected_error_is_the_same_500_with_the_security_headers(
         assert a.headers["content-security-policy"] == CSP
         assert a.headers["x-content-type-options"] == "nosniff"
         assert a.headers["x-frame-options"] == "DENY"
+
+
+def test_a_check_refused_at_commit_falls_through_and_is_recorded_once(
+    pair: Pair, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Attack: the lean path prepares a check, then the group committer -- seeing the
+    subject's ledger moved -- computes it again and that fails with a domain error. The
+    lean path has started; it falls through to FastAPI, which answers afresh: one access
+    record for the one answer given, none for the failed attempt (nor for an attempt
+    that fails both times)."""
+    store = pair.app.store
+    monkeypatch.setattr(store, "subject_tip", lambda conn, subject: -1)  # always moved
+    part = type(pair.app.lists)  # the service has an Application of its own
+    real = part._check_in
+    calls: list[int] = []
+    refuse = {2}  # the lean attempt's recomputation
+
+    def flaky(*args: Any, **kwargs: Any) -> Any:
+        calls.append(len(calls) + 1)
+        if len(calls) in refuse:
+            raise NotFound("the subject moved away", field="subject")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(part, "_check_in", flaky)
+    headers = {"Authorization": f"Bearer {pair.tokens['verifier']}"}
+    ok = {"subject": ME, "service": "flight", "purpose": "ticket sale"}
+    before = _log(pair.app)
+    r = _send(pair.lean, "POST", "/v1/checks", headers, ok)
+    assert r.status_code == 200, r.text
+    assert calls == [1, 2, 3, 4]  # prepared, refused at commit; FastAPI: prepared, committed
+    assert _log(pair.app) == before + 1
+    calls.clear()
+    refuse.update({4})  # FastAPI's recomputation fails too
+    r = _send(pair.lean, "POST", "/v1/checks", headers, ok)
+    assert r.status_code == 404, r.text
+    assert _log(pair.app) == before + 1
