@@ -1,11 +1,11 @@
 """Attack: the lean dispatch's accounting under concurrent writes, over real HTTP.
 
-Readers export a subject's own record and a verifier checks it, without pause, while
-the subject is erased (on its own request) and, on another subject, an event is
-corrected and a list entry opened and notified (which refuses a flight from then on). Every answer is a 200 or a refusal (never a 500), every
-200 left exactly one access record and every refusal none; and once the write has
-committed, no later answer predates it. Run against the lean service and the plain
-one, which must agree.
+Readers export a subject's own record and a verifier checks two subjects, without pause,
+while the subject is erased (on its own request) and, on the other, an event is
+corrected and a list entry opened and notified (which refuses a flight from then on).
+Every answer is a 200 or a refusal (never a 500), every 200 left exactly one access
+record and every refusal none; and once a write has committed, no answer begun after it
+predates it. Run against the lean service and the plain one.
 """
 
 from __future__ import annotations
