@@ -5,7 +5,7 @@ while the subject is erased (on its own request) and, on the other, an event is
 corrected and a list entry opened and notified (which refuses a flight from then on).
 Every answer is a 200 or a refusal (never a 500), every 200 left exactly one access
 record and every refusal none; and once a write has committed, no answer begun after it
-predates it. Run against the lean service and the plain one.
+predates it. Run against the lean service and the plain one, on both stores.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
 import httpx
 import pytest
@@ -34,9 +33,9 @@ COURT = {
 
 @pytest.fixture(params=[True, False], ids=["lean", "plain"])
 def service(
-    request: pytest.FixtureRequest, tmp_path: Path
+    request: pytest.FixtureRequest, db_url: str
 ) -> Iterator[tuple[str, Application, dict[str, str]]]:
-    settings, app, tokens = seeded(f"sqlite:///{tmp_path / 'race.db'}")
+    settings, app, tokens = seeded(db_url)
     for url in serve(settings, app.store, lean=request.param):
         yield url, app, tokens
     app.store.close()
