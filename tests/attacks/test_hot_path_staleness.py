@@ -5,7 +5,7 @@ and the "registration only" flag of ``subject_state`` -- with the application th
 writes; every cache is warmed before the write. Its answer right after the write must be
 the one a plain FastAPI service over a store opened afresh (no cache at all) gives: an
 event recorded, the event corrected, a list entry opened, a rulebook version published,
-the subject erased, and an event recorded by the CLI in another process.
+the subject erased, and an event recorded by the CLI in another process. Both stores.
 """
 
 from __future__ import annotations
@@ -41,8 +41,8 @@ class Setup:
 
 
 @pytest.fixture
-def setup(tmp_path: Path) -> Iterator[Setup]:
-    db = f"sqlite:///{tmp_path / 'stale.db'}"
+def setup(db_url: str) -> Iterator[Setup]:
+    db = db_url
     settings, app, tokens = seeded(db)
     for lean in serve(settings, app.store, lean=True):
         yield Setup(lean, settings, app, tokens, db)
