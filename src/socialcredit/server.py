@@ -22,7 +22,7 @@ from socialcredit.api import app as api_app
 from socialcredit.api.hot import HotPaths
 from socialcredit.application import Application
 from socialcredit.core.errors import SocialCreditError
-from socialcredit.http.guards import BodyGuard, RateLimit, SecurityHeaders
+from socialcredit.http.guards import BodyGuard, RateLimit, SecurityHeaders, secured
 from socialcredit.http.limits import RateLimits
 from socialcredit.http.problems import ErrorAnswer
 from socialcredit.settings import Settings
@@ -112,13 +112,18 @@ def create_app(settings: Settings, store: Store | None = None, *, lean: bool = T
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
-        return answer(
+        # Starlette answers this from its ServerErrorMiddleware, outside SecurityHeaders:
+        # the headers every response carries are added here (a 500 had none).
+        response = answer(
             request.url.path,
             500,
             "Internal error",
             "the service failed to answer this request",
             "internal",
         )
+        tls = settings.behind_tls or request.url.scheme == "https"
+        response.raw_headers[:] = secured(list(response.raw_headers), tls)
+        return response
 
     api_app.install(app)
     pages.install(app)

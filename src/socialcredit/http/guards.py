@@ -9,8 +9,10 @@ API, a page for people).
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from typing import Any
+
+from starlette.requests import cookie_parser
 
 from socialcredit.http.limits import RateLimits
 from socialcredit.http.problems import ErrorAnswer
@@ -133,16 +135,25 @@ _EXEMPT = ("/static/", "/docs-assets/", "/healthz")
 Authenticate = Callable[[str], "tuple[str, str] | None"]
 
 
-def bearer_token(headers: dict[bytes, bytes]) -> str:
-    """The token a request presents (Bearer header first, then the session cookie)."""
-    scheme, _, token = headers.get(b"authorization", b"").decode("latin-1").partition(" ")
+def bearer_token(headers: Sequence[tuple[bytes, bytes]]) -> str:
+    """The token a request presents (Bearer header first, then the session cookie),
+    read exactly as the route reads it (``http.auth.presented_token``): the FIRST
+    Authorization header, as Starlette's ``Headers.get``; the cookie as Starlette's
+    ``Request.cookies`` (every Cookie header, the last ``sc_token`` winning, unquoted).
+
+    Read any other way, a second Authorization header or a second ``sc_token`` made the
+    limiter count a request against another budget (a junk token's: the address's)
+    than the principal the route then acts for -- a verifier escaped its own limit.
+    """
+    authorization = next((v for k, v in headers if k == b"authorization"), b"")
+    scheme, _, token = authorization.decode("latin-1").partition(" ")
     if token:
         return token.strip() if scheme.lower() == "bearer" else ""
-    for part in headers.get(b"cookie", b"").decode("latin-1").split(";"):
-        name, _, value = part.strip().partition("=")
-        if name == "sc_token":
-            return value.strip()
-    return ""
+    cookies: dict[str, str] = {}
+    for k, v in headers:
+        if k == b"cookie":
+            cookies.update(cookie_parser(v.decode("latin-1")))
+    return cookies.get("sc_token", "").strip()
 
 
 class RateLimit:
@@ -162,7 +173,7 @@ class RateLimit:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
         if scope["type"] == "http" and not path.startswith(_EXEMPT):
-            token = bearer_token(dict(scope.get("headers") or []))
+            token = bearer_token(scope.get("headers") or ())
             found = self.authenticate(token) if token and len(token) <= 200 else None
             scope.setdefault("state", {})["auth"] = (token, found)
             if found is not None:
@@ -184,6 +195,20 @@ class RateLimit:
         await self.app(scope, receive, send)
 
 
+def secured(headers: list[tuple[bytes, bytes]], tls: bool) -> list[tuple[bytes, bytes]]:
+    """``headers`` with the security headers every response carries (those it sets
+    itself kept): for ``SecurityHeaders``, and for the one answer given outside it -- the
+    500 of an unexpected error, which Starlette's ServerErrorMiddleware sends from
+    outside every middleware of ours (``server.create_app``)."""
+    present = {k.lower() for k, _ in headers}
+    if b"content-security-policy" not in present:
+        headers.append((b"content-security-policy", CSP.encode()))
+    headers += [(k, v) for k, v in _STATIC_HEADERS if k not in present]
+    if tls and b"strict-transport-security" not in present:
+        headers.append((b"strict-transport-security", HSTS))
+    return headers
+
+
 class SecurityHeaders:
     """Every response: a CSP without inline script, no framing, no sniffing; HSTS on TLS.
 
@@ -203,14 +228,7 @@ class SecurityHeaders:
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = list(message.get("headers") or [])
-                present = {k.lower() for k, _ in headers}
-                if b"content-security-policy" not in present:
-                    headers.append((b"content-security-policy", CSP.encode()))
-                headers += [(k, v) for k, v in _STATIC_HEADERS if k not in present]
-                if tls:
-                    headers.append((b"strict-transport-security", HSTS))
-                message["headers"] = headers
+                message["headers"] = secured(list(message.get("headers") or []), tls)
             await send(message)
 
         await self.app(scope, receive, with_headers)
