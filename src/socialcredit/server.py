@@ -3,7 +3,8 @@
 ``api/`` and ``web/`` never import each other; this module mounts both, translates every
 error once (problem+json for the API, an HTML page for a person), and wraps everything in
 the guards of ``http/``: security headers outermost, then the rate limits (per principal,
-or per address without a valid token), then the body limits.
+or per address without a valid token), then the body limits; inside them all, the lean
+dispatch of the three hot requests (``api/hot.py``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from socialcredit.api import app as api_app
+from socialcredit.api.hot import HotPaths
 from socialcredit.application import Application
 from socialcredit.core.errors import SocialCreditError
 from socialcredit.http.guards import BodyGuard, RateLimit, SecurityHeaders
@@ -31,12 +33,14 @@ from socialcredit.web.defences import error_page
 __all__ = ["create_app"]
 
 
-def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
+def create_app(settings: Settings, store: Store | None = None, *, lean: bool = True) -> FastAPI:
     """The service: API and pages on one store.
 
     A store passed in belongs to the caller (``serve`` closes its own); a store opened
     here is closed when the server shuts down, so its pooled connections are not left
     for the garbage collector (psycopg warned from ``__del__`` in whichever test ran then).
+    ``lean=False`` leaves out the lean dispatch of the hot requests (``api/hot.py``), so
+    the differential tests can compare it with FastAPI's own answers.
     """
     owned = store is None
 
@@ -118,6 +122,8 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
 
     api_app.install(app)
     pages.install(app)
+    if lean:  # innermost: inside every guard below, before FastAPI's routing
+        app.add_middleware(HotPaths, application=app.state.application)
     app.add_middleware(BodyGuard, answer=answer)
     tokens = app.state.application.tokens
 

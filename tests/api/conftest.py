@@ -44,9 +44,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def serve(settings: Settings, store: Store | None = None) -> Iterator[str]:
+def serve(settings: Settings, store: Store | None = None, *, lean: bool = True) -> Iterator[str]:
     port = free_port()
-    service = create_app(settings, store)
+    service = create_app(settings, store, lean=lean)
     server = uvicorn.Server(
         uvicorn.Config(
             service,

@@ -112,3 +112,15 @@ def test_serve_prints_every_page(tmp_path: Path) -> None:
     assert "serving" in line, line
     printed = line.split("(pages: ", 1)[1].split(";", 1)[0].split()
     assert set(printed) == _routed_pages(), line
+
+
+def test_the_banner_masks_the_store_password() -> None:
+    """The banner goes to consoles and log collectors: a PostgreSQL password never."""
+    from types import SimpleNamespace
+
+    from socialcredit.cli.serve import banner
+
+    service = SimpleNamespace(state=SimpleNamespace(pages=[("/", "home")]))
+    line = banner("postgresql+psycopg://credit:s3cret@db:5432/credit", "127.0.0.1", 8000, service)
+    assert "s3cret" not in line and "credit:***@db:5432/credit" in line, line
+    assert "sqlite:///x.db" in banner("sqlite:///x.db", "127.0.0.1", 8000, service)

@@ -76,12 +76,13 @@ class Access(Part):
         # record goes through the group committer and the answer waits for its commit.
         with self.store.read() as conn:
             self._ready(conn)
-            row = self.store.get_subject(conn, sid)
-            if row is None:
+            found = self.store.subject_view(conn, sid)
+            if found is None:
                 raise NotFound(f"subject {sid} is not registered", field="subject")
-            key = self.store.get_key(conn, sid)
-            view = self._standing(conn, sid, day, known_at, kind=str(row.kind))
-            registry = self._registry(conn)
+            kind, sealed_name, key, state = found
+            docs = self.store.documents_stamp(conn)
+            view = self._standing(conn, sid, day, known_at, kind=kind, docs=docs, state=state)
+            registry = self._registry(conn, docs)
             hidden = 0
             shown = []
             retired = self._retired(conn, view, day)
@@ -91,7 +92,7 @@ class Access(Part):
                     continue
                 shown.append(e)
             entries = list(view.entries)
-            published = self._published(conn, known_at)
+            published = self._published(conn, known_at, docs)
             severity = severities(self, conn, view)
             moment = known_at if known_at is not None else self._clock()
             ahead = {
@@ -106,10 +107,12 @@ class Access(Part):
             if known_at is not None:
                 detail["known_at"] = known_at.isoformat()
             access_row = self._access_row(actor, "access.export", sid, detail)
-        name = sealing.open_sealed(key, sid, row.name)
+        name = sealing.open_sealed(key, sid, sealed_name)
+        # Each record's detail parsed once, for the decisions and the access records.
+        details = [json.loads(r["detail"]) for r in records]
         out = SubjectRecord(
             subject=sid,
-            kind=row.kind,
+            kind=kind,
             name=name,
             as_of=day,
             known_at=known_at.isoformat() if known_at is not None else None,
@@ -131,17 +134,17 @@ class Access(Part):
                     s,
                     day,
                     disputed=view.disputed.get(s.entry),
-                    terms=registry.lists.get(s.list),
+                    # the terms of the list's version it was proposed under
+                    terms=d.on(s.proposed) if (d := registry.lists.get(s.list)) else None,
                 )
                 for s in sorted(view.lists.values(), key=lambda x: x.entry)
             ],
             reports=[ScoreWithChanges.joined(r, ahead[r.scheme]) for r in view.reports.values()],
             decisions=[
                 DecisionGiven(
-                    **{"at": r["at"], "verifier": r["actor"], "purpose": r["purpose"]}
-                    | json.loads(r["detail"])
+                    **{"at": r["at"], "verifier": r["actor"], "purpose": r["purpose"]} | detail
                 )
-                for r in records
+                for r, detail in zip(records, details, strict=True)
                 if r["action"] == "decision"
             ],
             notices=[NoticeView(**notice_json(e)) for e in view.entries if e.type == NOTICE],
@@ -149,9 +152,9 @@ class Access(Part):
             access_records=[
                 AccessRecordDetailed(
                     **{k: r[k] for k in ("id", "at", "actor", "role", "action", "purpose")},
-                    detail=json.loads(r["detail"]),
+                    detail=detail,
                 )
-                for r in records
+                for r, detail in zip(records, details, strict=True)
             ],
         )
         return Pending(out, [access_row])

@@ -40,6 +40,7 @@ from socialcredit.transparency import merkle
 SUBJECT_KINDS = ("person", "organisation")
 STANDING_CACHE_SIZE = 50_000  # subjects' standings kept in memory per store
 ROLES = ("admin", "registrar", "verifier", "reviewer", "subject", "auditor")
+Stamp = tuple[str, ...]  # Store.documents_stamp: the content hashes of what is published
 
 # The latest moment each store (object) has been read or written at: the clock as the
 # application sees it never goes below it (``Part._clock``).
@@ -212,7 +213,7 @@ class Part:
 
     def _subject_kind_fast(self, conn: Connection, subject: str) -> str:
         """``_subject_kind`` through the driver's cursor, for the per-request hot paths."""
-        kind, _ = self.store.subject_state(conn, subject)
+        kind, *_ = self.store.subject_state(conn, subject)
         if kind is None:
             return self._subject_kind(conn, subject)  # raises with the usual message
         return kind
@@ -297,19 +298,20 @@ class Part:
         key = self.store.get_key(conn, sid)
         return [sealing.open_event(key, e) for e in raw]
 
-    def _published(self, conn: Connection, known_at: datetime | None = None) -> Published:
+    def _published(
+        self, conn: Connection, known_at: datetime | None = None, docs: Stamp | None = None
+    ) -> Published:
         """The published documents; with ``known_at``, only those published by then."""
-        if known_at is None:
-            # Everything published now: kept until the next publication changes the stamp.
-            docs = self.store.documents_stamp(conn)
+        if known_at is None:  # all published now: kept until a publication changes the stamp
+            docs = docs if docs is not None else self.store.documents_stamp(conn)
             cached = self.store.published_cache
             if cached is not None and cached[0] == docs:
                 now: Published = cached[1]
                 return now
         schemes = {s: self.store.rulebook_versions(conn, s) for s in self.store.schemes(conn)}
-        registry = self._registry(conn)
+        registry = self._registry(conn, docs)
         if known_at is None:
-            self.store.published_cache = (docs, Published(schemes, registry))
+            self.store.published_cache = (docs or (), Published(schemes, registry))
         if known_at is not None:
             limit = as_utc(known_at)
             when = self.store.publications(conn)
@@ -322,7 +324,7 @@ class Part:
             schemes = {s: vs for s, vs in schemes.items() if vs}
             registry = Registry(
                 tuple(m for m in registry.memoranda if seen(m.id, m.version)),
-                {i: d for i, d in registry.lists.items() if seen(i, d.version)},
+                lists_core.as_published(registry.lists, seen, limit.date()),
             )
         return Published(schemes, registry)
 
@@ -336,7 +338,7 @@ class Part:
         kind: str | None = None,
         *,
         docs: tuple[str, ...] | None = None,
-        state: tuple[str | None, int] | None = None,
+        state: tuple[str | None, int, bool] | None = None,
     ) -> Standing:
         """The subject's standing from ``core/standing.py``: the one derivation.
 
@@ -357,7 +359,9 @@ class Part:
         # with the day (deadlines, expiries): the cache is keyed by all three and checked
         # against the store on each use, so a write by any process -- the CLI, another
         # worker -- is seen at once.
-        registered, tip = state if state is not None else self.store.subject_state(conn, sid)
+        registered, tip, recorded = (
+            state if state is not None else self.store.subject_state(conn, sid)
+        )
         kind = kind if kind is not None else registered
         if docs is None:
             docs = self.store.documents_stamp(conn)
@@ -368,8 +372,9 @@ class Part:
         if hit is not None and hit[0] == stamp:
             cached: Standing = hit[1]
             return cached
-        entries = self._events(conn, sid) if kind is not None else []
-        standing = derive(sid, kind, entries, self._published(conn, None), as_of, now, schemes)
+        entries = self._events(conn, sid) if kind is not None and recorded else []  # see state
+        published = self._published(conn, None, docs)
+        standing = derive(sid, kind, entries, published, as_of, now, schemes)
         if len(cache) >= STANDING_CACHE_SIZE:
             cache.clear()
         cache[key] = (stamp, standing)

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection
 from socialcredit.application import chaining
 from socialcredit.application.base import Actor, Part, normalise_subject
 from socialcredit.application.notices import notify_voided
-from socialcredit.application.own import own_item, subject_named
+from socialcredit.application.own import own_item, same_subject, subject_named
 from socialcredit.core import disputes as disputes_core
 from socialcredit.core import lists as lists_core
 from socialcredit.core.disputes import DisputeState
@@ -44,6 +44,7 @@ class Disputes(Part):
         with self.store.transaction() as conn:
             self._ready(conn)
             target = own_item(self, conn, sid, item)
+            sid = target.subject  # as its items name it: an erased subject's pseudonym
             if target.type == SCORE:
                 kind, authority = "event", target.authority
             elif target.type == lists_core.PROPOSED:
@@ -91,7 +92,7 @@ class Disputes(Part):
         with self.store.transaction() as conn:
             self._ready(conn)
             state, _ = self._dispute(conn, dispute)
-            self._own_dispute(state, sid)
+            sid = self._own_dispute(conn, state, sid)
             ev = disputes_core.add_info(
                 state,
                 subject=sid,
@@ -182,7 +183,7 @@ class Disputes(Part):
         with self.store.transaction() as conn:
             self._ready(conn)
             state, _ = self._dispute(conn, dispute)
-            self._own_dispute(state, sid)
+            sid = self._own_dispute(conn, state, sid)
             ev = disputes_core.appeal(
                 state,
                 subject=sid,
@@ -195,11 +196,15 @@ class Disputes(Part):
             self._access(conn, actor, "dispute.appeal", sid, {"dispute": dispute})
         return done.id
 
-    @staticmethod
-    def _own_dispute(state: DisputeState, sid: str) -> None:
-        """Another subject's dispute answers exactly as an unknown one: no existence oracle."""
-        if state.subject != sid:
+    def _own_dispute(self, conn: Connection, state: DisputeState, sid: str) -> str:
+        """Another subject's dispute answers exactly as an unknown one: no existence oracle.
+
+        The subject as its dispute names it (an erased subject's pseudonym, though the
+        API names it by ID: compared as stored, or its own dispute was "unknown" to it).
+        """
+        if not same_subject(self, conn, state.subject, sid):
             raise NotFound(f"unknown dispute {state.dispute}", field="dispute")
+        return state.subject
 
     def show(self, actor: Actor, dispute: int) -> DisputeState:
         with self.store.transaction() as conn:

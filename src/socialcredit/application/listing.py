@@ -17,7 +17,7 @@ from socialcredit.application.base import (
     normalise_subject,
 )
 from socialcredit.application.group_commit import Pending, committer_for
-from socialcredit.application.repairs import conduct_severity
+from socialcredit.application.repairs import catalogue_severity
 from socialcredit.application.views import DecisionView
 from socialcredit.core import lists as lists_core
 from socialcredit.core.errors import BadInput, NotFound
@@ -52,7 +52,8 @@ class Lists(Part):
             self._ready(conn)
             kind = self._subject_kind(conn, sid)
             d = self._list_def(conn, list_id)
-            cited = conduct_severity(self, conn, conduct) if conduct else None
+            # the catalogue in force on the day of the conduct, not the latest published
+            cited = catalogue_severity(self, conn, conduct, occurred) if conduct else None
             event = lists_core.propose(
                 d,
                 subject=sid,
@@ -71,6 +72,9 @@ class Lists(Part):
             key = self._dedup(conn, event) or ""
             existing = self.store.find_dedup(conn, [key])
             if key in existing:
+                first = self.store.get_event(conn, existing[key])
+                if first is not None:  # the same facts sized otherwise: refused
+                    lists_core.same_proposal(first, event)
                 return Recorded(existing[key], False)
             (done,) = self._append(conn, [replace(event, data={**event.data, "dedup": key})], actor)
             self._access(conn, actor, "list.propose", sid, {"entry": done.id, "list": list_id})
@@ -271,7 +275,7 @@ class Lists(Part):
         text: str,
         day: date,
         known_at: datetime | None,
-        state: tuple[str | None, int] | None = None,
+        state: tuple[str | None, int, bool] | None = None,
     ) -> tuple[Decision, dict[str, Any]]:
         """The decision and its access record, from what ``conn`` sees."""
         docs = self.store.documents_stamp(conn)
@@ -281,7 +285,7 @@ class Lists(Part):
             refuse_other_kind(self._published(conn), registry, service, sid, kind, day)
         needed = sorted(registry.schemes_needed(service))
         standing = self._standing(conn, sid, day, known_at, needed, docs=docs, state=state)
-        published = self._published(conn, known_at)
+        published = self._published(conn, known_at, docs)
         if known_at is not None:
             registry = published.registry
         decision = standing_decision(standing, registry, service, kind, published)

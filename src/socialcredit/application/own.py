@@ -40,10 +40,21 @@ def own_item(part: Part, conn: Connection, subject: str, item: int) -> Event:
     target), NotFound otherwise.
 
     One message for "no such item" and "someone else's", so a subject probing item
-    numbers learns nothing about others' records.
+    numbers learns nothing about others' records. The subject may be named by its ID
+    after its erasure too (the API's path): its items then name it by its pseudonym,
+    which the caller goes on with (``target.subject``).
     """
     part._subject_kind(conn, subject)
     target = part.store.get_event(conn, item)
-    if target is None or target.subject != subject:
+    # Compared as stored: an erased subject's items read back under its pseudonym, and
+    # compared with the ID the API is given, its own were "unknown" to it (no dispute,
+    # no repair), while the pages, naming the pseudonym, reached them.
+    if target is None or not same_subject(part, conn, target.subject, subject):
         raise NotFound(f"unknown item {item} for subject {subject}", field="item")
     return target
+
+
+def same_subject(part: Part, conn: Connection, one: str, other: str) -> bool:
+    """Whether two names are one subject, compared as stored (by pseudonym): a record read
+    back names an erased subject by its pseudonym, the API's path by its ID."""
+    return part.store.pseudonym(conn, one) == part.store.pseudonym(conn, other)

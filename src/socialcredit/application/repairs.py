@@ -1,10 +1,10 @@
 """Credit repair use cases: apply, decide, show (``core/repair.py`` holds the rules).
 
 Severity comes from the item's list definition (``severity``, default ``general``) for
-list entries and, for score events, from the published conduct catalogue's entry for
-the rule's conduct (``general`` only for a rule that names no entry). A granted repair,
-or one left undecided past its deadline, ends the item early from that day in the one
-derivation (``core/standing.py``).
+list entries and, for score events, from the entry for the rule's conduct in the
+conduct catalogue in force on the event's date (``general`` only for a rule that names
+no entry). A granted repair, or one left undecided past its deadline, ends the item
+early from that day in the one derivation (``core/standing.py``).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 
 from socialcredit.application.base import Actor, Part, normalise_subject
 from socialcredit.application.group_commit import Pending
-from socialcredit.application.own import own_item
+from socialcredit.application.own import own_item, same_subject
 from socialcredit.application.views import ScoreWithChanges
 from socialcredit.core import lists as lists_core
 from socialcredit.core import repair as repair_core
@@ -39,14 +39,27 @@ class RepairApplied:
     decide_by: date
 
 
-def conduct_severity(app: Part, conn: Connection, conduct: str) -> str:
-    """The severity the latest published catalogue gives a conduct (NDRC Order No. 58)."""
+def catalogue_severity(app: Part, conn: Connection, conduct: str, on: date) -> str | None:
+    """The severity the catalogue in force on ``on`` (the earliest before any) gives a
+    conduct (NDRC Order No. 58), None if it has no such entry.
+
+    The day is the conduct's: a catalogue is law for conduct from its ``effective`` date
+    on, as a scheme version is for events. Taken from the latest catalogue published,
+    one taking effect next year that made a train disruption serious banned today's
+    disruptions a year instead of 180 days.
+    """
     catalogues = [d for d in app.store.documents(conn, "catalogue") if isinstance(d, Catalogue)]
-    for catalogue in sorted(catalogues, key=lambda c: c.effective, reverse=True):
+    ordered = sorted(catalogues, key=lambda c: (c.effective, c.version))
+    for catalogue in reversed([c for c in ordered if c.effective <= on] or ordered[:1]):
         entry = catalogue.entry(conduct) if conduct else None
         if entry is not None:
             return str(entry.severity)
-    return repair_core.GENERAL
+    return None
+
+
+def conduct_severity(app: Part, conn: Connection, conduct: str, on: date) -> str:
+    """``catalogue_severity``, ``general`` for a rule that names no catalogued conduct."""
+    return catalogue_severity(app, conn, conduct, on) or repair_core.GENERAL
 
 
 def item_terms(
@@ -64,7 +77,7 @@ def item_terms(
         assert target.scheme is not None
         book = in_force(app._versions(conn, target.scheme), target.occurred)
         rule = book.rule(target.rule or "") if book else None
-        severity = conduct_severity(app, conn, rule.conduct if rule else "")
+        severity = conduct_severity(app, conn, rule.conduct if rule else "", target.occurred)
         deciders = (target.authority, *(rule.authorities if rule else ()))
         return (
             "event",
@@ -83,7 +96,8 @@ def item_terms(
         return (
             "entry",
             state.effective_from,
-            state.severity or d.severity,  # a sized entry's own severity (core/lists_defs)
+            # a sized entry's own severity, else its list version's (core/lists_defs)
+            state.severity or d.on(state.proposed).severity,
             d.repair_business_days,
             (target.authority, *d.authority_ids),
         )
@@ -161,6 +175,7 @@ class Repairs(Part):
         with self.store.transaction() as conn:
             self._ready(conn)
             target = own_item(self, conn, sid, item)
+            sid = target.subject  # as its items name it: an erased subject's pseudonym
             standing = self._standing(conn, sid, self._today())
             kind, start, severity, days, _ = item_terms(self, conn, target, standing)
             event = repair_core.apply(
@@ -231,7 +246,10 @@ class Repairs(Part):
         with self.store.transaction() as conn:
             self._ready(conn)
             state, _ = self._repair(conn, repair)
-            if subject is not None and normalise_subject(subject)[0] != state.subject:
+            mine = subject is None or same_subject(  # by pseudonym: erased, named by ID
+                self, conn, normalise_subject(subject)[0], state.subject
+            )
+            if not mine:
                 raise NotFound(f"unknown repair {repair}", field="repair")
             self._access(conn, actor, "repair.read", state.subject, {"repair": repair})
         return state, self._today()

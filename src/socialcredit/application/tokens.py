@@ -114,9 +114,10 @@ class Tokens(Part):
             if row is None or _state(row, self.settings.clock()) != "active":
                 return None
             principal = str(row.principal)
-            if row.role == "subject":  # its ID while its key row maps it, else the pseudonym
-                with self.store.read() as conn:
-                    principal = self.store.subject_shown(conn, principal)
+            # A subject: its ID while its key row maps it (as ``subject_shown``), read in
+            # the same statement; once erased, its pseudonym.
+            if row.role == "subject" and is_pseudonym(principal) and row.subject_id:
+                principal = str(row.subject_id)
             return (principal, str(row.role))
         with self.store.transaction() as conn:
             self.store.upgrade_tokens(conn)

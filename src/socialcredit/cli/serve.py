@@ -7,6 +7,8 @@ import threading
 from typing import Annotated, Any
 
 import typer
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from socialcredit.application import maintenance
 from socialcredit.cli.common import (
@@ -80,6 +82,11 @@ def serve(
     # of a busy server is made of.
     gc.collect()
     gc.freeze()
+    # What a request allocates is mostly gone by its end; what survives (the standing
+    # cache) is long-lived. Collecting the young generation every 50,000 allocations
+    # rather than 700 cut the collector's time under load about threefold (issue 16,
+    # docs/performance.md), for a few MB more of short-lived garbage at a time.
+    gc.set_threshold(50_000, 20, 10)
     # The event loop shares the GIL with the group committer's thread, which releases it
     # at every fsync and takes it back after: with the default 5 ms switch interval a
     # request waits behind that thread for up to 5 ms each time (the tail latency of
@@ -99,9 +106,17 @@ def serve(
 
 
 def banner(db_url: str, host: str, port: int, service: Any) -> str:
-    """The line ``serve`` starts with: where, and every page the service registered."""
+    """The line ``serve`` starts with: where, and every page the service registered.
+
+    The store's URL is shown with its password masked: the banner goes to a console
+    and to whatever collects the service's logs.
+    """
     pages = " ".join(path for path, _ in service.state.pages)
-    return f"serving {db_url} on http://{host}:{port}/  (pages: {pages}; API: /docs)"
+    try:
+        shown = make_url(db_url).render_as_string(hide_password=True)
+    except ArgumentError:  # not a URL SQLAlchemy reads: nothing in it to mask
+        shown = db_url
+    return f"serving {shown} on http://{host}:{port}/  (pages: {pages}; API: /docs)"
 
 
 def registered_pages(application: Any) -> list[tuple[str, str]]:

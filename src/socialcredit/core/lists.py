@@ -20,6 +20,7 @@ from socialcredit.core.lists_defs import (
     ListDef,
     ListExample,
     Sizing,
+    as_published,
     in_force,
     lint_durations,
     lint_list,
@@ -54,6 +55,7 @@ __all__ = [
     "ListExample",
     "Sizing",
     "annul",
+    "as_published",
     "fold",
     "in_force",
     "lint_durations",
@@ -63,6 +65,7 @@ __all__ = [
     "propose",
     "public_board",
     "remedy",
+    "same_proposal",
     "set_consent",
     "size_entries",
 ]
@@ -168,6 +171,10 @@ def _from_conduct(
     if conduct not in d.conduct:
         cited = ", ".join(d.conduct) or "no catalogue conduct"
         raise BadInput(f"list {d.id!r} is for {cited}; not {conduct!r}", field="conduct")
+    if conduct_severity is None:  # cited by the list, yet not in the catalogue in force
+        raise BadInput(
+            f"the catalogue in force when it occurred has no conduct {conduct!r}", field="conduct"
+        )
     if severity is not None and severity != conduct_severity:
         raise BadInput(
             f"the catalogue makes {conduct} {conduct_severity}, not {severity}: leave "
@@ -244,6 +251,23 @@ def propose(
     if conduct is not None:
         data["conduct"] = conduct
     return _event(PROPOSED, subject, authority, occurred, recorded, ref, data)
+
+
+def same_proposal(existing: Event, again: Event) -> None:
+    """A proposal with the facts of ``existing`` (its decision, date, authority, list) is
+    that entry submitted again, unless it sizes it otherwise: Conflict then.
+
+    Answered "already proposed" with the first entry, the same decision proposed as a
+    false terrorism threat left the 180-day disruption on the ledger, unsaid.
+    """
+    for key in ("conduct", "severity"):
+        was, now = existing.data.get(key), again.data.get(key)
+        if was != now:
+            raise Conflict(
+                f"entry {existing.id} was proposed for these facts with {key} {was or 'none'}, "
+                f"not {now or 'none'}: the same decision is one entry",
+                field=key,
+            )
 
 
 def notify(

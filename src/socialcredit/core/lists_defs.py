@@ -13,7 +13,7 @@ served it.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -83,6 +83,9 @@ class ListDef:
     repeat_within: Duration | None = None  # an earlier offence this recent makes a repeat
     sha256: str = ""
     source: str = field(default="", repr=False, compare=False)
+    # Every published version of the list, by effective date (set by ``in_force``): an
+    # entry is sized by the one in force on its own date (``on``), never by today's.
+    versions: tuple[ListDef, ...] = field(default=(), repr=False, compare=False)
 
     @property
     def authority_ids(self) -> tuple[str, ...]:
@@ -93,6 +96,15 @@ class ListDef:
         if not self.durations or any(s.severity is None for s in self.durations):
             return None
         return tuple(str(s.severity) for s in self.durations)
+
+    def on(self, day: date) -> ListDef:
+        """The version in force on ``day`` (the earliest before any): the terms of an entry
+        proposed that day. Sized by the version in force on the clock's day instead, every
+        entry of the previous version grew to the new one's maximum the day it took effect
+        (a 180-day ban became a year after the fact), and moved back with the clock."""
+        versions = self.versions or (self,)
+        current = [d for d in versions if d.effective <= day]
+        return current[-1] if current else versions[0]
 
     def duration_for(self, severity: str | None, offence: int) -> Duration:
         """How long an entry lasts: its severity's row, the repeat term from the second
@@ -121,8 +133,19 @@ def in_force(defs: Iterable[ListDef], day: date) -> dict[str, ListDef]:
         vs.sort(key=lambda d: (d.effective, d.version))
         current = [d for d in vs if d.effective <= day]
         chosen = current[-1] if current else vs[0]
-        out[ident] = replace(chosen, since=vs[0].effective)
+        out[ident] = replace(chosen, since=vs[0].effective, versions=tuple(vs))
     return out
+
+
+def as_published(
+    lists: Mapping[str, ListDef], seen: Callable[[str, str], bool], day: date
+) -> dict[str, ListDef]:
+    """Each list as it stood on ``day`` of a replay: the versions ``seen`` (published by
+    then), the one in force that day. Keeping today's version only when it was seen
+    dropped the list from a replay once a newer version took effect, and its bans were
+    replayed as over the day they began."""
+    old = (v for d in lists.values() for v in d.versions or (d,) if seen(d.id, v.version))
+    return in_force(old, day)
 
 
 def _severity(r: TableReader, key: str = "severity", default: str | None = "general") -> str:

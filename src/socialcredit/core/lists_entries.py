@@ -5,7 +5,9 @@ annulled, consent) and its status on any date is *computed* from them and ``as_o
 nobody has to run a job for an entry to take effect after its notice period or to expire
 at its maximum end, and nobody can forget to.
 
-Its end is *sized* from the list's ``[[durations]]`` (``core/lists_defs.py``): by the
+Its end is *sized* from the ``[[durations]]`` (``core/lists_defs.py``) of the list's
+version in force on the entry's own date (``ListDef.on``; a later version never resizes
+it, nor the clock's day): by the
 severity the proposal gave and by whether an earlier entry of the same subject on the
 same list, notified and never voided, was proposed within the list's repeat window
 (recorded before it, dated no later, notified by its date: a term never grows after it
@@ -121,9 +123,10 @@ def size_entries(
     out = dict(states)
     for ident, s in states.items():
         d = defs.get(s.list)
-        if d is None or s.effective_from is None or not d.durations:
+        if d is None or s.effective_from is None:
             continue
-        if s.proposed < d.effective:  # proposed under an earlier version: its maximum
+        d = d.on(s.proposed)  # the version it was proposed under: a new one never resizes it
+        if not d.durations:  # that version lasts its maximum
             continue
         offence = _offence(s, d, states.values())
         end = add_duration(s.effective_from, d.duration_for(s.severity, offence))
@@ -159,7 +162,7 @@ def fold(events: Iterable[Event], defs: Mapping[str, ListDef]) -> dict[int, Entr
             continue
         changes: dict[str, Any] = {"events": (*s.events, e.id)}
         if e.type == NOTIFIED:
-            d = defs.get(s.list)
+            d = defs[s.list].on(s.proposed) if s.list in defs else None
             start = add_duration(e.occurred, d.notice) if d else e.occurred
             changes.update(
                 notified=e.occurred,

@@ -99,6 +99,12 @@ def own_subject(request: Request, principal: Principal, subject_id: str) -> str:
     Another subject's record and a record that does not exist give the very same 404,
     so a principal learns nothing about who is registered.
     """
+    return own_subject_of(app_of(request), principal, subject_id)
+
+
+def own_subject_of(application: Application, principal: Principal, subject_id: str) -> str:
+    """``own_subject`` given the application: the API's lean dispatch (api/hot.py) has
+    no Starlette request, and must decide exactly as the routes do."""
     if principal.role == "subject" and subject_id == principal.id and not is_pseudonym(subject_id):
         # The token names the normalised ID: normalising it again is a no-op (5% of an
         # own read). An erased subject's token names its pseudonym: that path is refused
@@ -110,7 +116,7 @@ def own_subject(request: Request, principal: Principal, subject_id: str) -> str:
         # never removed: asking the store again costs a transaction per own read (a
         # third of one), and the read itself would still answer 404 for an unknown one.
         return sid
-    records = app_of(request).records
+    records = application.records
     # An erased subject's token names its pseudonym (no key row maps it back to the ID).
     other = principal.role == "subject" and principal.id not in (sid, records.pseudonym(sid))
     if other or not records.subject_exists(sid):

@@ -33,6 +33,28 @@ class SubjectStore(Pseudonymous):
         """The subject's row (its ``id`` column holds the pseudonym; ``kind``, ``name``)."""
         return conn.execute(_Q_SUBJECT, {"id": self.pseudonym(conn, ident)}).first()
 
+    def subject_view(
+        self, conn: Connection, ident: str
+    ) -> tuple[str, str, bytes | None, tuple[str | None, int, bool]] | None:
+        """Kind, (sealed) name and key of a registered subject, and its ``subject_state``,
+        in one query: what an own-record export reads first (three statements through
+        SQLAlchemy cost a third of an export with few records, issue 16).
+        """
+        p = self.pseudonym(conn, ident)
+        rows = self._fetch(
+            conn,
+            "SELECT kind, name, (SELECT key FROM subject_keys WHERE subject = ?), "
+            "(SELECT max(id) FROM events WHERE subject = ?), "
+            "(SELECT count(*) FROM events WHERE subject = ? AND type != ?) "
+            "FROM subjects WHERE id = ?",
+            (p, p, p, trust.REGISTERED, p),
+        )
+        if not rows:
+            return None
+        kind, name, key, tip, entries = rows[0]
+        state = (str(kind), int(tip or 0), bool(entries))
+        return str(kind), str(name), (bytes(key) if key is not None else None), state
+
     def subject_kinds(self, conn: Connection, idents: Iterable[str]) -> dict[str, str]:
         """{given identifier: kind} of those registered."""
         given = self._pseudonyms_of(conn, idents)
@@ -48,17 +70,23 @@ class SubjectStore(Pseudonymous):
                 [{**r, "id": self._stored_as(conn, r["id"])} for r in rows],
             )
 
-    def subject_state(self, conn: Connection, subject: str) -> tuple[str | None, int]:
-        """The subject's kind (None if not registered) and last ledger id, in one query."""
+    def subject_state(self, conn: Connection, subject: str) -> tuple[str | None, int, bool]:
+        """The subject's kind (None if not registered), last ledger id, and whether it has
+        entries beyond its registration (what ``events_for`` lists), in one query.
+
+        Most subjects a desk checks have nothing but their registration: knowing it here
+        saves the ledger read of a standing computed afresh (issue 16).
+        """
         p = self.pseudonym(conn, subject)
         rows = self._fetch(
             conn,
             "SELECT (SELECT kind FROM subjects WHERE id = ?), "
-            "(SELECT max(id) FROM events WHERE subject = ?)",
-            (p, p),
+            "(SELECT max(id) FROM events WHERE subject = ?), "
+            "(SELECT count(*) FROM events WHERE subject = ? AND type != ?)",
+            (p, p, p, trust.REGISTERED),
         )
-        kind, tip = rows[0]
-        return (str(kind) if kind is not None else None), int(tip or 0)
+        kind, tip, entries = rows[0]
+        return (str(kind) if kind is not None else None), int(tip or 0), bool(entries)
 
     def subjects_page(self, conn: Connection, kind: str | None = None) -> list[str]:
         """Registered subjects: IDs, and the pseudonyms of erased ones (IDs first, sorted)."""

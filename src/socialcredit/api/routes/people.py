@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
-from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
+from socialcredit.api import answers
 from socialcredit.api import schemas as s
 from socialcredit.api.schemas import Id
-from socialcredit.application import Application, results
-from socialcredit.application.group_commit import committer_for
+from socialcredit.application import results
 from socialcredit.application.record_views import SubjectRecord
-from socialcredit.application.views import DecisionView, DisputeView, RepairView, ScoreReportView
-from socialcredit.core.periods import parse_moment
+from socialcredit.application.views import DecisionView, DisputeView, RepairView
 from socialcredit.http.auth import Principal, actor_for, app_of, own_subject, require
 
 router = APIRouter(prefix="/v1")
@@ -23,13 +20,6 @@ KnownQuery = Query(
     max_length=40,
     description="Replay as known at this ISO date (end of day, UTC) or datetime.",
 )
-
-
-def known(application: Application, value: str | None) -> datetime | None:
-    """``known_at`` parsed against the application's clock; bad input is a 422."""
-    if value is None:
-        return None
-    return parse_moment(value, now=application.settings.clock(), field="known_at")
 
 
 verifier = require("verifier")
@@ -48,19 +38,8 @@ auditor = require("auditor")
 async def check(
     body: s.CheckCreate, request: Request, who: Principal = Depends(verifier)
 ) -> DecisionView:
-    application = app_of(request)
-    actor = actor_for(who, body.purpose)
-    pending = application.lists.check_prepare(
-        actor,
-        body.subject,
-        body.service,
-        as_of=body.as_of,
-        known_at=known(application, body.known_at),
-    )
-    # Answered only once its access record is durable, in a commit shared with the
-    # checks that arrived alongside (application/group_commit.py).
-    d = await asyncio.wrap_future(committer_for(application.store).submit(pending))
-    return DecisionView.of(d)
+    # The lean dispatch (api/hot.py) answers the happy path through the same function.
+    return await answers.check(app_of(request), who, body)
 
 
 @router.get(
@@ -116,16 +95,7 @@ async def record(
     known_at: str | None = KnownQuery,
     who: Principal = Depends(subject_only),
 ) -> SubjectRecord:
-    # On the event loop like a check: computed from a read-only snapshot (no lock to
-    # wait for), answered once the group committer has made its access record durable.
-    sid = own_subject(request, who, subject_id)
-    application = app_of(request)
-    actor = actor_for(who)
-    pending = application.access.export_prepare(actor, sid, known_at=known(application, known_at))
-    answer: SubjectRecord = await asyncio.wrap_future(
-        committer_for(application.store).submit(pending)
-    )
-    return answer
+    return await answers.own_record(app_of(request), who, subject_id, known_at)
 
 
 @router.get(
@@ -141,17 +111,7 @@ async def own_score(
     known_at: str | None = KnownQuery,
     who: Principal = Depends(subject_only),
 ) -> dict[str, Any]:
-    sid = own_subject(request, who, subject_id)
-    application = app_of(request)
-    actor = actor_for(who)
-    # On the event loop like a check: computed from a read-only snapshot, answered once
-    # the group committer has made its access record durable.
-    pending = application.repairs.score_with_changes_prepare(
-        actor, sid, scheme, known_at=known(application, known_at)
-    )
-    report, ahead = await asyncio.wrap_future(committer_for(application.store).submit(pending))
-    body: dict[str, Any] = ScoreReportView.of(report).model_dump(mode="json") | ahead
-    return body
+    return await answers.own_score(app_of(request), who, subject_id, scheme, known_at)
 
 
 @router.get(
