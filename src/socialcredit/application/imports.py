@@ -1,9 +1,9 @@
 """Bulk import of score events, spread over every core; only the chaining is sequential.
 
 Validating an event against the rulebook version in force, encoding it canonically and
-deriving its idempotency key depend on that event alone, so worker processes do them
-for whole chunks (application/import_worker.py: each opens the store read-only for the
-subjects' kinds, the rulebooks and the keys already recorded). The parent only does
+deriving its idempotency key depend on that event alone, so worker processes do them,
+each for its own subjects' rows of every chunk (application/import_worker.py: each opens
+the store read-only for kinds, rulebooks and keys already recorded). The parent only does
 what must happen in order: it gives each fresh event the next id, hashes it onto the
 chain and inserts the chunk with its access records, in one transaction per chunk
 (issue 16: that ordered path is now mostly the inserts themselves; docs/performance.md).
