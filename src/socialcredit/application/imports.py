@@ -45,7 +45,8 @@ OPTIONAL = ("event", "evidence", "evidence_kind", "evidence_sha256")
 # Rows per transaction: the raw baseline's batch. Each chunk writes an access record per
 # subject it names and rewrites the index pages it touches at its commit; at 20,000 rows
 # (0.82 records per event in the benchmark, 0.63 at 50,000) the ordered path cost
-# 2-3 µs per event more (issue 16). The price: a few hundred MB in flight, coarser resume.
+# 2-3 µs per event more (issue 16). The price: more in flight (a few hundred MB,
+# estimated, not measured) and a coarser resume.
 CHUNK = 50_000
 
 
