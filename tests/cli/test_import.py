@@ -323,3 +323,39 @@ def test_rows_with_and_without_an_evidence_digest_import_as_record_many_writes(
     assert imported.integrity.verify() == (chained + 40, None)
     imported.store.close()
     other.store.close()
+
+
+def test_two_spellings_of_one_id_in_one_chunk_are_one_event(db_url: str) -> None:
+    """Rows go to workers by their subject as written; two spellings of one ID may go to
+    two workers, each preparing the same event as fresh. The parent drops the second (it
+    was a unique-key conflict that stopped the import before the parent looked across
+    the workers' parts of a chunk)."""
+    from socialcredit.application.import_worker import _part
+
+    person = PEOPLE[0]
+    first_generation = person[:6] + person[8:17]  # the same ID, 15 digits
+    cols = {"subject": [person, first_generation]}
+    assert _part(cols, 0, 2)[1] != _part(cols, 1, 2)[1]  # one row each
+    application = setup(db_url)
+    body = rows(6)
+    same = [first_generation, *body[0][1:]]
+    body = [*body[:3], same, *body[3:]]
+    result = application.imports.events(OP, chunks(body, 10), workers=2)
+    assert (result.rows, result.created, result.existing) == (7, 6, 1)
+    opened_ = opened(application)
+    assert len(opened_) == 6
+    assert [e[0] for e in opened_] == sorted(e[0] for e in opened_)
+    again = application.imports.events(OP, chunks(body, 10), workers=2)
+    assert (again.created, again.existing) == (0, 7)
+    application.store.close()
+
+
+def test_the_chain_follows_the_file_whichever_worker_prepared_a_row(db_url: str) -> None:
+    """The workers split each chunk by subject; the parent chains the rows in file order
+    (a rerun or a second store gets the same order: the chain is deterministic)."""
+    application = setup(db_url)
+    body = rows(90)
+    application.imports.events(OP, chunks(body, 30), workers=2)
+    by_ref = {e[6]: e[0] for e in opened(application)}
+    assert [by_ref[r[5]] for r in body] == sorted(by_ref.values())
+    application.store.close()

@@ -34,9 +34,10 @@ def by_csv(first: int, data: bytes) -> object:
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(lines, min_size=1, max_size=8))
-def test_a_chunk_without_quotes_splits_as_csv_reads_it(body: list[str]) -> None:
-    data = ("\n".join(body) + "\n").encode()
+@given(st.lists(lines, min_size=1, max_size=8), st.sampled_from(["\n", "\r\n"]))
+def test_a_chunk_without_quotes_splits_as_csv_reads_it(body: list[str], eol: str) -> None:
+    """Line ends LF or CRLF (csv.writer's default); cells may hold carriage returns."""
+    data = (eol.join(body) + eol).encode()
     try:
         expected = by_csv(2, data)
     except csv.Error:
@@ -75,7 +76,7 @@ def test_the_chunks_are_the_files_lines(
     assert b"".join(b for b in blobs if b is not None) == b"".join(r + b"\n" for r in raw)
 
 
-def test_a_file_with_crlf_line_ends_is_read_by_the_csv_path(tmp_path: Path) -> None:
+def test_a_file_with_crlf_line_ends_is_read_as_csv_reads_it(tmp_path: Path) -> None:
     data = b"1,r,2024-01-01,s,a\r\n2,r,2024-01-02,s,a\r\n"
     got = parse_lines(2, (HEADER, data))
     assert isinstance(got, dict)

@@ -1,17 +1,15 @@
 """The worker side of a bulk import: validate, seal and encode a chunk (application/imports.py).
 
-Everything here depends on one row alone, so worker processes do it for whole chunks,
-each opening the store read-only for the subjects' kinds, the rulebooks and the keys
-already recorded. The answer is columns ready for the parent's executemany: the rows,
-their canonical encodings, their idempotency digests and, per subject, the sealed
-purpose of its access record and the positions of its rows.
+Everything here depends on one row alone, so worker processes do it (each opening the
+store read-only), each for the rows of its own subjects (``_part``). The answer is
+columns for the parent's executemany: rows, encodings, idempotency digests and, per
+subject, its access record's sealed purpose and its rows' positions.
 
 Issue 16: per event, a worker validates through a template (what the rulebook makes of
 a row depends on its scheme, rule, authority, subject kind, date and evidence kind
 only), fills the template's precomputed encodings (``core/shapes.py``) instead of
 encoding seventeen fields as JSON, seals the reference with a nonce drawn from a pool,
-and remembers across chunks what cannot change during the import: an ID's normal form,
-a registered subject's kind (subjects are append-only), a template.
+and keeps across chunks an ID's normal form, a subject's kind (append-only), a template.
 """
 
 from __future__ import annotations
@@ -23,8 +21,9 @@ import json
 import os
 import threading
 import time
+import zlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from itertools import repeat
 from typing import Any
@@ -61,6 +60,7 @@ class Prepared:
     existing: int
     tip: int = 0
     error: tuple[int, str] | None = None
+    places: list[int] = field(default_factory=list)  # each row's position in the chunk
 
 
 def _failed(row: int, message: str) -> Prepared:
@@ -118,9 +118,10 @@ def parse_lines(first_row: int, lines: Lines) -> Columns | tuple[int, str]:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         return first_row, f"cannot read: {exc}"
+    if "\r\n" in text and text.count("\r") == text.count("\r\n") and '"' not in text:
+        text = text.replace("\r\n", "\n")  # CRLF line ends (csv.writer's) read as LF
     if '"' not in text and "\r" not in text and "\0" not in text and text.endswith("\n"):
-        # Without quotes, carriage returns or NULs a CSV record is a line and a field what
-        # lies between commas: split at C speed, checked line by line (issue 16).
+        # No quotes, CRs or NULs: a record is a line, a field what lies between commas.
         body = text[:-1]
         records = body.split("\n")
         counts = list(map(str.count, records, repeat(",")))
@@ -199,15 +200,41 @@ def _sealed(sealer: sealing.Sealer, subject_key: bytes, e: Event, key: str, stor
     )
 
 
+def _part(cols: Columns, part: int, parts: int) -> tuple[Columns, list[int]]:
+    """This worker's rows and their positions in the chunk: a subject's rows go to one
+    worker (CRC of the text; ``hash`` differs between processes), which alone derives its
+    pseudonym, reads its key, seals its purpose (issue 16: two workers each met most of
+    50,000 subjects); two spellings of one ID may go to two (the parent sees to it)."""
+    crc, subjects = zlib.crc32, cols["subject"]
+    at = [
+        i
+        for i, s in enumerate(subjects)
+        if crc(str(s).encode("utf-8", "surrogatepass")) % parts == part
+    ]
+    return {name: [col[i] for i in at] for name, col in cols.items()}, at
+
+
 def prepare_chunk(
-    first_row: int, cols: Columns | Lines, today: date, recorded: str, purpose: str = ""
+    first_row: int,
+    cols: Columns | Lines,
+    today: date,
+    recorded: str,
+    purpose: str = "",
+    part: int = 0,
+    parts: int = 1,
 ) -> Prepared:
-    """Validate, seal and encode one chunk (in a worker process); the first bad row stops it."""
+    """Validate, seal and encode one chunk (in a worker process); the first bad row stops it.
+
+    Only the rows ``_part`` gives ``part``; positions in the answer count those rows.
+    """
     if isinstance(cols, tuple):
         parsed = parse_lines(first_row, cols)
         if isinstance(parsed, tuple):
             return _failed(*parsed)
         cols = parsed
+    places: Sequence[int] = range(len(cols["subject"]))
+    if parts > 1:
+        cols, places = _part(cols, part, parts)
     store: Store = _worker["store"]
     versions: dict[str, list[Rulebook]] = _worker["versions"]
     normal: dict[Any, tuple[str, str]] = _worker["ids"]
@@ -241,7 +268,7 @@ def prepare_chunk(
             for raw in new:
                 both = spelled[str(raw or "")]
                 if both is None:
-                    row = first_row + list(subjects).index(raw)
+                    row = first_row + places[list(subjects).index(raw)]
                     normalise_subject(str(raw or ""))  # raises InvalidId, naming the fault
                     raise NotFound(f"subject {raw!r} is not an identifier", field="subject")
                 normal[raw] = both
@@ -253,7 +280,7 @@ def prepare_chunk(
                     found = store.rulebook_versions(conn, str(scheme))
                     if not found:
                         known = ", ".join(store.schemes(conn)) or "none"
-                        row = first_row + list(schemes).index(scheme)
+                        row = first_row + places[list(schemes).index(scheme)]
                         raise NotFound(f"unknown scheme {scheme!r} (published: {known})")
                     versions[scheme] = found
             # Templates outlive the chunk; they hold while the day, the moment recorded
@@ -271,7 +298,7 @@ def prepare_chunk(
             plan: list[tuple[_Template | None, Event | None, str, str | None]] = []
             keys: list[str] = []
             for i in range(n):
-                row = first_row + i
+                row = first_row + places[i]
                 sid = normal[subjects[i]][0]
                 kind = kinds.get(sid)
                 if kind is None:
@@ -343,16 +370,19 @@ def prepare_chunk(
     at_form: dict[int, int] = {}  # id(template) -> its index in forms
     take, prefix = nonces.take, sealing.PREFIX
     seen: set[str] = set()
+    where: list[int] = []
+    kept = where.append
     positions: dict[str, list[int]] = {}
     for (template, entry, sid, ref), key, i in zip(plan, keys, range(n), strict=True):
         if key in known_keys or key in seen:
             continue
         seen.add(key)
+        kept(places[i])
         p = stored_as[sid]
         ring = keyring.get(p)
         if ring is None:
             return _failed(
-                first_row + i,
+                first_row + places[i],
                 f"subject {sid} was erased: record new events about it one at a "
                 "time (`socialcredit record`), which gives it a fresh key",
             )
@@ -387,4 +417,4 @@ def prepare_chunk(
             dedup(key)
             encoded(canonical(sealed))
     access = [(p, keyring[p][2], at) for p, at in positions.items()]
-    return Prepared(out, access, n - len(out), tip)
+    return Prepared(out, access, n - len(out), tip, None, where)
