@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 
@@ -88,12 +89,12 @@ class Disputes(Part):
         evidence_ref: str | None,
         occurred: date,
     ) -> int:
-        sid, _ = normalise_subject(subject)
-        with self.store.transaction() as conn:
-            self._ready(conn)
-            state, _ = self._dispute(conn, dispute)
-            sid = self._own_dispute(conn, state, sid)
-            ev = disputes_core.add_info(
+        return self._subject_step(
+            actor,
+            dispute,
+            subject,
+            "dispute.add-info",
+            lambda state, sid: disputes_core.add_info(
                 state,
                 subject=sid,
                 statement=statement,
@@ -101,10 +102,8 @@ class Disputes(Part):
                 occurred=occurred,
                 today=self._today(),
                 recorded=self._now(),
-            )
-            (done,) = self._append(conn, [ev], actor)
-            self._access(conn, actor, "dispute.add-info", sid, {"dispute": dispute})
-        return done.id
+            ),
+        )
 
     def _reviewer(self, conn: Connection, reviewer: str) -> None:
         if self.store.authority_kind(conn, reviewer) != "review-board":
@@ -179,21 +178,38 @@ class Disputes(Part):
     def appeal(
         self, actor: Actor, dispute: int, *, subject: str, statement: str | None, occurred: date
     ) -> int:
-        sid, _ = normalise_subject(subject)
-        with self.store.transaction() as conn:
-            self._ready(conn)
-            state, _ = self._dispute(conn, dispute)
-            sid = self._own_dispute(conn, state, sid)
-            ev = disputes_core.appeal(
+        return self._subject_step(
+            actor,
+            dispute,
+            subject,
+            "dispute.appeal",
+            lambda state, sid: disputes_core.appeal(
                 state,
                 subject=sid,
                 statement=statement,
                 occurred=occurred,
                 today=self._today(),
                 recorded=self._now(),
-            )
-            (done,) = self._append(conn, [ev], actor)
-            self._access(conn, actor, "dispute.appeal", sid, {"dispute": dispute})
+            ),
+        )
+
+    def _subject_step(
+        self,
+        actor: Actor,
+        dispute: int,
+        subject: str,
+        action: str,
+        step: Callable[[DisputeState, str], Event],
+    ) -> int:
+        """One step the subject takes on its own dispute (more information, an appeal):
+        the same look-up, ownership rule, chaining and access record for each."""
+        sid, _ = normalise_subject(subject)
+        with self.store.transaction() as conn:
+            self._ready(conn)
+            state, _ = self._dispute(conn, dispute)
+            sid = self._own_dispute(conn, state, sid)
+            (done,) = self._append(conn, [step(state, sid)], actor)
+            self._access(conn, actor, action, sid, {"dispute": dispute})
         return done.id
 
     def _own_dispute(self, conn: Connection, state: DisputeState, sid: str) -> str:
